@@ -1,0 +1,67 @@
+// Prepended to every kernel module: the per-step parameters, dispatch indexing, the counter RNG, and the
+// activations with their derivatives (written from the activation's output, the only thing we store).
+
+// Per-step scalars: one 256-byte slot per step, selected by dynamic offset, written with one writeBuffer.
+struct Step {
+  rows: u32,        // samples in this batch (≤ the batch the buffers were sized for)
+  step: u32,        // global optimisation step: the RNG counter for dropout and corruption
+  seed: u32,        // the run's seed
+  batch_start: u32, // offset of this batch in the epoch's sample order
+  lr: f32,          // learning rate of this step
+  bc1: f32,         // Adam bias correction 1 - beta1^t
+  bc2: f32,         // Adam bias correction 1 - beta2^t
+  training: u32,    // 1: training mode; 0: evaluation (running BatchNorm statistics, no dropout)
+  record: u32,      // index of this step's record in the metrics buffer
+  pad0: u32,
+  pad1: u32,
+  pad2: u32,
+}
+
+const ACT_IDENTITY = 0u;
+const ACT_RELU = 1u;
+const ACT_LEAKY_RELU = 2u;
+const ACT_TANH = 3u;
+const ACT_SIGMOID = 4u;
+
+// Workgroup index for dispatches folded into (x, y) when they exceed 65,535 groups in x.
+fn groupIndex(wid: vec3u, nwg: vec3u) -> u32 {
+  return wid.x + wid.y * nwg.x;
+}
+
+fn activate(kind: u32, alpha: f32, z: vec4f) -> vec4f {
+  switch kind {
+    case ACT_RELU: { return max(z, vec4f(0.0)); }
+    case ACT_LEAKY_RELU: { return select(alpha * z, z, z > vec4f(0.0)); }
+    // tanh saturates long before ±15; clamping keeps exp-based implementations away from inf/inf.
+    case ACT_TANH: { return tanh(clamp(z, vec4f(-15.0), vec4f(15.0))); }
+    case ACT_SIGMOID: { return 1.0 / (1.0 + exp(-z)); }
+    default: { return z; }
+  }
+}
+
+// d activation / d pre-activation, from the output y.
+fn activateGrad(kind: u32, alpha: f32, y: vec4f) -> vec4f {
+  switch kind {
+    case ACT_RELU: { return select(vec4f(0.0), vec4f(1.0), y > vec4f(0.0)); }
+    case ACT_LEAKY_RELU: { return select(vec4f(alpha), vec4f(1.0), y > vec4f(0.0)); }
+    case ACT_TANH: { return 1.0 - y * y; }
+    case ACT_SIGMOID: { return y * (1.0 - y); }
+    default: { return vec4f(1.0); }
+  }
+}
+
+// PCG-RXS-M-XS hash (Jarzynski & Olano 2020); src/model/rng.ts is the same arithmetic.
+fn pcg(v: u32) -> u32 {
+  let state = v * 747796405u + 2891336453u;
+  let word = ((state >> ((state >> 28u) + 4u)) ^ state) * 277803737u;
+  return (word >> 22u) ^ word;
+}
+
+fn rngU32(seed: u32, step: u32, layer: u32, element: u32) -> u32 {
+  return pcg(element + pcg(layer + pcg(step + pcg(seed))));
+}
+
+// Uniform in [0, 1) with 24 bits, exact in f32.
+fn rngUniform(seed: u32, step: u32, layer: u32, element: u32) -> f32 {
+  return f32(rngU32(seed, step, layer, element) >> 8u) * (1.0 / 16777216.0);
+}

@@ -1,0 +1,101 @@
+// Dense layer products with W in PyTorch layout (N, K): forward Y = act(X·Wᵀ + b) and backward dX = dY·W.
+// Register-blocked: each invocation owns an RM × 4·CN output block in registers and loads only vec4s, with no
+// workgroup memory and no barriers (the fast shape on CPU adapters). RM and CN are module consts.
+
+struct Dense {
+  n: u32,        // output features N of the layer (logical)
+  k: u32,        // input features K of the layer (logical)
+  n4: u32,       // ceil(N/4): vec4 columns of Y; W has 4·n4 rows (pad rows are zero)
+  k4: u32,       // ceil(K/4): vec4 columns of X and of W
+  w_off: u32,    // W offset in the parameter slab, in vec4s
+  b_off: u32,    // bias offset in the parameter slab, in vec4s
+  act: u32,      // activation fused into the forward epilogue (ACT_*)
+  alpha: f32,    // its LeakyReLU slope
+  in_act: u32,   // activation of the op that produced X: backward multiplies by its derivative
+  in_alpha: f32, // that activation's slope
+  pad0: u32,
+  pad1: u32,
+}
+
+override WG: u32 = 64u;
+
+@group(0) @binding(0) var<uniform> st: Step;
+@group(0) @binding(1) var<uniform> p: Dense;
+@group(0) @binding(2) var<storage, read> lhs: array<vec4f>;         // forward: X (M, k4); backward: dY (M, n4)
+@group(0) @binding(3) var<storage, read> params: array<vec4f>;      // parameter slab (W, b)
+@group(0) @binding(4) var<storage, read_write> out: array<vec4f>;   // forward: Y (M, n4); backward: dX (M, k4)
+@group(0) @binding(5) var<storage, read> xin: array<vec4f>;         // backward: X (M, k4), the producer's output
+
+@compute @workgroup_size(WG)
+fn denseForward(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+                @builtin(local_invocation_index) lid: u32) {
+  let t = groupIndex(wid, nwg) * WG + lid;
+  let col_blocks = (p.n4 + CN - 1u) / CN;
+  let row0 = (t / col_blocks) * RM;
+  let col0 = (t % col_blocks) * CN;
+  if (row0 >= st.rows) { return; }
+  var acc: array<array<vec4f, CN>, RM>;
+  for (var kk = 0u; kk < p.k4; kk++) {
+    var x: array<vec4f, RM>;
+    for (var i = 0u; i < RM; i++) { x[i] = lhs[min(row0 + i, st.rows - 1u) * p.k4 + kk]; }
+    for (var c = 0u; c < CN; c++) {
+      let w = p.w_off + min(col0 + c, p.n4 - 1u) * 4u * p.k4 + kk;
+      let w0 = params[w];
+      let w1 = params[w + p.k4];
+      let w2 = params[w + 2u * p.k4];
+      let w3 = params[w + 3u * p.k4];
+      for (var i = 0u; i < RM; i++) {
+        acc[i][c] += vec4f(dot(x[i], w0), dot(x[i], w1), dot(x[i], w2), dot(x[i], w3));
+      }
+    }
+  }
+  for (var c = 0u; c < CN; c++) {
+    let col = col0 + c;
+    if (col >= p.n4) { break; }
+    let bias = params[p.b_off + col];
+    let live = (vec4u(col * 4u) + vec4u(0u, 1u, 2u, 3u)) < vec4u(p.n); // pad columns stay exactly zero
+    for (var i = 0u; i < RM; i++) {
+      let row = row0 + i;
+      if (row < st.rows) {
+        out[row * p.n4 + col] = select(vec4f(0.0), activate(p.act, p.alpha, acc[i][c] + bias), live);
+      }
+    }
+  }
+}
+
+// dX = dY · W, times the derivative of the producer's activation: the gradient at the producer's pre-activation.
+@compute @workgroup_size(WG)
+fn denseBackwardInput(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+                      @builtin(local_invocation_index) lid: u32) {
+  let t = groupIndex(wid, nwg) * WG + lid;
+  let col_blocks = (p.k4 + CN - 1u) / CN;
+  let row0 = (t / col_blocks) * RM;
+  let col0 = (t % col_blocks) * CN;
+  if (row0 >= st.rows) { return; }
+  var acc: array<array<vec4f, CN>, RM>;
+  for (var nn = 0u; nn < p.n4; nn++) {
+    var dy: array<vec4f, RM>;
+    for (var i = 0u; i < RM; i++) { dy[i] = lhs[min(row0 + i, st.rows - 1u) * p.n4 + nn]; }
+    for (var c = 0u; c < CN; c++) {
+      let w = p.w_off + nn * 4u * p.k4 + min(col0 + c, p.k4 - 1u);
+      let w0 = params[w];
+      let w1 = params[w + p.k4];
+      let w2 = params[w + 2u * p.k4];
+      let w3 = params[w + 3u * p.k4];
+      for (var i = 0u; i < RM; i++) {
+        acc[i][c] += dy[i].x * w0 + dy[i].y * w1 + dy[i].z * w2 + dy[i].w * w3;
+      }
+    }
+  }
+  for (var c = 0u; c < CN; c++) {
+    let col = col0 + c;
+    if (col >= p.k4) { break; }
+    for (var i = 0u; i < RM; i++) {
+      let row = row0 + i;
+      if (row < st.rows) {
+        let at = row * p.k4 + col;
+        out[at] = acc[i][c] * activateGrad(p.in_act, p.in_alpha, xin[at]);
+      }
+    }
+  }
+}

@@ -1,0 +1,56 @@
+// Weight and bias gradients of a dense layer: dW = dYᵀ · X and db = Σ_rows dY, one pass over the batch.
+// Each invocation owns 4·RM rows × 4·CN columns of dW as outer-product updates of vec4 loads (no barriers);
+// invocations in the first column block also accumulate the bias gradient of their rows.
+
+struct DenseGrad {
+  n4: u32,     // ceil(N/4): vec4 columns of dY, rows/4 of dW
+  k4: u32,     // ceil(K/4): vec4 columns of X and dW
+  w_off: u32,  // dW offset in the gradient slab, in vec4s
+  b_off: u32,  // db offset in the gradient slab, in vec4s
+}
+
+override WG: u32 = 64u;
+
+@group(0) @binding(0) var<uniform> st: Step;
+@group(0) @binding(1) var<uniform> p: DenseGrad;
+@group(0) @binding(2) var<storage, read> dy: array<vec4f>;          // (M, n4): gradient at the pre-activation
+@group(0) @binding(3) var<storage, read> x: array<vec4f>;           // (M, k4): the layer's input
+@group(0) @binding(4) var<storage, read_write> grads: array<vec4f>; // gradient slab
+
+@compute @workgroup_size(WG)
+fn denseBackwardWeight(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+                       @builtin(local_invocation_index) lid: u32) {
+  let t = groupIndex(wid, nwg) * WG + lid;
+  let col_blocks = (p.k4 + CN - 1u) / CN;
+  let row4 = (t / col_blocks) * RM; // first vec4 group of dW rows
+  let col0 = (t % col_blocks) * CN;
+  if (row4 >= p.n4) { return; }
+  var acc: array<array<vec4f, CN>, RM * 4u>;
+  var bias: array<vec4f, RM>;
+  for (var m = 0u; m < st.rows; m++) {
+    var g: array<vec4f, RM>;
+    for (var r = 0u; r < RM; r++) { g[r] = dy[m * p.n4 + min(row4 + r, p.n4 - 1u)]; }
+    for (var c = 0u; c < CN; c++) {
+      let xv = x[m * p.k4 + min(col0 + c, p.k4 - 1u)];
+      for (var r = 0u; r < RM; r++) {
+        acc[4u * r][c] += g[r].x * xv;
+        acc[4u * r + 1u][c] += g[r].y * xv;
+        acc[4u * r + 2u][c] += g[r].z * xv;
+        acc[4u * r + 3u][c] += g[r].w * xv;
+      }
+    }
+    if (col0 == 0u) {
+      for (var r = 0u; r < RM; r++) { bias[r] += g[r]; }
+    }
+  }
+  for (var r = 0u; r < RM; r++) {
+    if (row4 + r >= p.n4) { break; }
+    for (var j = 0u; j < 4u; j++) {
+      let row = (row4 + r) * 4u + j;
+      for (var c = 0u; c < CN; c++) {
+        if (col0 + c < p.k4) { grads[p.w_off + row * p.k4 + col0 + c] = acc[4u * r + j][c]; }
+      }
+    }
+    if (col0 == 0u) { grads[p.b_off + row4 + r] = bias[r]; }
+  }
+}

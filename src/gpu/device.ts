@@ -1,0 +1,105 @@
+// Device acquisition for the browser and for Node (Dawn), at core or compatibility feature level, with
+// the limits a model needs requested explicitly and clear errors naming any limit an adapter cannot give.
+
+export type FeatureLevel = 'core' | 'compatibility';
+export type LimitName = keyof GPUSupportedLimits & string;
+export type LimitRequest = Partial<Record<LimitName, number>>;
+
+export interface AdapterDescription {
+  name: string; // vendor / architecture / device / description, whatever the adapter reports
+  featureLevel: FeatureLevel;
+  isFallback: boolean;
+  host: string; // 'node-dawn' or 'browser'
+}
+
+export interface Gpu {
+  device: GPUDevice;
+  adapter: AdapterDescription;
+  adapterLimits: Record<string, number>;
+  hasTimestamps: boolean;
+  shaders: Record<string, string>; // file name ('dense.wgsl') -> WGSL source
+  release(): void;
+}
+
+// Limits that are "maximums" (bigger is better); everything else in GPUSupportedLimits is an alignment.
+const ALIGNMENT_LIMITS = new Set(['minUniformBufferOffsetAlignment', 'minStorageBufferOffsetAlignment']);
+
+/** Limits every trainer needs, whatever the model; sizes that depend on the model come from the caller. */
+export const BASE_LIMITS: LimitRequest = {
+  maxStorageBuffersPerShaderStage: 8,
+  maxComputeInvocationsPerWorkgroup: 256,
+  maxComputeWorkgroupSizeX: 256,
+};
+
+export function describeAdapter(adapter: GPUAdapter, featureLevel: FeatureLevel, host: string): AdapterDescription {
+  const info = adapter.info;
+  const parts = [info.vendor, info.architecture, info.device, info.description].filter((s) => s && s.length > 0);
+  const name = [...new Set(parts)].join(' ').replace(/\s+/g, ' ').trim() || 'unknown adapter';
+  const isFallback = (info as { isFallbackAdapter?: boolean }).isFallbackAdapter ??
+    (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter ?? false;
+  return { name, featureLevel, isFallback, host };
+}
+
+/** Check `wanted` against the adapter, throwing one error that lists every limit it cannot meet. */
+export function checkLimits(adapter: GPUAdapter, wanted: LimitRequest, adapterName: string): Record<string, number> {
+  const limits = adapter.limits as unknown as Record<string, number>;
+  const problems: string[] = [];
+  const required: Record<string, number> = {};
+  for (const [name, value] of Object.entries(wanted)) {
+    if (value === undefined) continue;
+    const have = limits[name];
+    if (have === undefined) continue; // unknown to this implementation: nothing to request
+    const ok = ALIGNMENT_LIMITS.has(name) ? have <= value : have >= value;
+    if (!ok) problems.push(`${name}: needs ${value}, adapter offers ${have}`);
+    else required[name] = value;
+  }
+  if (problems.length > 0) {
+    throw new Error(`WebGPU adapter "${adapterName}" cannot run this configuration:\n  ${problems.join('\n  ')}\n` +
+      'Reduce the batch size, hidden width or dataset size, or use an adapter with larger limits.');
+  }
+  return required;
+}
+
+export function adapterLimitsOf(adapter: GPUAdapter): Record<string, number> {
+  const out: Record<string, number> = {};
+  const limits = adapter.limits as unknown as Record<string, number>;
+  for (const key in limits) out[key] = limits[key];
+  return out;
+}
+
+/** Request an adapter at the first feature level that gives one (core first unless told otherwise). */
+export async function requestAdapter(gpu: GPU, levels: FeatureLevel[], powerPreference: GPUPowerPreference = 'high-performance'):
+  Promise<{ adapter: GPUAdapter; featureLevel: FeatureLevel }> {
+  for (const featureLevel of levels) {
+    const adapter = await gpu.requestAdapter({ featureLevel, powerPreference } as GPURequestAdapterOptions);
+    if (adapter) {
+      const core = adapter.features.has('core-features-and-limits' as GPUFeatureName);
+      return { adapter, featureLevel: core ? 'core' : 'compatibility' };
+    }
+  }
+  throw new Error(`No WebGPU adapter available at feature level ${levels.join(' or ')}.`);
+}
+
+/** Create the device with the requested limits (checked first) and the optional features we use. */
+export async function openDevice(adapter: GPUAdapter, desc: AdapterDescription, wanted: LimitRequest, shaders: Record<string, string>,
+  onRelease: () => void = () => {}): Promise<Gpu> {
+  const requiredLimits = checkLimits(adapter, { ...BASE_LIMITS, ...wanted }, desc.name);
+  const hasTimestamps = adapter.features.has('timestamp-query');
+  const requiredFeatures: GPUFeatureName[] = hasTimestamps ? ['timestamp-query'] : [];
+  if (desc.featureLevel === 'core') requiredFeatures.push('core-features-and-limits' as GPUFeatureName);
+  const device = await adapter.requestDevice({ label: 'webgpu-autoencoder', requiredLimits, requiredFeatures });
+  let released = false;
+  return {
+    device,
+    adapter: desc,
+    adapterLimits: adapterLimitsOf(adapter),
+    hasTimestamps,
+    shaders,
+    release() {
+      if (released) return;
+      released = true;
+      device.destroy();
+      onRelease();
+    },
+  };
+}

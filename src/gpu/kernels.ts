@@ -1,0 +1,148 @@
+// Compute pipelines compiled once and cached by key; shader errors name the .wgsl file and line.
+// Every module is common.wgsl + optional `const` header + the kernel file, so errors map back through offsets.
+import type { Gpu } from './device.ts';
+
+/** Binding kinds in binding order: 'uniform' (dynamic offset when 'step'), 'read' (read-only storage), 'rw'. */
+export type BindingKind = 'step' | 'uniform' | 'read' | 'rw';
+
+export interface KernelSpec {
+  file: string; // e.g. 'dense.wgsl'
+  entry: string; // entry point name
+  bindings: BindingKind[];
+  consts?: Record<string, number | boolean>; // emitted as WGSL `const` (used where array sizes need constants)
+  overrides?: Record<string, number>; // pipeline-overridable constants
+}
+
+export interface Kernel {
+  pipeline: GPUComputePipeline;
+  layout: GPUBindGroupLayout;
+  spec: KernelSpec;
+  label: string;
+}
+
+function wgslConst(name: string, v: number | boolean): string {
+  if (typeof v === 'boolean') return `const ${name} = ${v};`;
+  return Number.isInteger(v) && v >= 0 ? `const ${name} = ${v}u;` : `const ${name} = ${v}f;`;
+}
+
+export class KernelCache {
+  private readonly pipelines = new Map<string, Promise<Kernel>>();
+  private readonly layouts = new Map<string, GPUBindGroupLayout>();
+  private readonly modules = new Map<string, { module: GPUShaderModule; sources: { file: string; lines: number }[] }>();
+
+  constructor(readonly gpu: Gpu) {}
+
+  layoutFor(bindings: BindingKind[]): GPUBindGroupLayout {
+    const key = bindings.join(',');
+    let layout = this.layouts.get(key);
+    if (!layout) {
+      layout = this.gpu.device.createBindGroupLayout({
+        label: `KernelCache.layout(${key})`,
+        entries: bindings.map((kind, binding) => ({
+          binding,
+          visibility: GPUShaderStage.COMPUTE,
+          buffer: kind === 'step' ? { type: 'uniform', hasDynamicOffset: true }
+            : kind === 'uniform' ? { type: 'uniform' }
+            : { type: kind === 'read' ? 'read-only-storage' : 'storage' },
+        })),
+      });
+      this.layouts.set(key, layout);
+    }
+    return layout;
+  }
+
+  private moduleFor(file: string, consts: Record<string, number | boolean>) {
+    const header = Object.entries(consts).map(([k, v]) => wgslConst(k, v)).join('\n');
+    const key = `${file}|${header}`;
+    let entry = this.modules.get(key);
+    if (!entry) {
+      const common = this.source('common.wgsl');
+      const body = this.source(file);
+      const parts = [{ file: 'common.wgsl', text: common }, { file: `${file} (consts)`, text: header }, { file, text: body }];
+      const code = parts.map((p) => p.text).join('\n');
+      const module = this.gpu.device.createShaderModule({ label: `${file}${header ? ` [${header.replace(/\s+/g, ' ')}]` : ''}`, code });
+      entry = { module, sources: parts.map((p) => ({ file: p.file, lines: p.text.split('\n').length })) };
+      this.modules.set(key, entry);
+    }
+    return entry;
+  }
+
+  private source(file: string): string {
+    const code = this.gpu.shaders[file];
+    if (code === undefined) throw new Error(`shader ${file} not found (have: ${Object.keys(this.gpu.shaders).join(', ')})`);
+    return code;
+  }
+
+  /** Compile (once) and return the pipeline for a kernel spec. */
+  get(spec: KernelSpec): Promise<Kernel> {
+    const key = JSON.stringify([spec.file, spec.entry, spec.bindings, spec.consts ?? {}, spec.overrides ?? {}]);
+    let p = this.pipelines.get(key);
+    if (!p) {
+      p = this.compile(spec);
+      this.pipelines.set(key, p);
+      p.catch(() => this.pipelines.delete(key));
+    }
+    return p;
+  }
+
+  private async compile(spec: KernelSpec): Promise<Kernel> {
+    const { device } = this.gpu;
+    const { module, sources } = this.moduleFor(spec.file, spec.consts ?? {});
+    const label = `${spec.file}:${spec.entry}`;
+    device.pushErrorScope('validation');
+    const info = await module.getCompilationInfo();
+    const errors = info.messages.filter((m) => m.type === 'error');
+    const layout = this.layoutFor(spec.bindings);
+    let pipeline: GPUComputePipeline | null = null;
+    let pipelineError: unknown = null;
+    try {
+      pipeline = await device.createComputePipelineAsync({
+        label,
+        layout: device.createPipelineLayout({ label: `${label}.layout`, bindGroupLayouts: [layout] }),
+        compute: { module, entryPoint: spec.entry, constants: spec.overrides },
+      });
+    } catch (e) {
+      pipelineError = e;
+    }
+    const scopeError = await device.popErrorScope();
+    if (errors.length > 0 || pipelineError || scopeError || !pipeline) {
+      const where = errors.map((m) => `  ${locate(sources, m.lineNum)}:${m.linePos}: ${m.message}`).join('\n');
+      const extra = [pipelineError, scopeError].filter(Boolean).map((e) => `  ${(e as { message?: string }).message ?? String(e)}`).join('\n');
+      throw new Error(`WGSL kernel ${label} failed to compile:\n${where}${where && extra ? '\n' : ''}${extra}`);
+    }
+    return { pipeline, layout, spec, label };
+  }
+}
+
+/** Map a line in the concatenated module back to `file:line`. */
+function locate(sources: { file: string; lines: number }[], line: number): string {
+  let rest = line;
+  for (const s of sources) {
+    if (rest <= s.lines) return `${s.file}:${rest}`;
+    rest -= s.lines;
+  }
+  return `line ${line}`;
+}
+
+/** Labelled buffer helpers: storage buffers are always copyable both ways so tests and checkpoints can read them. */
+export function storageBuffer(device: GPUDevice, label: string, bytes: number): GPUBuffer {
+  return device.createBuffer({
+    label,
+    size: Math.max(16, Math.ceil(bytes / 16) * 16),
+    usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+  });
+}
+
+export function uniformBuffer(device: GPUDevice, label: string, data: ArrayBuffer): GPUBuffer {
+  const buffer = device.createBuffer({ label, size: Math.max(16, Math.ceil(data.byteLength / 16) * 16), usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+  device.queue.writeBuffer(buffer, 0, data);
+  return buffer;
+}
+
+/** Record one dispatch; workgroup counts above the per-dimension limit are folded into y. */
+export function dispatch(pass: GPUComputePassEncoder, kernel: Kernel, group: GPUBindGroup, workgroups: number, dynamicOffset?: number): void {
+  pass.setPipeline(kernel.pipeline);
+  pass.setBindGroup(0, group, dynamicOffset === undefined ? [] : [dynamicOffset]);
+  const x = Math.min(workgroups, 65535);
+  pass.dispatchWorkgroups(x, Math.ceil(workgroups / x));
+}

@@ -1,0 +1,77 @@
+// Node entry to WebGPU through Dawn (npm `webgpu`): llvmpipe via OpenGL ES (compatibility), SwiftShader via
+// Vulkan (core), or whatever real GPU the machine has. Shaders are read from ../../shaders on disk.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { create, globals } from 'webgpu';
+import { describeAdapter, openDevice, requestAdapter, type Gpu, type LimitRequest } from './device.ts';
+
+export type NodeAdapterChoice = 'auto' | 'llvmpipe' | 'swiftshader' | 'gpu';
+export const NODE_ADAPTERS: NodeAdapterChoice[] = ['auto', 'llvmpipe', 'swiftshader', 'gpu'];
+
+const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
+const SHADER_DIR = new URL('../../shaders/', import.meta.url);
+
+export function loadShaderFiles(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of readdirSync(SHADER_DIR)) {
+    if (name.endsWith('.wgsl')) out[name] = readFileSync(new URL(name, SHADER_DIR), 'utf8');
+  }
+  return out;
+}
+
+let globalsInstalled = false;
+function installGlobals(): void {
+  if (globalsInstalled) return;
+  Object.assign(globalThis, globals); // GPUBufferUsage, GPUMapMode, ... as in a browser
+  globalsInstalled = true;
+}
+
+function isCpuAdapterName(name: string): boolean {
+  return /llvmpipe|lavapipe|swiftshader|software|cpu/i.test(name);
+}
+
+/** Acquire a device in Node. 'auto' takes a real GPU when there is one, else llvmpipe (the fastest CPU adapter). */
+export async function acquireNodeGpu(choice: NodeAdapterChoice = 'auto', limits: LimitRequest = {}): Promise<Gpu> {
+  installGlobals();
+  if (choice === 'auto') {
+    let gpuError: unknown = null;
+    try {
+      const g = await acquireNodeGpu('gpu', limits);
+      if (!g.adapter.isFallback && !isCpuAdapterName(g.adapter.name)) return g;
+      g.release();
+    } catch (e) {
+      gpuError = e;
+      if (e instanceof Error && /cannot run this configuration/.test(e.message)) throw e;
+    }
+    try {
+      return await acquireNodeGpu('llvmpipe', limits);
+    } catch (e) {
+      throw new Error(`No usable WebGPU adapter: no hardware GPU (${String(gpuError ?? 'only CPU adapters')}) and llvmpipe failed: ` +
+        `${e instanceof Error ? e.message : String(e)}. Install Mesa: apt-get install -y libegl1 libegl-mesa0 libgles2 libgl1-mesa-dri`);
+    }
+  }
+  let options: string[] = [];
+  let levels: ('core' | 'compatibility')[] = ['core', 'compatibility'];
+  if (choice === 'llvmpipe') {
+    process.env.EGL_PLATFORM ??= 'surfaceless';
+    options = ['backend=opengles'];
+    levels = ['compatibility'];
+  } else if (choice === 'swiftshader') {
+    if (!existsSync(SWIFTSHADER_ICD)) {
+      throw new Error(`SwiftShader needs ${SWIFTSHADER_ICD}, shipped by Debian's chromium package: apt-get install -y chromium`);
+    }
+    process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+    options = ['backend=vulkan'];
+    levels = ['core'];
+  }
+  let instance: GPU | null = create(options) as GPU;
+  const { adapter, featureLevel } = await requestAdapter(instance, levels);
+  const desc = describeAdapter(adapter, featureLevel, 'node-dawn');
+  if (choice === 'swiftshader' && !/swiftshader/i.test(desc.name)) {
+    throw new Error(`Asked for SwiftShader but Dawn gave "${desc.name}"`);
+  }
+  if (choice === 'llvmpipe' && !/llvmpipe/i.test(desc.name)) {
+    throw new Error(`Asked for llvmpipe but Dawn gave "${desc.name}"`);
+  }
+  // Dawn keeps the process alive while the instance is referenced: drop it on release.
+  return openDevice(adapter, desc, limits, loadShaderFiles(), () => { instance = null; });
+}

@@ -1,0 +1,207 @@
+// Trainer: owns every GPU resource of a run (slabs, activations, data, kernels) and records whole steps —
+// gather, forward, loss, backward, update — into one encoder and one submit. Metrics stay on the GPU until an
+// epoch ends, when they are mapped asynchronously.
+import type { Gpu, LimitRequest } from '../gpu/device.ts';
+import { dispatch, KernelCache, storageBuffer } from '../gpu/kernels.ts';
+import { ReadbackPool, readBuffer } from '../gpu/readback.ts';
+import type { TrainConfig } from '../model/config.ts';
+import { initBuffers, initParams } from '../model/init.ts';
+import { buildPlan, pad4, type Plan } from '../model/plan.ts';
+import type { DataSplit, ImageSet } from '../data/dataset.ts';
+import { epochPermutation, identityPermutation } from '../data/shuffle.ts';
+import { buildGraph, type Dispatch, type Graph, type Slabs } from './graph.ts';
+import { DEFAULT_VARIANT, loadKernels, type KernelSet } from './kernels.ts';
+import { learningRate } from './schedule.ts';
+import { EVAL_SUMS, METRIC_RECORDS, STEP_BYTES, STEP_SLOT, TRAIN_SUMS, writeStep } from './uniforms.ts';
+
+export interface StepRecord { loss: number; mse: number; kl: number; lr: number }
+export interface EpochMetrics {
+  epoch: number; lr: number; loss: number; mse: number; kl: number; mean_activity_train: number;
+  test_mse: number; mean_activity: number; samples: number; steps: StepRecord[];
+}
+
+const SLOTS = 64; // step-parameter slots: one per step or evaluation batch recorded in one submit
+
+/** Upload a u8 image set as packed u32 words, rows padded to 4 bytes. */
+function uploadImages(device: GPUDevice, set: ImageSet, label: string): GPUBuffer {
+  const pixels = set.rows * set.cols;
+  const stride = pad4(pixels);
+  const packed = new Uint8Array(set.count * stride);
+  if (stride === pixels) packed.set(set.images);
+  else for (let i = 0; i < set.count; i++) packed.set(set.images.subarray(i * pixels, (i + 1) * pixels), i * stride);
+  const buffer = storageBuffer(device, label, packed.byteLength);
+  device.queue.writeBuffer(buffer, 0, packed);
+  return buffer;
+}
+
+/** Limits a run needs beyond the defaults, so device acquisition can fail early with the limit's name. */
+export function limitsFor(cfg: TrainConfig, data: DataSplit): LimitRequest {
+  const plan = buildPlan(cfg.model);
+  const widest = Math.max(...plan.widths.map(pad4));
+  const images = Math.max(data.train.count, data.test.count) * pad4(data.train.rows * data.train.cols);
+  const largest = Math.max(images, cfg.batch * widest * 4, plan.paramFloats * 4);
+  return { maxStorageBufferBindingSize: largest, maxBufferSize: largest };
+}
+
+export class Trainer {
+  readonly plan: Plan;
+  readonly stepsPerEpoch: number;
+  epoch = 0; // epochs completed
+  globalStep = 0; // optimisation steps taken
+  private readonly stepData = new ArrayBuffer(SLOTS * STEP_SLOT);
+  private readonly stepBuffer: GPUBuffer;
+  private readonly order: GPUBuffer;
+  private readonly testOrder: GPUBuffer;
+  private readonly trainImages: GPUBuffer;
+  private readonly testImages: GPUBuffer;
+  private readonly gatherTrain: Dispatch;
+  private readonly gatherTest: Dispatch;
+  private readonly pool: ReadbackPool;
+  readonly slabs: Slabs;
+  readonly graph: Graph;
+
+  private constructor(readonly gpu: Gpu, readonly cfg: TrainConfig, readonly data: DataSplit, readonly kernels: KernelSet) {
+    const { device } = gpu;
+    this.plan = buildPlan(cfg.model);
+    const pixels = data.train.rows * data.train.cols;
+    if (pixels !== cfg.model.inputDim) throw new Error(`data has ${pixels} pixels per image but the model's input is ${cfg.model.inputDim}`);
+    if (data.train.count < 2) throw new Error(`the training split has ${data.train.count} images; need at least 2`);
+    const n = data.train.count;
+    // A final batch of one sample cannot be batch-normalised: it is left out of that epoch.
+    this.stepsPerEpoch = Math.floor(n / cfg.batch) + (n % cfg.batch > 1 ? 1 : 0);
+    this.stepBuffer = device.createBuffer({ label: 'Trainer.steps', size: SLOTS * STEP_SLOT, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    const { paramFloats, bufferFloats } = this.plan;
+    const slab = (name: string, floats: number) => storageBuffer(device, `Trainer.${name}`, floats * 4);
+    this.slabs = { params: slab('params', paramFloats), grads: slab('grads', paramFloats), state: slab('state', bufferFloats),
+      m: slab('adamM', paramFloats), v: slab('adamV', paramFloats) };
+    device.queue.writeBuffer(this.slabs.params, 0, initParams(this.plan, cfg.seed));
+    device.queue.writeBuffer(this.slabs.state, 0, initBuffers(this.plan));
+    this.graph = buildGraph(device, kernels, this.plan, cfg, cfg.batch, this.slabs, this.stepBuffer, this.stepsPerEpoch);
+    this.trainImages = uploadImages(device, data.train, 'Trainer.trainImages');
+    this.testImages = uploadImages(device, data.test, 'Trainer.testImages');
+    this.order = storageBuffer(device, 'Trainer.order', n * 4);
+    this.testOrder = storageBuffer(device, 'Trainer.testOrder', data.test.count * 4);
+    device.queue.writeBuffer(this.testOrder, 0, identityPermutation(data.test.count));
+    this.gatherTrain = this.graph.gather(this.trainImages, this.order, n);
+    this.gatherTest = this.graph.gather(this.testImages, this.testOrder, data.test.count);
+    this.pool = new ReadbackPool(device, 'Trainer.metricsReadback', (METRIC_RECORDS + 4 * this.stepsPerEpoch) * 4);
+  }
+
+  static async create(gpu: Gpu, cfg: TrainConfig, data: DataSplit, kernel = DEFAULT_VARIANT): Promise<Trainer> {
+    const kernels = await loadKernels(new KernelCache(gpu), kernel);
+    return new Trainer(gpu, cfg, data, kernels);
+  }
+
+  lrAt(epoch: number, stepInEpoch: number): number {
+    return learningRate(this.cfg, epoch, stepInEpoch, this.stepsPerEpoch);
+  }
+
+  private record(pass: GPUComputePassEncoder, list: Dispatch[], slot: number): void {
+    for (const d of list) dispatch(pass, d.kernel, d.group, d.workgroups, slot * STEP_SLOT);
+  }
+
+  /** Record and submit one training step (several when `count` > 1, still one submit). */
+  submitSteps(stepInEpoch: number, count = 1): void {
+    const { device } = this.gpu;
+    const { batch, seed, optimizer } = this.cfg;
+    const n = this.data.train.count;
+    const encoder = device.createCommandEncoder({ label: `Trainer.step${this.globalStep}` });
+    if (stepInEpoch === 0) encoder.clearBuffer(this.graph.metrics, 0, METRIC_RECORDS * 4);
+    const pass = encoder.beginComputePass({ label: 'Trainer.step' });
+    for (let s = 0; s < count; s++) {
+      const i = stepInEpoch + s;
+      const t = this.globalStep + 1;
+      writeStep(this.stepData, s, { rows: Math.min(batch, n - i * batch), step: this.globalStep, seed, batchStart: i * batch,
+        lr: this.lrAt(this.epoch, i), bc1: 1 - optimizer.beta1 ** t, bc2: 1 - optimizer.beta2 ** t, training: true, record: i });
+      this.record(pass, [this.gatherTrain, ...this.graph.forward, this.graph.metricsTrain, ...this.graph.backward, this.graph.update], s);
+      this.globalStep++;
+    }
+    pass.end();
+    device.queue.writeBuffer(this.stepBuffer, 0, this.stepData, 0, (count - 1) * STEP_SLOT + STEP_BYTES);
+    device.queue.submit([encoder.finish()]);
+  }
+
+  /** Upload this epoch's sample order (seeded shuffle or identity). */
+  beginEpoch(): void {
+    const n = this.data.train.count;
+    const order = this.cfg.shuffle ? epochPermutation(n, this.cfg.seed, this.epoch) : identityPermutation(n);
+    this.gpu.device.queue.writeBuffer(this.order, 0, order);
+  }
+
+  /** Record evaluation of the test split (evaluation mode) and the copy of all metrics; resolves when mapped. */
+  finishEpoch(): Promise<EpochMetrics> {
+    const { device } = this.gpu;
+    const { batch, seed } = this.cfg;
+    const count = this.data.test.count;
+    const batches = Math.ceil(count / batch);
+    let pending = null;
+    for (let b0 = 0; b0 < batches; b0 += SLOTS) {
+      const encoder = device.createCommandEncoder({ label: 'Trainer.evaluate' });
+      const pass = encoder.beginComputePass({ label: 'Trainer.evaluate' });
+      const inSubmit = Math.min(SLOTS, batches - b0);
+      for (let s = 0; s < inSubmit; s++) {
+        const b = b0 + s;
+        writeStep(this.stepData, s, { rows: Math.min(batch, count - b * batch), step: this.globalStep, seed, batchStart: b * batch,
+          lr: 0, bc1: 1, bc2: 1, training: false, record: 0 });
+        this.record(pass, [this.gatherTest, ...this.graph.forward, this.graph.metricsEval], s);
+      }
+      pass.end();
+      if (b0 + inSubmit >= batches) pending = this.pool.copy(encoder, this.graph.metrics, 0, (METRIC_RECORDS + 4 * this.stepsPerEpoch) * 4);
+      device.queue.writeBuffer(this.stepBuffer, 0, this.stepData, 0, (inSubmit - 1) * STEP_SLOT + STEP_BYTES);
+      device.queue.submit([encoder.finish()]);
+    }
+    const epoch = this.epoch++;
+    const lr = this.lrAt(epoch, 0);
+    return pending!.read().then((raw) => parseMetrics(new Float32Array(raw), epoch, lr, this.stepsPerEpoch));
+  }
+
+  /** Train one epoch: submits every step (with a fence every few steps so the queue stays short), then evaluates. */
+  async runEpoch(stepsPerSubmit = 1, onProgress?: (step: number) => void): Promise<{ metrics: Promise<EpochMetrics>; trainSeconds: number }> {
+    const t0 = performance.now();
+    this.beginEpoch();
+    for (let i = 0; i < this.stepsPerEpoch; i += stepsPerSubmit) {
+      this.submitSteps(i, Math.min(stepsPerSubmit, this.stepsPerEpoch - i));
+      if ((i / stepsPerSubmit) % 8 === 7) {
+        await this.gpu.device.queue.onSubmittedWorkDone();
+        onProgress?.(i + 1);
+      }
+    }
+    await this.gpu.device.queue.onSubmittedWorkDone();
+    const trainSeconds = (performance.now() - t0) / 1000;
+    return { metrics: this.finishEpoch(), trainSeconds };
+  }
+
+  /** Copies of the slabs (for checkpoints and tests): never called inside the training loop. */
+  async readSlabs(): Promise<{ params: Float32Array; state: Float32Array; m: Float32Array; v: Float32Array; grads: Float32Array }> {
+    const read = async (b: GPUBuffer) => new Float32Array(await readBuffer(this.gpu.device, b));
+    const [params, state, m, v, grads] = await Promise.all([this.slabs.params, this.slabs.state, this.slabs.m, this.slabs.v, this.slabs.grads].map(read));
+    return { params: params.subarray(0, this.plan.paramFloats), state: state.subarray(0, this.plan.bufferFloats),
+      m: m.subarray(0, this.plan.paramFloats), v: v.subarray(0, this.plan.paramFloats), grads: grads.subarray(0, this.plan.paramFloats) };
+  }
+
+  /** Overwrite slabs (checkpoint load); missing parts keep their current values. */
+  writeSlabs(s: { params?: Float32Array; state?: Float32Array; m?: Float32Array; v?: Float32Array }): void {
+    const q = this.gpu.device.queue;
+    if (s.params) q.writeBuffer(this.slabs.params, 0, s.params);
+    if (s.state) q.writeBuffer(this.slabs.state, 0, s.state);
+    if (s.m) q.writeBuffer(this.slabs.m, 0, s.m);
+    if (s.v) q.writeBuffer(this.slabs.v, 0, s.v);
+  }
+
+  destroy(): void {
+    this.pool.destroy();
+    for (const b of [this.stepBuffer, this.order, this.testOrder, this.trainImages, this.testImages, ...Object.values(this.slabs), ...this.graph.acts]) b.destroy();
+  }
+}
+
+function parseMetrics(m: Float32Array, epoch: number, lr: number, steps: number): EpochMetrics {
+  const t = (i: number) => m[TRAIN_SUMS + i] / m[TRAIN_SUMS + 4];
+  const e = (i: number) => m[EVAL_SUMS + i] / m[EVAL_SUMS + 4];
+  const records: StepRecord[] = [];
+  for (let s = 0; s < steps; s++) {
+    const at = METRIC_RECORDS + 4 * s;
+    records.push({ loss: m[at], mse: m[at + 1], kl: m[at + 2], lr: m[at + 3] });
+  }
+  return { epoch, lr, loss: t(0), mse: t(1), kl: t(2), mean_activity_train: t(3), test_mse: e(1), mean_activity: e(3),
+    samples: m[TRAIN_SUMS + 4], steps: records };
+}

@@ -1,0 +1,87 @@
+// Host-side packing of every WGSL uniform struct, each in one place with its byte size asserted against the
+// struct declared in shaders/ (field order and comments live there).
+import { ACT_CODES, type Activation } from '../model/plan.ts';
+
+type Field = ['u32' | 'f32', number];
+
+function pack(struct: string, bytes: number, fields: Field[]): ArrayBuffer {
+  if (fields.length * 4 !== bytes) throw new Error(`uniform ${struct}: ${fields.length * 4} bytes packed, WGSL struct has ${bytes}`);
+  const buf = new ArrayBuffer(bytes);
+  const view = new DataView(buf);
+  fields.forEach(([type, v], i) => {
+    if (type === 'u32') view.setUint32(i * 4, v >>> 0, true);
+    else view.setFloat32(i * 4, v, true);
+  });
+  return buf;
+}
+
+const act = (a: Activation): Field => ['u32', ACT_CODES[a.kind]];
+const alpha = (a: Activation): Field => ['f32', a.alpha];
+const q = (n: number) => Math.ceil(n / 4);
+
+/** Step (common.wgsl): 48 bytes at the start of each 256-byte slot. */
+export const STEP_BYTES = 48;
+export const STEP_SLOT = 256;
+export interface StepValues { rows: number; step: number; seed: number; batchStart: number; lr: number; bc1: number; bc2: number; training: boolean; record: number }
+
+export function writeStep(target: ArrayBuffer, slot: number, s: StepValues): void {
+  const bytes = pack('Step', STEP_BYTES, [['u32', s.rows], ['u32', s.step], ['u32', s.seed], ['u32', s.batchStart],
+    ['f32', s.lr], ['f32', s.bc1], ['f32', s.bc2], ['u32', s.training ? 1 : 0], ['u32', s.record], ['u32', 0], ['u32', 0], ['u32', 0]]);
+  new Uint8Array(target, slot * STEP_SLOT, STEP_BYTES).set(new Uint8Array(bytes));
+}
+
+/** Dense (dense.wgsl). Offsets in floats are converted to vec4s here. */
+export function denseUniform(n: number, k: number, wOff: number, bOff: number, a: Activation, inAct: Activation): ArrayBuffer {
+  return pack('Dense', 48, [['u32', n], ['u32', k], ['u32', q(n)], ['u32', q(k)], ['u32', wOff / 4], ['u32', bOff / 4],
+    act(a), alpha(a), act(inAct), alpha(inAct), ['u32', 0], ['u32', 0]]);
+}
+
+/** DenseGrad (dense_grad.wgsl). */
+export function denseGradUniform(n: number, k: number, wOff: number, bOff: number): ArrayBuffer {
+  return pack('DenseGrad', 16, [['u32', q(n)], ['u32', q(k)], ['u32', wOff / 4], ['u32', bOff / 4]]);
+}
+
+/** Norm (norm.wgsl, norm_grad.wgsl). */
+export function normUniform(f: number, gOff: number, bOff: number, rmOff: number, rvOff: number, eps: number, momentum: number, inAct: Activation): ArrayBuffer {
+  return pack('Norm', 48, [['u32', q(f)], ['u32', gOff / 4], ['u32', bOff / 4], ['u32', rmOff / 4], ['u32', rvOff / 4],
+    ['f32', eps], ['f32', momentum], act(inAct), alpha(inAct), ['u32', 0], ['u32', 0], ['u32', 0]]);
+}
+
+/** Dropout (dropout.wgsl). */
+export function dropoutUniform(f: number, layer: number, p: number, inAct: Activation): ArrayBuffer {
+  return pack('Dropout', 32, [['u32', f], ['u32', q(f)], ['u32', layer], ['f32', p], ['f32', Math.fround(1 / (1 - p))],
+    act(inAct), alpha(inAct), ['u32', 0]]);
+}
+
+/** Activation (activation.wgsl). */
+export function activationUniform(f: number, a: Activation, inAct: Activation): ArrayBuffer {
+  return pack('Activation', 32, [['u32', q(f)], act(a), alpha(a), act(inAct), alpha(inAct), ['u32', f], ['u32', 0], ['u32', 0]]);
+}
+
+/** Loss (loss.wgsl). */
+export function lossUniform(d: number, outAct: Activation): ArrayBuffer {
+  return pack('Loss', 16, [['u32', d], ['u32', q(d)], act(outAct), alpha(outAct)]);
+}
+
+/** Sparsity (sparsity.wgsl). */
+export function sparsityUniform(z: number, rho: number, weight: number, code: Activation, gradAct: Activation): ArrayBuffer {
+  return pack('Sparsity', 32, [['u32', z], ['u32', q(z)], ['f32', rho], ['f32', weight], act(code), act(gradAct), alpha(gradAct), ['u32', 0]]);
+}
+
+/** Metrics (reduce.wgsl). */
+export const METRIC_RECORDS = 32; // floats before the per-step records
+export const TRAIN_SUMS = 0;
+export const EVAL_SUMS = 16;
+export function metricsUniform(d: number, z: number, weight: number, base: number, records: boolean): ArrayBuffer {
+  return pack('Metrics', 32, [['u32', d], ['u32', q(z)], ['u32', z], ['f32', weight], ['u32', base], ['u32', records ? 1 : 0], ['u32', 0], ['u32', 0]]);
+}
+
+/** Optimizer (optimizer.wgsl). */
+export function optimizerUniform(floats: number, beta1: number, beta2: number, eps: number, momentum: number): ArrayBuffer {
+  return pack('Optimizer', 32, [['u32', q(floats)], ['f32', beta1], ['f32', beta2], ['f32', eps], ['f32', momentum], ['u32', 0], ['u32', 0], ['u32', 0]]);
+}
+
+/** Gather (data.wgsl). */
+export function gatherUniform(pixels: number, count: number): ArrayBuffer {
+  return pack('Gather', 16, [['u32', q(pixels)], ['u32', count], ['u32', 0], ['u32', 0]]);
+}
