@@ -25,6 +25,15 @@ function installGlobals(): void {
   globalsInstalled = true;
 }
 
+/** A hardware GPU shows up as a DRM render node or an NVIDIA device file; without one, skip straight to llvmpipe. */
+function hasGpuDevice(): boolean {
+  try {
+    return readdirSync('/dev').some((n) => /^nvidia\d+$/.test(n)) || readdirSync('/dev/dri').some((n) => n.startsWith('renderD'));
+  } catch {
+    return false;
+  }
+}
+
 function isCpuAdapterName(name: string): boolean {
   return /llvmpipe|lavapipe|swiftshader|software|cpu/i.test(name);
 }
@@ -33,19 +42,22 @@ function isCpuAdapterName(name: string): boolean {
 export async function acquireNodeGpu(choice: NodeAdapterChoice = 'auto', limits: LimitRequest = {}): Promise<Gpu> {
   installGlobals();
   if (choice === 'auto') {
-    let gpuError: unknown = null;
-    try {
-      const g = await acquireNodeGpu('gpu', limits);
-      if (!g.adapter.isFallback && !isCpuAdapterName(g.adapter.name)) return g;
-      g.release();
-    } catch (e) {
-      gpuError = e;
-      if (e instanceof Error && /cannot run this configuration/.test(e.message)) throw e;
+    let gpuError: unknown = 'no GPU device node in /dev';
+    if (hasGpuDevice()) {
+      try {
+        const g = await acquireNodeGpu('gpu', limits);
+        if (!g.adapter.isFallback && !isCpuAdapterName(g.adapter.name)) return g;
+        g.release();
+        gpuError = `only the CPU adapter ${g.adapter.name}`;
+      } catch (e) {
+        if (e instanceof Error && /cannot run this configuration/.test(e.message)) throw e;
+        gpuError = e;
+      }
     }
     try {
       return await acquireNodeGpu('llvmpipe', limits);
     } catch (e) {
-      throw new Error(`No usable WebGPU adapter: no hardware GPU (${String(gpuError ?? 'only CPU adapters')}) and llvmpipe failed: ` +
+      throw new Error(`No usable WebGPU adapter: no hardware GPU (${String(gpuError)}) and llvmpipe failed: ` +
         `${e instanceof Error ? e.message : String(e)}. Install Mesa: apt-get install -y libegl1 libegl-mesa0 libgles2 libgl1-mesa-dri`);
     }
   }

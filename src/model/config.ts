@@ -25,7 +25,7 @@ export interface TrainConfig {
   model: ModelConfig;
   loss: 'mse';
   sparsity: SparsityConfig;
-  optimizer: { kind: 'adam'; lr: number; beta1: number; beta2: number; eps: number };
+  optimizer: { kind: 'adam' | 'sgd'; lr: number; beta1: number; beta2: number; eps: number; momentum: number };
   schedule: { kind: 'cosine'; T: number; perStep: boolean; warmupEpochs: number };
   batchNorm: { eps: number; momentum: number }; // momentum on the new value (PyTorch convention)
   epochs: number;
@@ -56,7 +56,7 @@ export function defaultTrainConfig(model: ModelConfig = seedModel()): TrainConfi
     model,
     loss: 'mse',
     sparsity: { kind: 'kl', weight: 1e-3, rho: 0.05 },
-    optimizer: { kind: 'adam', lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-7 },
+    optimizer: { kind: 'adam', lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-7, momentum: 0.9 },
     schedule: { kind: 'cosine', T: 10, perStep: false, warmupEpochs: 0 },
     batchNorm: { eps: 1e-3, momentum: 0.01 },
     epochs: 10,

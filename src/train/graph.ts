@@ -105,7 +105,7 @@ export function buildGraph(device: GPUDevice, k: KernelSet, plan: Plan, cfg: Tra
   const metricsEval = bind('Trainer.metricsEval', k.metrics, U.metricsUniform(plan.inputDim, z, weight, U.EVAL_SUMS, false), [rowLoss, sparsity, metrics], 1);
 
   const opt = cfg.optimizer;
-  const update = bind('Trainer.adamUpdate', k.adam, U.optimizerUniform(plan.paramFloats, opt.beta1, opt.beta2, opt.eps, 0),
+  const update = bind(`Trainer.${opt.kind}Update`, opt.kind === 'sgd' ? k.sgd : k.adam, U.optimizerUniform(plan.paramFloats, opt.beta1, opt.beta2, opt.eps, opt.momentum),
     [slabs.params, slabs.grads, slabs.m, slabs.v], groups(plan.paramFloats / 4, 64));
 
   const gather = (images: GPUBuffer, order: GPUBuffer, count: number) =>

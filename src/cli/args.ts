@@ -1,0 +1,96 @@
+// Command-line arguments of `npm run train`: parsed strictly (unknown flags are errors) and range-checked,
+// producing a TrainConfig plus the run's files and device choices.
+import { parseArgs } from 'node:util';
+import { defaultTrainConfig, seedModel, type TrainConfig } from '../model/config.ts';
+import { NODE_ADAPTERS, type NodeAdapterChoice } from '../gpu/node.ts';
+import { MATMUL_VARIANTS, DEFAULT_VARIANT } from '../train/kernels.ts';
+
+export interface CliOptions {
+  cfg: TrainConfig;
+  data: string;
+  adapter: NodeAdapterChoice;
+  kernel: string;
+  init: string | null;
+  save: string | null;
+  metrics: string | null;
+  quiet: boolean;
+}
+
+export const USAGE = `Usage: npm run train -- [options]
+  --data default|DIR    training data: the embedded digits (default) or a directory of MNIST-format IDX files
+  --epochs N            epochs to train (default 10); the cosine schedule's T is N unless --lr-T is given
+  --batch B             batch size (default 256)
+  --hidden H            hidden width (default 256)
+  --latent Z            code size (default 64)
+  --beta β              KL sparsity weight (default 1e-3; 0 turns sparsity off)
+  --rho ρ               target mean code activity (default 0.05)
+  --lr η0               initial learning rate (default 1e-3)
+  --lr-T T              cosine period in epochs (default: the number of epochs)
+  --lr-per-step         decay the learning rate every step instead of every epoch
+  --warmup E            linear warm-up over the first E epochs (default 0)
+  --optimizer adam|sgd  optimiser (default adam); --momentum m for SGD (default 0.9)
+  --dropout p           dropout probability (default 0.2)
+  --seed S              run seed: initialisation, shuffling, dropout (default 0)
+  --no-shuffle          keep the data order fixed
+  --init FILE           start from the weights of a safetensors checkpoint
+  --save FILE           write a safetensors checkpoint (PyTorch state_dict names) at the end
+  --metrics FILE        write per-epoch metrics as JSON (rewritten after every epoch)
+  --adapter A           ${NODE_ADAPTERS.join('|')} (default auto: a real GPU, else llvmpipe)
+  --kernel K            matmul variant: ${Object.keys(MATMUL_VARIANTS).join('|')} (default ${DEFAULT_VARIANT})
+  --quiet               print only the final summary
+  --help                this text`;
+
+function num(name: string, raw: string | undefined, def: number, ok: (v: number) => boolean, rule: string): number {
+  if (raw === undefined) return def;
+  const v = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(v) || !ok(v)) throw new Error(`--${name} ${JSON.stringify(raw)}: must be ${rule}`);
+  return v;
+}
+const int = (lo: number, hi: number) => (v: number) => Number.isInteger(v) && v >= lo && v <= hi;
+const range = (lo: number, hi: number, loOpen = false, hiOpen = false) => (v: number) =>
+  (loOpen ? v > lo : v >= lo) && (hiOpen ? v < hi : v <= hi);
+
+export function parseCli(argv: string[]): CliOptions | 'help' {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: Object.fromEntries([
+        ...['data', 'epochs', 'batch', 'hidden', 'latent', 'beta', 'rho', 'lr', 'lr-T', 'warmup', 'optimizer', 'momentum', 'dropout', 'seed',
+          'init', 'save', 'metrics', 'adapter', 'kernel'].map((k) => [k, { type: 'string' as const }]),
+        ...['no-shuffle', 'lr-per-step', 'quiet', 'help'].map((k) => [k, { type: 'boolean' as const }]),
+      ]),
+    });
+  } catch (e) {
+    throw new Error(`${(e as Error).message}\n\n${USAGE}`);
+  }
+  const a = parsed.values as Record<string, string | boolean | undefined>;
+  if (a.help) return 'help';
+  const s = (k: string) => a[k] as string | undefined;
+  const epochs = num('epochs', s('epochs'), 10, int(1, 100000), 'an integer from 1 to 100000');
+  const hidden = num('hidden', s('hidden'), 256, int(1, 16384), 'an integer from 1 to 16384');
+  const latent = num('latent', s('latent'), 64, int(1, 16384), 'an integer from 1 to 16384');
+  const dropout = num('dropout', s('dropout'), 0.2, range(0, 1, false, true), 'in [0, 1)');
+  const cfg = defaultTrainConfig(seedModel(hidden, latent, dropout));
+  cfg.epochs = epochs;
+  cfg.batch = num('batch', s('batch'), 256, int(2, 65536), 'an integer from 2 to 65536 (BatchNorm needs at least 2 samples)');
+  const beta = num('beta', s('beta'), 1e-3, range(0, 1e6), 'a number ≥ 0');
+  cfg.sparsity = { kind: beta > 0 ? 'kl' : 'none', weight: beta, rho: num('rho', s('rho'), 0.05, range(0, 1, true, true), 'strictly between 0 and 1') };
+  cfg.optimizer.lr = num('lr', s('lr'), 1e-3, range(0, 10, true), 'a number in (0, 10]');
+  const optimizer = s('optimizer') ?? 'adam';
+  if (optimizer !== 'adam' && optimizer !== 'sgd') throw new Error(`--optimizer ${JSON.stringify(optimizer)}: must be adam or sgd`);
+  cfg.optimizer.kind = optimizer;
+  cfg.optimizer.momentum = num('momentum', s('momentum'), 0.9, range(0, 1, false, true), 'in [0, 1)');
+  cfg.schedule = { kind: 'cosine', T: num('lr-T', s('lr-T'), epochs, range(0, 1e9, true), 'a number > 0'),
+    perStep: Boolean(a['lr-per-step']), warmupEpochs: num('warmup', s('warmup'), 0, int(0, epochs), `an integer from 0 to --epochs (${epochs})`) };
+  cfg.seed = num('seed', s('seed'), 0, int(0, 0xffffffff), 'an integer from 0 to 4294967295');
+  cfg.shuffle = !a['no-shuffle'];
+  const adapter = (s('adapter') ?? 'auto') as NodeAdapterChoice;
+  if (!NODE_ADAPTERS.includes(adapter)) throw new Error(`--adapter ${JSON.stringify(adapter)}: must be one of ${NODE_ADAPTERS.join(', ')}`);
+  const kernel = s('kernel') ?? DEFAULT_VARIANT;
+  if (!(kernel in MATMUL_VARIANTS)) throw new Error(`--kernel ${JSON.stringify(kernel)}: must be one of ${Object.keys(MATMUL_VARIANTS).join(', ')}`);
+  for (const k of ['data', 'init', 'save', 'metrics']) if (a[k] === '') throw new Error(`--${k} needs a value`);
+  return { cfg, data: s('data') ?? 'default', adapter, kernel, init: s('init') ?? null, save: s('save') ?? null, metrics: s('metrics') ?? null, quiet: Boolean(a.quiet) };
+}

@@ -1,0 +1,221 @@
+// Float64 reference of a whole training step: the config's layer lists walked as ops, forward and
+// backward side by side, Adam on top. Parameter names are the PyTorch nn.Sequential state_dict names.
+
+import type { ActivationKind, LayerSpec, ModelConfig, TrainConfig } from '../model/config.ts';
+import { activationBackward, activationForward, DEFAULT_LEAKY_ALPHA } from './activation.ts';
+import { denseBackward, denseForward } from './dense.ts';
+import { dropoutBackward, dropoutForward, dropoutMask } from './dropout.ts';
+import { mseBackward, mseForward } from './loss.ts';
+import { batchNormBackward, batchNormEval, batchNormForward, batchNormRunningUpdate } from './norm.ts';
+import type { BatchNormCache } from './norm.ts';
+import { adamUpdate } from './optimizer.ts';
+import type { AdamHyper } from './optimizer.ts';
+import { klSparsityBackward, klSparsityForward } from './sparsity.ts';
+
+export type ParamMap = Map<string, Float64Array>;
+
+/** One op of the walk; `name` is the state_dict prefix, e.g. 'encoder.0'; `layer` indexes [...encoder, ...decoder]. */
+export type RefOp =
+  | { kind: 'dense'; name: string; nIn: number; nOut: number; fn: ActivationKind; alpha: number }
+  | { kind: 'activation'; width: number; fn: ActivationKind; alpha: number }
+  | { kind: 'batchnorm'; name: string; width: number }
+  | { kind: 'dropout'; layer: number; width: number; p: number };
+
+export interface RefPlan {
+  ops: RefOp[];
+  codeOp: number; // index of the last encoder op: its output is the code z
+  codeDim: number; // Z
+  tanhCode: boolean; // the code activation is tanh, so activity = (z + 1)/2
+}
+
+function opFn(spec: Extract<LayerSpec, { kind: 'activation' }>): { fn: ActivationKind; alpha: number } {
+  return { fn: spec.fn, alpha: spec.alpha ?? DEFAULT_LEAKY_ALPHA };
+}
+
+/** Linear + directly following activation fuse into one dense op (within a half); the rest are their own op. */
+export function refPlan(model: ModelConfig): RefPlan {
+  const ops: RefOp[] = [];
+  let width = model.inputDim;
+  let codeOp = -1;
+  let codeDim = 0;
+  let tanhCode = false;
+  const halves: [string, LayerSpec[]][] = [['encoder', model.encoder], ['decoder', model.decoder]];
+  let layerBase = 0;
+  for (const [half, specs] of halves) {
+    for (let i = 0; i < specs.length; i++) {
+      const spec = specs[i];
+      const name = `${half}.${i}`;
+      if (spec.kind === 'linear') {
+        const next = specs[i + 1];
+        const act = next?.kind === 'activation' ? opFn(next) : { fn: 'identity' as const, alpha: 0 };
+        ops.push({ kind: 'dense', name, nIn: width, nOut: spec.units, ...act });
+        width = spec.units;
+        if (next?.kind === 'activation') i++;
+      } else if (spec.kind === 'activation') {
+        ops.push({ kind: 'activation', width, ...opFn(spec) });
+      } else if (spec.kind === 'batchnorm') {
+        ops.push({ kind: 'batchnorm', name, width });
+      } else {
+        ops.push({ kind: 'dropout', layer: layerBase + i, width, p: spec.p });
+      }
+    }
+    if (half === 'encoder') {
+      if (ops.length === 0) throw new Error('refPlan: the encoder has no layers');
+      const last = ops[ops.length - 1];
+      codeOp = ops.length - 1;
+      codeDim = width;
+      tanhCode = (last.kind === 'dense' || last.kind === 'activation') && last.fn === 'tanh';
+    }
+    layerBase += specs.length;
+  }
+  if (width !== model.inputDim) {
+    throw new Error(`refPlan: the decoder ends at width ${width}, expected inputDim ${model.inputDim}`);
+  }
+  return { ops, codeOp, codeDim, tanhCode };
+}
+
+/** Every state_dict tensor and its shape: weight (out, in), bias, BN weight/bias/running_mean/running_var. */
+export function refParamShapes(model: ModelConfig): Map<string, number[]> {
+  const shapes = new Map<string, number[]>();
+  for (const op of refPlan(model).ops) {
+    if (op.kind === 'dense') {
+      shapes.set(`${op.name}.weight`, [op.nOut, op.nIn]);
+      shapes.set(`${op.name}.bias`, [op.nOut]);
+    } else if (op.kind === 'batchnorm') {
+      for (const s of ['weight', 'bias', 'running_mean', 'running_var']) shapes.set(`${op.name}.${s}`, [op.width]);
+    }
+  }
+  return shapes;
+}
+
+function param(params: ParamMap, name: string, length: number): Float64Array {
+  const p = params.get(name);
+  if (!p) throw new Error(`ref model: missing parameter '${name}'`);
+  if (p.length !== length) throw new Error(`ref model: '${name}' has ${p.length} values, expected ${length}`);
+  return p;
+}
+
+export interface RefStepResult {
+  loss: number; // mse + β·kl
+  mse: number;
+  kl: number; // Σ_j KL(ρ‖ρ̂_j), before β; 0 when sparsity.kind is 'none'
+  output: Float64Array; // (B, D)
+  code: Float64Array; // (B, Z)
+  rhoHat: Float64Array; // (Z)
+  grads: ParamMap; // trainable tensors only; empty in evaluation
+  running: ParamMap; // running_mean/var after this step (unchanged copies in evaluation)
+  activations: Float64Array[]; // output of every op of refPlan, in order
+}
+
+export function refForwardBackward(
+  cfg: TrainConfig, params: ParamMap,
+  x: Float64Array, // (B, D)
+  B: number, step: number, training: boolean,
+): RefStepResult {
+  const plan = refPlan(cfg.model);
+  const D = cfg.model.inputDim;
+  if (x.length !== B * D) throw new Error(`ref model: x has ${x.length} values, expected ${B}×${D}`);
+  const { eps, momentum } = cfg.batchNorm;
+  const activations: Float64Array[] = [];
+  const caches: (BatchNormCache | Float64Array | null)[] = []; // BN cache or dropout mask per op
+  const running: ParamMap = new Map();
+  let h = x;
+  for (const op of plan.ops) {
+    let cache: BatchNormCache | Float64Array | null = null;
+    if (op.kind === 'dense') {
+      const W = param(params, `${op.name}.weight`, op.nOut * op.nIn);
+      const b = param(params, `${op.name}.bias`, op.nOut);
+      h = denseForward(h, W, b, B, op.nIn, op.nOut, op.fn, op.alpha);
+    } else if (op.kind === 'activation') {
+      h = activationForward(h, op.fn, op.alpha);
+    } else if (op.kind === 'batchnorm') {
+      const F = op.width;
+      const gamma = param(params, `${op.name}.weight`, F);
+      const beta = param(params, `${op.name}.bias`, F);
+      const rm = param(params, `${op.name}.running_mean`, F);
+      const rv = param(params, `${op.name}.running_var`, F);
+      if (training) {
+        const c = batchNormForward(h, gamma, beta, B, F, eps);
+        const upd = batchNormRunningUpdate(rm, rv, c.mean, c.variance, B, momentum);
+        running.set(`${op.name}.running_mean`, upd.runningMean);
+        running.set(`${op.name}.running_var`, upd.runningVar);
+        cache = c;
+        h = c.y;
+      } else {
+        running.set(`${op.name}.running_mean`, rm.slice());
+        running.set(`${op.name}.running_var`, rv.slice());
+        h = batchNormEval(h, gamma, beta, rm, rv, B, F, eps);
+      }
+    } else if (training) {
+      const mask = dropoutMask(cfg.seed, step, op.layer, B, op.width, op.p);
+      cache = mask;
+      h = dropoutForward(h, mask);
+    }
+    activations.push(h);
+    caches.push(cache);
+  }
+
+  const output = h; // (B, D)
+  const code = activations[plan.codeOp]; // (B, Z)
+  const Z = plan.codeDim;
+  const sp = cfg.sparsity;
+  const mse = mseForward(output, x);
+  const { value, rhoHat } = klSparsityForward(code, B, Z, sp.rho, plan.tanhCode);
+  const kl = sp.kind === 'kl' ? value : 0;
+  const loss = mse + (sp.kind === 'kl' ? sp.weight * kl : 0);
+  const grads: ParamMap = new Map();
+  if (!training) return { loss, mse, kl, output, code, rhoHat, grads, running, activations };
+
+  let dh = mseBackward(output, x); // (B, D), then the gradient wrt each op's output walking back
+  for (let i = plan.ops.length - 1; i >= 0; i--) {
+    const op = plan.ops[i];
+    if (i === plan.codeOp && sp.kind === 'kl') {
+      const dkl = klSparsityBackward(rhoHat, B, Z, sp.rho, plan.tanhCode); // (B, Z)
+      for (let e = 0; e < dh.length; e++) dh[e] += sp.weight * dkl[e];
+    }
+    const input = i > 0 ? activations[i - 1] : x;
+    if (op.kind === 'dense') {
+      const W = param(params, `${op.name}.weight`, op.nOut * op.nIn);
+      const dz = activationBackward(dh, activations[i], op.fn, op.alpha);
+      const g = denseBackward(dz, input, W, B, op.nIn, op.nOut);
+      grads.set(`${op.name}.weight`, g.dW);
+      grads.set(`${op.name}.bias`, g.db);
+      dh = g.dx;
+    } else if (op.kind === 'activation') {
+      dh = activationBackward(dh, activations[i], op.fn, op.alpha);
+    } else if (op.kind === 'batchnorm') {
+      const gamma = param(params, `${op.name}.weight`, op.width);
+      const g = batchNormBackward(dh, caches[i] as BatchNormCache, gamma, B, op.width);
+      grads.set(`${op.name}.weight`, g.dgamma);
+      grads.set(`${op.name}.bias`, g.dbeta);
+      dh = g.dx;
+    } else {
+      dh = dropoutBackward(dh, caches[i] as Float64Array);
+    }
+  }
+  return { loss, mse, kl, output, code, rhoHat, grads, running, activations };
+}
+
+/** Adam over every tensor in grads, in place; missing moment tensors start at zero. */
+export function refAdamStep(
+  params: ParamMap, grads: ParamMap, m: ParamMap, v: ParamMap, t: number, lr: number, opt: AdamHyper,
+): void {
+  for (const [name, g] of grads) {
+    const p = param(params, name, g.length);
+    if (!m.has(name)) m.set(name, new Float64Array(g.length));
+    if (!v.has(name)) v.set(name, new Float64Array(g.length));
+    adamUpdate(p, g, param(m, name, g.length), param(v, name, g.length), t, lr, opt);
+  }
+}
+
+/** One training step: forward/backward at `step`, Adam with t = step + 1, running stats written into params. */
+export function refTrainStep(
+  cfg: TrainConfig, params: ParamMap, adamM: ParamMap, adamV: ParamMap,
+  x: Float64Array, // (B, D)
+  B: number, step: number, lr: number,
+): { loss: number; mse: number; kl: number } {
+  const r = refForwardBackward(cfg, params, x, B, step, true);
+  refAdamStep(params, r.grads, adamM, adamV, step + 1, lr, cfg.optimizer);
+  for (const [name, value] of r.running) param(params, name, value.length).set(value);
+  return { loss: r.loss, mse: r.mse, kl: r.kl };
+}
