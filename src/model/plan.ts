@@ -33,6 +33,10 @@ export interface Plan {
   bufferFloats: number;
 }
 
+/** PyTorch's LeakyReLU default slope, used when a layer gives none. */
+export const DEFAULT_LEAKY_ALPHA = 0.01;
+const alphaOf = (fn: ActivationKind, alpha?: number) => alpha ?? (fn === 'leaky_relu' ? DEFAULT_LEAKY_ALPHA : 0);
+
 export const pad4 = (n: number): number => Math.ceil(n / 4) * 4;
 
 function checkLayer(spec: LayerSpec, where: string): void {
@@ -87,7 +91,7 @@ export function buildPlan(model: ModelConfig): Plan {
       const f = widths[widths.length - 1];
       if (spec.kind === 'linear') {
         const next = list[i + 1];
-        const act: Activation = next?.kind === 'activation' ? { kind: next.fn, alpha: next.alpha ?? 0 } : { kind: 'identity', alpha: 0 };
+        const act: Activation = next?.kind === 'activation' ? { kind: next.fn, alpha: alphaOf(next.fn, next.alpha) } : { kind: 'identity', alpha: 0 };
         const weight = addParam(`${name}.weight`, [spec.units, f], pad4(spec.units), pad4(f));
         const bias = addParam(`${name}.bias`, [spec.units], 1, pad4(spec.units));
         ops.push({ kind: 'dense', layer, name, in: f, out: spec.units, act, weight, bias });
@@ -102,7 +106,7 @@ export function buildPlan(model: ModelConfig): Plan {
         ops.push({ kind: 'dropout', layer, name, f, p: spec.p });
         widths.push(f);
       } else {
-        ops.push({ kind: 'activation', layer, name, f, act: { kind: spec.fn, alpha: spec.alpha ?? 0 } });
+        ops.push({ kind: 'activation', layer, name, f, act: { kind: spec.fn, alpha: alphaOf(spec.fn, spec.alpha) } });
         widths.push(f);
       }
     }

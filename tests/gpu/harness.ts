@@ -1,0 +1,86 @@
+// Runs single kernels on a device for tests (Node or browser): uploads typed arrays, binds them in order after
+// the Step and kernel uniforms, dispatches once, and reads every buffer back. Plus padding helpers and allclose.
+import type { Gpu } from '../../src/gpu/device.ts';
+import { dispatch, KernelCache, storageBuffer, uniformBuffer, type KernelSpec } from '../../src/gpu/kernels.ts';
+import { readBuffer } from '../../src/gpu/readback.ts';
+import { pad4 } from '../../src/model/plan.ts';
+import { STEP_BYTES, STEP_SLOT, writeStep, type StepValues } from '../../src/train/uniforms.ts';
+import { firstMismatch } from '../../src/ref/check.ts';
+
+export type Input = Float32Array | Uint32Array | { zeros: number /* bytes */ };
+
+export const step = (rows: number, extra: Partial<StepValues> = {}): StepValues =>
+  ({ rows, step: 0, seed: 0, batchStart: 0, lr: 0, bc1: 1, bc2: 1, training: true, record: 0, ...extra });
+
+const caches = new WeakMap<Gpu, KernelCache>();
+export function cacheFor(gpu: Gpu): KernelCache {
+  let c = caches.get(gpu);
+  if (!c) caches.set(gpu, (c = new KernelCache(gpu)));
+  return c;
+}
+
+/** Dispatch `spec` once with buffers bound at 2, 3, …; returns every buffer's contents afterwards as f32. */
+export async function runKernel(gpu: Gpu, spec: KernelSpec, st: StepValues, uniform: ArrayBuffer, inputs: Input[], workgroups: number): Promise<Float32Array[]> {
+  const { device } = gpu;
+  const kernel = await cacheFor(gpu).get(spec);
+  const stepData = new ArrayBuffer(STEP_SLOT);
+  writeStep(stepData, 0, st);
+  const stepBuf = device.createBuffer({ size: STEP_SLOT, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+  device.queue.writeBuffer(stepBuf, 0, stepData);
+  const buffers = inputs.map((x, i) => {
+    const bytes = 'zeros' in x ? x.zeros : x.byteLength;
+    const b = storageBuffer(device, `test.${spec.entry}.${i}`, bytes);
+    if (!('zeros' in x)) device.queue.writeBuffer(b, 0, x);
+    return b;
+  });
+  const group = device.createBindGroup({
+    layout: kernel.layout,
+    entries: [{ binding: 0, resource: { buffer: stepBuf, size: STEP_BYTES } }, { binding: 1, resource: { buffer: uniformBuffer(device, 'test.uniform', uniform) } },
+      ...buffers.map((buffer, i) => ({ binding: i + 2, resource: { buffer } }))],
+  });
+  device.pushErrorScope('validation');
+  const encoder = device.createCommandEncoder();
+  const pass = encoder.beginComputePass();
+  dispatch(pass, kernel, group, workgroups, 0);
+  pass.end();
+  device.queue.submit([encoder.finish()]);
+  const err = await device.popErrorScope();
+  if (err) throw new Error(`${spec.entry}: ${err.message}`);
+  const out = await Promise.all(buffers.map(async (b) => new Float32Array(await readBuffer(device, b))));
+  for (const b of [stepBuf, ...buffers]) b.destroy();
+  return out;
+}
+
+/** (rows, cols) float64 → (rows, pad4(cols)) f32 with zero padding, as the kernels store activations. */
+export function padRows(x: ArrayLike<number>, rows: number, cols: number, padRowsTo = rows): Float32Array {
+  const s = pad4(cols);
+  const out = new Float32Array(padRowsTo * s);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[r * s + c] = x[r * cols + c];
+  return out;
+}
+
+/** Inverse of padRows: (rows, pad4(cols)) → (rows, cols); also asserts the padding is exactly zero. */
+export function unpadRows(y: Float32Array, rows: number, cols: number, what: string, checkPad = true): Float64Array {
+  const s = pad4(cols);
+  const out = new Float64Array(rows * cols);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < s; c++) {
+      if (c < cols) out[r * cols + c] = y[r * s + c];
+      else if (checkPad && y[r * s + c] !== 0) throw new Error(`${what}: padding at row ${r} col ${c} is ${y[r * s + c]}, not 0`);
+    }
+  }
+  return out;
+}
+
+/** |gpu − ref| ≤ atol + rtol·|ref| everywhere, else an error naming the element and the seed to reproduce it. */
+export function expectClose(what: string, gpu: ArrayLike<number>, ref: ArrayLike<number>, seed: number, atol = 1e-5, rtol = 1e-4): void {
+  const i = firstMismatch(gpu, ref, atol, rtol);
+  if (i < 0) return;
+  if (gpu.length !== ref.length) throw new Error(`${what}: ${gpu.length} values, reference has ${ref.length} (seed ${seed})`);
+  throw new Error(`${what}: element ${i} is ${gpu[i]}, reference ${ref[i]} (|diff| ${Math.abs(gpu[i] - ref[i]).toExponential(2)} > ` +
+    `${atol} + ${rtol}·|ref|; seed ${seed})`);
+}
+
+export function freshSeed(): number {
+  return Math.floor(Math.random() * 0xffffffff) >>> 0;
+}

@@ -1,0 +1,190 @@
+// Every kernel against the float64 reference on fresh random inputs and odd sizes (not multiples of 4, so the
+// padding paths run). Platform-neutral: Node runs these through Dawn, the browser suite through Playwright.
+import type { Gpu } from '../../src/gpu/device.ts';
+import type { ActivationKind } from '../../src/model/config.ts';
+import { ACT_CODES, pad4, type Activation } from '../../src/model/plan.ts';
+import { activationForward, activationGradFromOutput } from '../../src/ref/activation.ts';
+import { TestRandom } from '../../src/ref/check.ts';
+import { denseBackward, denseForward } from '../../src/ref/dense.ts';
+import { dropoutMask } from '../../src/ref/dropout.ts';
+import { batchNormBackward, batchNormForward } from '../../src/ref/norm.ts';
+import { adamUpdate } from '../../src/ref/optimizer.ts';
+import { klSparsityBackward, klSparsityForward } from '../../src/ref/sparsity.ts';
+import { denseSpecs, KERNEL_SPECS, MATMUL_VARIANTS } from '../../src/train/kernels.ts';
+import * as U from '../../src/train/uniforms.ts';
+import { expectClose, padRows, runKernel, step, unpadRows } from './harness.ts';
+
+export type KernelCase = (gpu: Gpu, seed: number) => Promise<void>;
+const ACTS = Object.keys(ACT_CODES) as ActivationKind[];
+const IDENT: Activation = { kind: 'identity', alpha: 0 };
+const int = (r: TestRandom, lo: number, hi: number) => lo + Math.floor(r.uniform(1)[0] * (hi - lo + 1));
+const g = (n: number) => Math.max(1, Math.ceil(n / 64));
+
+/** Dense forward, backward-input and backward-weight for one matmul variant, every activation. */
+function denseCase(variant: string): KernelCase {
+  return async (gpu, seed) => {
+    const r = new TestRandom(seed);
+    const specs = denseSpecs(MATMUL_VARIANTS[variant]);
+    const v = MATMUL_VARIANTS[variant];
+    for (const actKind of ACTS) {
+      const B = int(r, 1, 37), K = int(r, 1, 45), N = int(r, 1, 41);
+      const act: Activation = { kind: actKind, alpha: 0.1 };
+      const x = r.normal(B * K), W = r.normal(N * K, 0, 0.3), b = r.normal(N, 0, 0.1);
+      const wRows = pad4(N), k4 = pad4(K) / 4, n4 = pad4(N) / 4;
+      const slab = new Float32Array(wRows * pad4(K) + pad4(N));
+      slab.set(padRows(W, N, K, wRows));
+      slab.set(padRows(b, 1, N), wRows * pad4(K));
+      const u = U.denseUniform(N, K, 0, wRows * pad4(K), act, act);
+      const fwd = await runKernel(gpu, specs.denseForward, step(B), u, [padRows(x, B, K), slab, { zeros: B * n4 * 16 }],
+        g(Math.ceil(B / v.forward.RM) * Math.ceil(n4 / v.forward.CN)));
+      const y = denseForward(x, W, b, B, K, N, act.kind, act.alpha);
+      expectClose(`${variant} denseForward ${actKind} B=${B} K=${K} N=${N}`, unpadRows(fwd[2], B, N, 'Y'), y, seed);
+      // Backward-input multiplies by the producer's activation derivative, evaluated on X (here: act of X).
+      const xin = activationForward(x, act.kind, act.alpha);
+      const dz = r.normal(B * N);
+      const ref = denseBackward(dz, xin, W, B, K, N);
+      const bi = await runKernel(gpu, specs.denseBackwardInput, step(B), u, [padRows(dz, B, N), slab, { zeros: B * k4 * 16 }, padRows(xin, B, K)],
+        g(Math.ceil(B / v.backwardInput.RM) * Math.ceil(k4 / v.backwardInput.CN)));
+      const dxRef = ref.dx.map((d, i) => d * activationGradFromOutput(xin[i], act.kind, act.alpha));
+      expectClose(`${variant} denseBackwardInput ${actKind} B=${B} K=${K} N=${N}`, unpadRows(bi[2], B, K, 'dX', false), dxRef, seed);
+      const grads = await runKernel(gpu, specs.denseBackwardWeight, step(B), U.denseGradUniform(N, K, 0, wRows * pad4(K)),
+        [padRows(dz, B, N), padRows(xin, B, K), { zeros: slab.byteLength }], g(Math.ceil(n4 / v.backwardWeight.RM) * Math.ceil(k4 / v.backwardWeight.CN)));
+      expectClose(`${variant} denseBackwardWeight dW B=${B} K=${K} N=${N}`, unpadRows(grads[2].subarray(0, wRows * pad4(K)), N, K, 'dW'), ref.dW, seed);
+      expectClose(`${variant} denseBackwardWeight db`, unpadRows(grads[2].subarray(wRows * pad4(K)), 1, N, 'db'), ref.db, seed);
+    }
+  };
+}
+
+const batchNorm: KernelCase = async (gpu, seed) => {
+  const r = new TestRandom(seed, 1);
+  const B = int(r, 2, 40), F = int(r, 1, 30), f4 = pad4(F) / 4, eps = 1e-3, mom = 0.01;
+  const x = r.normal(B * F, 0.5, 2), gamma = r.uniform(F, 0.5, 1.5), beta = r.normal(F);
+  const rm = r.normal(F), rv = r.uniform(F, 0.5, 2);
+  const params = new Float32Array(pad4(F) * 2);
+  params.set(padRows(gamma, 1, F)); params.set(padRows(beta, 1, F), pad4(F));
+  const state = new Float32Array(pad4(F) * 2);
+  state.set(padRows(rm, 1, F)); state.set(padRows(rv, 1, F), pad4(F));
+  const inAct: Activation = { kind: 'leaky_relu', alpha: 0.1 };
+  const u = U.normUniform(F, 0, pad4(F), 0, pad4(F), eps, mom, inAct);
+  for (const training of [true, false]) {
+    const out = await runKernel(gpu, KERNEL_SPECS.normForward, step(B, { training }), u,
+      [padRows(x, B, F), params, { zeros: f4 * 32 }, { zeros: B * f4 * 16 }, state], Math.ceil(f4 / 16));
+    const cache = batchNormForward(x, gamma, beta, B, F, eps);
+    if (training) {
+      expectClose(`batchNormForward training B=${B} F=${F}`, unpadRows(out[3], B, F, 'y'), cache.y, seed);
+      const rmRef = rm.map((v, j) => (1 - mom) * v + mom * cache.mean[j]);
+      const rvRef = rv.map((v, j) => (1 - mom) * v + mom * cache.variance[j] * B / (B - 1));
+      expectClose('running_mean', unpadRows(out[4].subarray(0, pad4(F)), 1, F, 'rm'), rmRef, seed);
+      expectClose('running_var', unpadRows(out[4].subarray(pad4(F)), 1, F, 'rv'), rvRef, seed);
+      // Backward through the batch statistics, times the producer's activation derivative at X.
+      const dy = r.normal(B * F);
+      const ref = batchNormBackward(dy, cache, gamma, B, F);
+      const back = await runKernel(gpu, KERNEL_SPECS.normBackward, step(B), u,
+        [padRows(x, B, F), params, out[2], padRows(dy, B, F), { zeros: B * f4 * 16 }, { zeros: params.byteLength }], Math.ceil(f4 / 16));
+      const dxRef = ref.dx.map((d, i) => d * activationGradFromOutput(x[i], 'leaky_relu', 0.1));
+      expectClose('batchNormBackward dx', unpadRows(back[4], B, F, 'dx'), dxRef, seed, 1e-4, 1e-3);
+      expectClose('batchNormBackward dgamma', unpadRows(back[5].subarray(0, pad4(F)), 1, F, 'dg'), ref.dgamma, seed, 1e-4, 1e-4);
+      expectClose('batchNormBackward dbeta', unpadRows(back[5].subarray(pad4(F)), 1, F, 'db'), ref.dbeta, seed, 1e-4, 1e-4);
+    } else {
+      const yRef = x.map((v, i) => gamma[i % F] * (v - rm[i % F]) / Math.sqrt(rv[i % F] + eps) + beta[i % F]);
+      expectClose(`batchNormForward eval B=${B} F=${F}`, unpadRows(out[3], B, F, 'y'), yRef, seed);
+      expectClose('running stats unchanged in eval', out[4], state, seed, 0, 0);
+    }
+  }
+};
+
+const dropout: KernelCase = async (gpu, seed) => {
+  const r = new TestRandom(seed, 2);
+  const B = int(r, 1, 40), F = int(r, 1, 50), f4 = pad4(F) / 4, p = 0.3, stepN = int(r, 0, 1e6), layer = int(r, 0, 12);
+  const x = r.normal(B * F), dy = r.normal(B * F);
+  const st = step(B, { step: stepN, seed });
+  const mask = dropoutMask(seed, stepN, layer, B, F, p);
+  const u = U.dropoutUniform(F, layer, p, IDENT);
+  const fwd = await runKernel(gpu, KERNEL_SPECS.dropoutForward, st, u, [padRows(x, B, F), { zeros: B * f4 * 16 }], g(B * f4));
+  expectClose(`dropoutForward B=${B} F=${F}`, unpadRows(fwd[1], B, F, 'y'), x.map((v, i) => v * mask[i]), seed, 1e-6, 1e-6);
+  const back = await runKernel(gpu, KERNEL_SPECS.dropoutBackward, st, u, [padRows(dy, B, F), { zeros: B * f4 * 16 }, padRows(x, B, F)], g(B * f4));
+  expectClose('dropoutBackward', unpadRows(back[1], B, F, 'dx'), dy.map((v, i) => v * mask[i]), seed, 1e-6, 1e-6);
+  const ev = await runKernel(gpu, KERNEL_SPECS.dropoutForward, { ...st, training: false }, u, [padRows(x, B, F), { zeros: B * f4 * 16 }], g(B * f4));
+  expectClose('dropout eval is identity', unpadRows(ev[1], B, F, 'y'), Float32Array.from(x), seed, 0, 0);
+};
+
+const activation: KernelCase = async (gpu, seed) => {
+  const r = new TestRandom(seed, 3);
+  for (const kind of ACTS) {
+    const B = int(r, 1, 20), F = int(r, 1, 30), f4 = pad4(F) / 4;
+    const act: Activation = { kind, alpha: 0.2 };
+    const x = r.normal(B * F, 0, 3), dy = r.normal(B * F);
+    const u = U.activationUniform(F, act, IDENT);
+    const fwd = await runKernel(gpu, KERNEL_SPECS.activationForward, step(B), u, [padRows(x, B, F), { zeros: B * f4 * 16 }], g(B * f4));
+    const y = activationForward(x, kind, 0.2);
+    expectClose(`activationForward ${kind}`, unpadRows(fwd[1], B, F, 'y'), y, seed);
+    const back = await runKernel(gpu, KERNEL_SPECS.activationBackward, step(B), u, [padRows(dy, B, F), { zeros: B * f4 * 16 }, padRows(y, B, F), padRows(x, B, F)], g(B * f4));
+    expectClose(`activationBackward ${kind}`, unpadRows(back[1], B, F, 'dx'), dy.map((d, i) => d * activationGradFromOutput(y[i], kind, 0.2)), seed);
+  }
+};
+
+const mseLoss: KernelCase = async (gpu, seed) => {
+  const r = new TestRandom(seed, 4);
+  const B = int(r, 1, 70), D = int(r, 1, 50), d4 = pad4(D) / 4;
+  const y = r.uniform(B * D, 0.01, 0.99), x = r.uniform(B * D);
+  const out = await runKernel(gpu, KERNEL_SPECS.mseLoss, step(B), U.lossUniform(D, { kind: 'sigmoid', alpha: 0 }),
+    [padRows(y, B, D), padRows(x, B, D), { zeros: B * d4 * 16 }, { zeros: B * 4 }], g(B));
+  const gradRef = y.map((v, i) => (2 * (v - x[i]) / (B * D)) * v * (1 - v));
+  expectClose(`mseLoss grad B=${B} D=${D}`, unpadRows(out[2], B, D, 'grad'), gradRef, seed, 1e-8, 1e-4);
+  const rows = Array.from({ length: B }, (_, b) => y.slice(b * D, (b + 1) * D).reduce((s, v, j) => s + (v - x[b * D + j]) ** 2, 0));
+  expectClose('mseLoss row sums', out[3].subarray(0, B), rows, seed, 1e-5, 1e-4);
+};
+
+const klSparsity: KernelCase = async (gpu, seed) => {
+  const r = new TestRandom(seed, 5);
+  for (const kind of ['tanh', 'sigmoid'] as const) {
+    const B = int(r, 2, 50), Z = int(r, 1, 30), z4 = pad4(Z) / 4, rho = 0.05, beta = 0.7;
+    const z = kind === 'tanh' ? r.uniform(B * Z, -0.99, 0.6) : r.uniform(B * Z, 0.001, 0.8);
+    const tanh = kind === 'tanh';
+    const u = U.sparsityUniform(Z, rho, beta, { kind, alpha: 0 }, { kind, alpha: 0 });
+    const fwd = await runKernel(gpu, KERNEL_SPECS.klForward, step(B), u, [padRows(z, B, Z), { zeros: 3 * z4 * 16 }], 1);
+    const ref = klSparsityForward(z, B, Z, rho, tanh);
+    expectClose(`klSparsityForward ρ̂ ${kind}`, unpadRows(fwd[1].subarray(0, z4 * 4), 1, Z, 'rho'), ref.rhoHat, seed, 1e-6, 1e-4);
+    const klSum = unpadRows(fwd[1].subarray(z4 * 4, 2 * z4 * 4), 1, Z, 'kl').reduce((a, b) => a + b, 0);
+    expectClose(`klSparsityForward Σ KL ${kind}`, [klSum], [ref.value], seed, 1e-5, 1e-4);
+    const dzIn = r.normal(B * Z, 0, 0.01);
+    const back = await runKernel(gpu, KERNEL_SPECS.klBackward, step(B), u, [padRows(z, B, Z), fwd[1], padRows(dzIn, B, Z), { zeros: B * z4 * 16 }], g(B * z4));
+    const dkl = klSparsityBackward(ref.rhoHat, B, Z, rho, tanh);
+    const want = dzIn.map((d, i) => (d + beta * dkl[i]) * activationGradFromOutput(z[i], kind, 0));
+    expectClose(`klSparsityBackward ${kind}`, unpadRows(back[3], B, Z, 'dz'), want, seed, 1e-6, 1e-4);
+  }
+};
+
+const adam: KernelCase = async (gpu, seed) => {
+  const r = new TestRandom(seed, 6);
+  const n = 4 * int(r, 1, 300), t = int(r, 1, 50), lr = 1e-3;
+  const p = r.normal(n), gr = r.normal(n, 0, 0.1), m = r.normal(n, 0, 0.01), v = r.uniform(n, 0, 1e-3);
+  const hyper = { beta1: 0.9, beta2: 0.999, eps: 1e-7 };
+  const out = await runKernel(gpu, KERNEL_SPECS.adam, step(1, { lr, bc1: 1 - 0.9 ** t, bc2: 1 - 0.999 ** t }), U.optimizerUniform(n, 0.9, 0.999, 1e-7, 0),
+    [Float32Array.from(p), Float32Array.from(gr), Float32Array.from(m), Float32Array.from(v)], g(n / 4));
+  const [pr, mr, vr] = [Float64Array.from(Float32Array.from(p)), Float64Array.from(Float32Array.from(m)), Float64Array.from(Float32Array.from(v))];
+  adamUpdate(pr, Float64Array.from(Float32Array.from(gr)), mr, vr, t, lr, hyper);
+  expectClose(`adamUpdate t=${t}`, out[0], pr, seed, 1e-6, 1e-5);
+  expectClose('adam m', out[2], mr, seed, 1e-7, 1e-5);
+  expectClose('adam v', out[3], vr, seed, 1e-9, 1e-4);
+};
+
+const gather: KernelCase = async (gpu, seed) => {
+  const r = new TestRandom(seed, 7);
+  const count = int(r, 2, 30), D = int(r, 1, 40), d4 = pad4(D) / 4, B = int(r, 1, count);
+  const bytes = new Uint8Array(count * d4 * 4);
+  const px = r.uniform(count * D);
+  for (let i = 0; i < count; i++) for (let j = 0; j < D; j++) bytes[i * d4 * 4 + j] = Math.floor(px[i * D + j] * 256);
+  const order = Uint32Array.from(r.sample(count, count));
+  const start = int(r, 0, count - B);
+  const out = await runKernel(gpu, KERNEL_SPECS.gather, step(B, { batchStart: start }), U.gatherUniform(D, count),
+    [new Uint32Array(bytes.buffer), order, { zeros: B * d4 * 16 }], g(B * d4));
+  const want = new Float64Array(B * D);
+  for (let b = 0; b < B; b++) for (let j = 0; j < D; j++) want[b * D + j] = bytes[order[start + b] * d4 * 4 + j] / 255;
+  expectClose(`gatherBatch B=${B} D=${D}`, unpadRows(out[2], B, D, 'x'), want, seed, 1e-7, 1e-6);
+};
+
+export const kernelCases: Record<string, KernelCase> = {
+  ...Object.fromEntries(Object.keys(MATMUL_VARIANTS).map((v) => [`dense (${v})`, denseCase(v)])),
+  batchNorm, dropout, activation, mseLoss, klSparsity, adam, gather,
+};
