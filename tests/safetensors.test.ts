@@ -28,6 +28,14 @@ const entry = (name: string, dtype = 'F32', shape = [2], offsets: unknown = [0, 
   `${JSON.stringify(name)}:{"dtype":${JSON.stringify(dtype)},"shape":${JSON.stringify(shape)},"data_offsets":${JSON.stringify(offsets)}}`;
 
 describe('safetensors encode/decode', () => {
+  test('decoding from a Node Buffer (as read from disk) copies each tensor, not the whole file', () => {
+    const file = encodeSafetensors([{ name: 'a', dtype: 'F32', shape: [3], data: Float32Array.of(1, 2, 3) },
+      { name: 'b', dtype: 'F32', shape: [2], data: Float32Array.of(4, 5) }], {});
+    const { tensors } = decodeSafetensors(Buffer.from(file), 'buffer.safetensors');
+    assert.deepEqual([...tensors.get('a')!.data as Float32Array], [1, 2, 3]);
+    assert.deepEqual([...tensors.get('b')!.data as Float32Array], [4, 5]);
+  });
+
   test('dtypeSize', () => {
     assert.deepEqual(['F32', 'F64', 'I64', 'I32', 'U8'].map((d) => dtypeSize(d as TensorEntry['dtype'])), [4, 8, 8, 4, 1]);
   });

@@ -262,7 +262,8 @@ export function decodeSafetensors(
   checkTiling(infos, dataLength, what);
   const tensors = new Map<string, DecodedTensor>();
   for (const t of infos) {
-    const copy = bytes.slice(dataStart + t.begin, dataStart + t.end);
+    // new Uint8Array(view) always copies; Node's Buffer.slice would return a view into the whole file.
+    const copy = new Uint8Array(bytes.subarray(dataStart + t.begin, dataStart + t.end));
     tensors.set(t.name, { dtype: t.dtype, shape: t.shape, bytes: copy, data: DTYPES[t.dtype].view(copy.buffer) });
   }
   return { tensors, metadata };

@@ -1,0 +1,50 @@
+// The command line: argument validation gives clear errors, and a short real run prints epoch lines,
+// writes the metrics JSON and a checkpoint that --init accepts.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { promisify } from 'node:util';
+import { parseCli } from '../src/cli/args.ts';
+
+const run = promisify(execFile);
+const cli = (args: string[]) => run(process.execPath, ['--import', 'tsx', 'src/cli/train.ts', ...args], { timeout: 240_000 });
+
+test('bad arguments are rejected with the flag and the rule', () => {
+  const cases: [string[], RegExp][] = [
+    [['--epochs', '0'], /--epochs "0": must be an integer from 1/],
+    [['--batch', '1'], /--batch "1".*BatchNorm needs at least 2/],
+    [['--lr', 'fast'], /--lr "fast"/],
+    [['--dropout', '1'], /--dropout "1": must be in \[0, 1\)/],
+    [['--rho', '0'], /--rho "0": must be strictly between 0 and 1/],
+    [['--kernel', 'nope'], /--kernel "nope": must be one of rb4x4/],
+    [['--adapter', 'cuda'], /--adapter "cuda"/],
+    [['--frobnicate'], /Unknown option '--frobnicate'/],
+  ];
+  for (const [args, re] of cases) assert.throws(() => parseCli(args), re, args.join(' '));
+  const o = parseCli(['--hidden', '32', '--latent', '5', '--beta', '0', '--no-shuffle', '--epochs', '3']);
+  assert.ok(o !== 'help');
+  assert.equal(o.cfg.sparsity.kind, 'none');
+  assert.equal(o.cfg.schedule.T, 3);
+  assert.equal(o.cfg.shuffle, false);
+});
+
+test('npm run train: epoch lines, metrics JSON, checkpoint, --init', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'wgae-cli-'));
+  const ck = join(dir, 'model.safetensors');
+  const metrics = join(dir, 'metrics.json');
+  const a = await cli(['--epochs', '2', '--hidden', '64', '--latent', '16', '--adapter', 'llvmpipe', '--save', ck, '--metrics', metrics]);
+  assert.match(a.stdout, /epoch 1\/2 .*test_mse 0\.\d+ .*samples\/s/);
+  assert.match(a.stdout, /epoch 2\/2 /);
+  const m = JSON.parse(readFileSync(metrics, 'utf8'));
+  assert.equal(m.epochs.length, 2);
+  for (const k of ['epoch', 'lr', 'loss', 'mse', 'kl', 'test_mse', 'mean_activity', 'samples_per_s', 'seconds']) assert.ok(k in m.epochs[0], k);
+  assert.ok(m.epochs[1].test_mse < m.epochs[0].test_mse);
+  assert.match(m.adapter.name, /llvmpipe/);
+  const b = await cli(['--epochs', '1', '--hidden', '64', '--latent', '16', '--adapter', 'llvmpipe', '--init', ck]);
+  assert.match(b.stdout, /initialised from/);
+  const mismatch = await cli(['--epochs', '1', '--hidden', '32', '--latent', '16', '--adapter', 'llvmpipe', '--init', ck]).catch((e) => e);
+  assert.match(String(mismatch.stderr), /encoder\.0\.weight: shape \[64,784\], this model needs \[32,784\]/);
+});
