@@ -8,6 +8,6 @@ SUDO=""
 PACKAGES="chromium mesa-vulkan-drivers libegl1 libegl-mesa0 libgles2 libgl1-mesa-dri dataset-fashion-mnist"
 if ! dpkg -s $PACKAGES >/dev/null 2>&1; then
   $SUDO apt-get update -q
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends $PACKAGES
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q $PACKAGES
 fi
 npm ci --no-audit --no-fund
