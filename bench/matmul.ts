@@ -1,0 +1,139 @@
+// Matmul throughput of dense.wgsl's denseForward (identity activation) per register-block variant: warm-up,
+// then the median of timed repetitions (D dispatches in one submit, then a queue fence). Every variant's output
+// is checked on a sample of elements against a float64 product before its numbers count.
+import type { Gpu } from '../src/gpu/device.ts';
+import { dispatch, KernelCache, storageBuffer, uniformBuffer, type Kernel } from '../src/gpu/kernels.ts';
+import { readBuffer } from '../src/gpu/readback.ts';
+import type { Activation } from '../src/model/plan.ts';
+import { TestRandom } from '../src/ref/check.ts';
+import { denseSpecs, MATMUL_VARIANTS } from '../src/train/kernels.ts';
+import { denseUniform, STEP_BYTES, STEP_SLOT, writeStep } from '../src/train/uniforms.ts';
+import { median, timeSubmitted } from './stats.ts';
+
+export interface Shape { M: number; K: number; N: number }
+export interface MatmulResult { variant: string; shape: Shape; gflops: number; msPerDispatch: number; dispatchesPerRep: number; reps: number }
+export interface MatmulBudget { reps: number; repSeconds: number }
+
+const IDENTITY: Activation = { kind: 'identity', alpha: 0 };
+const WG = 64; // dense.wgsl's default workgroup size, as the trainer uses it
+const CHECKED = 512; // output elements compared with the float64 product
+const MAX_DISPATCHES = 256;
+
+export const shapeName = (s: Shape) => `${s.M}x${s.K}x${s.N}`;
+
+/** One problem Y(M×N) = X(M×K)·Wᵀ + b on the device, with the host copies the check needs. */
+class MatmulProblem {
+  readonly x: Float32Array; // (M, K)
+  readonly slab: Float32Array; // W (N, K) then b (N)
+  readonly xBuf: GPUBuffer;
+  readonly slabBuf: GPUBuffer;
+  readonly yBuf: GPUBuffer; // (M, N)
+  readonly stepBuf: GPUBuffer;
+  readonly uniformBuf: GPUBuffer;
+
+  constructor(readonly device: GPUDevice, readonly shape: Shape, seed: number) {
+    const { M, K, N } = shape;
+    if (K % 4 !== 0 || N % 4 !== 0) throw new Error(`matmul bench shape ${shapeName(shape)}: K and N must be multiples of 4`);
+    const r = new TestRandom(seed);
+    this.x = Float32Array.from(r.uniform(M * K, -1, 1));
+    this.slab = Float32Array.from(r.uniform(N * K + N, -1, 1));
+    const label = `bench.matmul.${shapeName(shape)}`;
+    this.xBuf = storageBuffer(device, `${label}.x`, this.x.byteLength);
+    this.slabBuf = storageBuffer(device, `${label}.params`, this.slab.byteLength);
+    this.yBuf = storageBuffer(device, `${label}.y`, M * N * 4);
+    device.queue.writeBuffer(this.xBuf, 0, this.x);
+    device.queue.writeBuffer(this.slabBuf, 0, this.slab);
+    const step = new ArrayBuffer(STEP_SLOT);
+    writeStep(step, 0, { rows: M, step: 0, seed: 0, batchStart: 0, lr: 0, bc1: 1, bc2: 1, training: true, record: 0 });
+    this.stepBuf = uniformBuffer(device, `${label}.step`, step);
+    this.uniformBuf = uniformBuffer(device, `${label}.dense`, denseUniform(N, K, 0, N * K, IDENTITY, IDENTITY));
+  }
+
+  bindGroup(kernel: Kernel): GPUBindGroup {
+    return this.device.createBindGroup({
+      label: `bench.matmul.${shapeName(this.shape)}.${kernel.label}`,
+      layout: kernel.layout,
+      entries: [{ binding: 0, resource: { buffer: this.stepBuf, size: STEP_BYTES } }, { binding: 1, resource: { buffer: this.uniformBuf } },
+        { binding: 2, resource: { buffer: this.xBuf } }, { binding: 3, resource: { buffer: this.slabBuf } }, { binding: 4, resource: { buffer: this.yBuf } }],
+    });
+  }
+
+  /** Submit `count` dispatches in one pass (optionally zeroing Y first). */
+  submit(kernel: Kernel, group: GPUBindGroup, workgroups: number, count: number, clear = false): void {
+    const encoder = this.device.createCommandEncoder({ label: 'bench.matmul' });
+    if (clear) encoder.clearBuffer(this.yBuf);
+    const pass = encoder.beginComputePass({ label: 'bench.matmul' });
+    for (let i = 0; i < count; i++) dispatch(pass, kernel, group, workgroups, 0);
+    pass.end();
+    this.device.queue.submit([encoder.finish()]);
+  }
+
+  /** Compare a sample of Y (corners included) with float64 products; the bound is the worst case of f32 summation. */
+  async check(what: string, seed: number): Promise<void> {
+    const { M, K, N } = this.shape;
+    const y = new Float32Array(await readBuffer(this.device, this.yBuf));
+    const r = new TestRandom(seed, 1);
+    const picks = [0, N - 1, (M - 1) * N, M * N - 1, ...r.sample(M * N, CHECKED)];
+    for (const at of picks) {
+      const row = Math.floor(at / N), col = at % N;
+      let ref = this.slab[N * K + col];
+      let mag = Math.abs(ref);
+      for (let k = 0; k < K; k++) {
+        const p = this.x[row * K + k] * this.slab[col * K + k];
+        ref += p;
+        mag += Math.abs(p);
+      }
+      const tol = (K + 2) * 2 ** -24 * mag + 1e-6;
+      if (!(Math.abs(y[at] - ref) <= tol)) {
+        throw new Error(`${what}: Y[${row}, ${col}] is ${y[at]}, float64 reference ${ref} (|diff| ${Math.abs(y[at] - ref).toExponential(2)} > ${tol.toExponential(2)})`);
+      }
+    }
+  }
+
+  destroy(): void {
+    for (const b of [this.xBuf, this.slabBuf, this.yBuf, this.stepBuf, this.uniformBuf]) b.destroy();
+  }
+}
+
+async function benchVariant(problem: MatmulProblem, cache: KernelCache, variant: string, budget: MatmulBudget, seed: number): Promise<MatmulResult> {
+  const { device, shape } = problem;
+  const { M, K, N } = shape;
+  const block = MATMUL_VARIANTS[variant].forward;
+  const kernel = await cache.get(denseSpecs(MATMUL_VARIANTS[variant]).denseForward);
+  const group = problem.bindGroup(kernel);
+  const workgroups = Math.ceil(Math.ceil(M / block.RM) * Math.ceil(N / 4 / block.CN) / WG);
+  const what = `denseForward ${variant} ${shapeName(shape)}`;
+
+  device.pushErrorScope('validation');
+  // The first run pays for compilation and page-in; a second sizes the repetitions unless the first was already long.
+  const first = await timeSubmitted(device, () => problem.submit(kernel, group, workgroups, 1, true));
+  const oneDispatch = first >= budget.repSeconds ? first : await timeSubmitted(device, () => problem.submit(kernel, group, workgroups, 1));
+  const error = await device.popErrorScope();
+  if (error) throw new Error(`${what}: ${error.message}`);
+  await problem.check(what, seed);
+
+  const perRep = Math.max(1, Math.min(MAX_DISPATCHES, Math.round(budget.repSeconds / oneDispatch)));
+  const times: number[] = [];
+  for (let i = 0; i < budget.reps; i++) times.push(await timeSubmitted(device, () => problem.submit(kernel, group, workgroups, perRep)));
+  const seconds = median(times) / perRep;
+  return { variant, shape, gflops: (2 * M * K * N) / seconds / 1e9, msPerDispatch: seconds * 1000, dispatchesPerRep: perRep, reps: budget.reps };
+}
+
+/** Every variant on every shape; results in (shape, variant) order. */
+export async function benchMatmuls(gpu: Gpu, shapes: Shape[], budget: MatmulBudget, onResult: (r: MatmulResult) => void): Promise<MatmulResult[]> {
+  const cache = new KernelCache(gpu);
+  const results: MatmulResult[] = [];
+  for (const [s, shape] of shapes.entries()) {
+    const problem = new MatmulProblem(gpu.device, shape, 0x6d6d + s);
+    try {
+      for (const [v, variant] of Object.keys(MATMUL_VARIANTS).entries()) {
+        const r = await benchVariant(problem, cache, variant, budget, 0x6d6d + 16 * s + v);
+        onResult(r);
+        results.push(r);
+      }
+    } finally {
+      problem.destroy();
+    }
+  }
+  return results;
+}
