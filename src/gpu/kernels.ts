@@ -28,7 +28,7 @@ function wgslConst(name: string, v: number | boolean): string {
 export class KernelCache {
   private readonly pipelines = new Map<string, Promise<Kernel>>();
   private readonly layouts = new Map<string, GPUBindGroupLayout>();
-  private readonly modules = new Map<string, { module: GPUShaderModule; sources: { file: string; lines: number }[] }>();
+  private readonly modules = new Map<string, { module: GPUShaderModule; sources: { file: string; lines: number }[]; moduleError: Promise<GPUError | null> }>();
 
   constructor(readonly gpu: Gpu) {}
 
@@ -60,8 +60,11 @@ export class KernelCache {
       const body = this.source(file);
       const parts = [{ file: 'common.wgsl', text: common }, { file: `${file} (consts)`, text: header }, { file, text: body }];
       const code = parts.map((p) => p.text).join('\n');
+      // The scope is pushed and popped synchronously, so concurrent compilations never interleave scopes.
+      this.gpu.device.pushErrorScope('validation');
       const module = this.gpu.device.createShaderModule({ label: `${file}${header ? ` [${header.replace(/\s+/g, ' ')}]` : ''}`, code });
-      entry = { module, sources: parts.map((p) => ({ file: p.file, lines: p.text.split('\n').length })) };
+      const moduleError = this.gpu.device.popErrorScope();
+      entry = { module, sources: parts.map((p) => ({ file: p.file, lines: p.text.split('\n').length })), moduleError };
       this.modules.set(key, entry);
     }
     return entry;
@@ -87,24 +90,22 @@ export class KernelCache {
 
   private async compile(spec: KernelSpec): Promise<Kernel> {
     const { device } = this.gpu;
-    const { module, sources } = this.moduleFor(spec.file, spec.consts ?? {});
+    const { module, sources, moduleError } = this.moduleFor(spec.file, spec.consts ?? {});
     const label = `${spec.file}:${spec.entry}`;
-    device.pushErrorScope('validation');
-    const info = await module.getCompilationInfo();
-    const errors = info.messages.filter((m) => m.type === 'error');
     const layout = this.layoutFor(spec.bindings);
-    let pipeline: GPUComputePipeline | null = null;
+    // Chrome can leave getCompilationInfo() pending until other GPU work ticks the device, so it is awaited
+    // together with the pipeline, never alone. Pipeline errors arrive as the rejection of the async creation.
     let pipelineError: unknown = null;
-    try {
-      pipeline = await device.createComputePipelineAsync({
+    const [info, pipeline, scopeError] = await Promise.all([
+      module.getCompilationInfo(),
+      device.createComputePipelineAsync({
         label,
         layout: device.createPipelineLayout({ label: `${label}.layout`, bindGroupLayouts: [layout] }),
         compute: { module, entryPoint: spec.entry, constants: spec.overrides },
-      });
-    } catch (e) {
-      pipelineError = e;
-    }
-    const scopeError = await device.popErrorScope();
+      }).catch((e: unknown) => { pipelineError = e; return null; }),
+      moduleError,
+    ]);
+    const errors = info.messages.filter((m) => m.type === 'error');
     if (errors.length > 0 || pipelineError || scopeError || !pipeline) {
       const where = errors.map((m) => `  ${locate(sources, m.lineNum)}:${m.linePos}: ${m.message}`).join('\n');
       const extra = [pipelineError, scopeError].filter(Boolean).map((e) => `  ${(e as { message?: string }).message ?? String(e)}`).join('\n');

@@ -69,15 +69,18 @@ async function trainingSteps(gpu: Gpu, seed: number): Promise<void> {
       const gpuGrads = toMap(tr.plan, after.grads, after.state, 'params');
       for (const [name, g] of grads) {
         const scale = g.reduce((a, b) => Math.max(a, Math.abs(b)), 0);
-        expectClose(`step ${i} gradient ${name}`, gpuGrads.get(name)!, g, seed, 1e-4 * scale + 1e-9, 1e-3);
+        expectClose(`step ${i} gradient ${name}`, gpuGrads.get(name)!, g, seed, 1e-4 * scale + 1e-7, 1e-3);
       }
-      // Adam turns a gradient that is zero up to rounding into a full ±lr step, so those entries are exempt.
+      // Adam turns a gradient that is zero up to rounding into a full ±lr step, so those entries are exempt
+      // (e.g. the bias of a layer followed by BatchNorm, whose true gradient is exactly zero).
       const gpuParams = toMap(tr.plan, after.params, after.state, 'all');
+      const globalScale = Math.max(...[...grads.values()].map((g) => g.reduce((a, b) => Math.max(a, Math.abs(b)), 0)));
       for (const [name, p] of params) {
         const g = grads.get(name);
         const scale = g ? g.reduce((a, b) => Math.max(a, Math.abs(b)), 0) : 0;
         const got = gpuParams.get(name)!;
-        const want = p.map((w, j) => (g && Math.abs(g[j]) < 1e-3 * scale ? got[j] : w));
+        const tiny = (x: number) => Math.abs(x) < 1e-3 * scale || Math.abs(x) < 1e-6 * globalScale;
+        const want = p.map((w, j) => (g && tiny(g[j]) ? got[j] : w));
         expectClose(`step ${i} parameter ${name}`, got, want, seed, 2e-6, 1e-4);
       }
     }
