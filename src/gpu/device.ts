@@ -35,9 +35,7 @@ export function describeAdapter(adapter: GPUAdapter, featureLevel: FeatureLevel,
   const info = adapter.info;
   const parts = [info.vendor, info.architecture, info.device, info.description].filter((s) => s && s.length > 0);
   const name = [...new Set(parts)].join(' ').replace(/\s+/g, ' ').trim() || 'unknown adapter';
-  const isFallback = (info as { isFallbackAdapter?: boolean }).isFallbackAdapter ??
-    (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter ?? false;
-  return { name, featureLevel, isFallback, host };
+  return { name, featureLevel, isFallback: isFallbackAdapter(adapter), host };
 }
 
 /** Check `wanted` against the adapter, throwing one error that lists every limit it cannot meet. */
@@ -67,17 +65,26 @@ export function adapterLimitsOf(adapter: GPUAdapter): Record<string, number> {
   return out;
 }
 
-/** Request an adapter at the first feature level that gives one (core first unless told otherwise). */
+/** Request an adapter at the first feature level that gives one (core first unless told otherwise). A fallback
+ * (software) adapter is kept only if no later level offers a real one: Chromium offers SwiftShader at core level
+ * even where a faster adapter (llvmpipe through OpenGL ES) exists at compatibility level. */
 export async function requestAdapter(gpu: GPU, levels: FeatureLevel[], powerPreference: GPUPowerPreference = 'high-performance'):
   Promise<{ adapter: GPUAdapter; featureLevel: FeatureLevel }> {
+  let fallback: { adapter: GPUAdapter; featureLevel: FeatureLevel } | null = null;
   for (const featureLevel of levels) {
     const adapter = await gpu.requestAdapter({ featureLevel, powerPreference } as GPURequestAdapterOptions);
-    if (adapter) {
-      const core = adapter.features.has('core-features-and-limits' as GPUFeatureName);
-      return { adapter, featureLevel: core ? 'core' : 'compatibility' };
-    }
+    if (!adapter) continue;
+    const core = adapter.features.has('core-features-and-limits' as GPUFeatureName);
+    const found = { adapter, featureLevel: core ? 'core' as const : 'compatibility' as const };
+    if (!isFallbackAdapter(adapter)) return found;
+    fallback ??= found;
   }
+  if (fallback) return fallback;
   throw new Error(`No WebGPU adapter available at feature level ${levels.join(' or ')}.`);
+}
+
+function isFallbackAdapter(adapter: GPUAdapter): boolean {
+  return (adapter.info as { isFallbackAdapter?: boolean }).isFallbackAdapter ?? (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter ?? false;
 }
 
 /** Create the device with the requested limits (checked first) and the optional features we use. */
