@@ -48,8 +48,9 @@ fn klSparsityForward(@builtin(global_invocation_id) gid: vec3u) {
 }
 
 @compute @workgroup_size(WG)
-fn klSparsityBackward(@builtin(global_invocation_id) gid: vec3u) {
-  let i = gid.x;
+fn klSparsityBackward(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+                      @builtin(local_invocation_index) lid: u32) {
+  let i = groupIndex(wid, nwg) * WG + lid;
   if (i >= st.rows * p.f4) { return; }
   dz[i] = (dz_in[i] + sp[2u * p.f4 + i % p.f4]) * activateGrad(p.grad_act, p.grad_alpha, z[i]);
 }
