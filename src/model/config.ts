@@ -15,16 +15,27 @@ export interface ModelConfig {
   decoder: LayerSpec[]; // ends at inputDim
 }
 
+export type LossKind = 'mse' | 'bce' | 'mae';
+export type SparsityKind = 'none' | 'l1' | 'kl';
+export type CorruptionKind = 'none' | 'gaussian' | 'salt_pepper' | 'masking' | 'block';
+
 export interface SparsityConfig {
-  kind: 'none' | 'kl';
-  weight: number; // β for KL
-  rho: number; // target activity
+  kind: SparsityKind;
+  weight: number; // λ for L1 (λ·mean|h|), β for KL (β·Σ_j KL(ρ‖ρ̂_j))
+  rho: number; // KL target activity
+}
+
+export interface CorruptionConfig {
+  kind: CorruptionKind; // denoising input corruption; the loss is always against the clean input
+  level: number; // gaussian: σ; salt_pepper, masking: p; block: side of the square in pixels
 }
 
 export interface TrainConfig {
   model: ModelConfig;
-  loss: 'mse';
+  loss: LossKind;
   sparsity: SparsityConfig;
+  contractive: number; // λ of λ·‖J_f(x)‖²_F (batch mean); 0 = off
+  corruption: CorruptionConfig;
   optimizer: { kind: 'adam' | 'sgd'; lr: number; beta1: number; beta2: number; eps: number; momentum: number };
   schedule: { kind: 'cosine'; T: number; perStep: boolean; warmupEpochs: number };
   batchNorm: { eps: number; momentum: number }; // momentum on the new value (PyTorch convention)
@@ -56,6 +67,8 @@ export function defaultTrainConfig(model: ModelConfig = seedModel()): TrainConfi
     model,
     loss: 'mse',
     sparsity: { kind: 'kl', weight: 1e-3, rho: 0.05 },
+    contractive: 0,
+    corruption: { kind: 'none', level: 0 },
     optimizer: { kind: 'adam', lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-7, momentum: 0.9 },
     schedule: { kind: 'cosine', T: 10, perStep: false, warmupEpochs: 0 },
     batchNorm: { eps: 1e-3, momentum: 0.01 },
