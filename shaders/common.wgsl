@@ -12,7 +12,7 @@ struct Step {
   bc2: f32,         // Adam bias correction 1 - beta2^t
   training: u32,    // 1: training mode; 0: evaluation (running BatchNorm statistics, no dropout)
   record: u32,      // index of this step's record in the metrics buffer
-  pad0: u32,
+  corrupt: u32,     // 1: apply the configured input corruption (denoising); 0: pass the clean batch
   pad1: u32,
   pad2: u32,
 }

@@ -13,8 +13,16 @@ struct Dense {
   alpha: f32,    // its LeakyReLU slope
   in_act: u32,   // activation of the op that produced X: backward multiplies by its derivative
   in_alpha: f32, // that activation's slope
+  write_pre: u32, // forward: 1 = also store the pre-activation in aux (logits for BCE)
+  use_bias: u32,  // forward: 0 = no bias (Jacobian products)
+  fixed_rows: u32, // rows M when > 0 (products of weights with weights) ...
+  row_mult: u32,  // ... else M = st.rows · row_mult (1 for batches, Z for per-sample Jacobian rows)
   pad0: u32,
   pad1: u32,
+}
+
+fn rowCount() -> u32 {
+  return select(st.rows * p.row_mult, p.fixed_rows, p.fixed_rows > 0u);
 }
 
 override WG: u32 = 64u;
@@ -24,20 +32,22 @@ override WG: u32 = 64u;
 @group(0) @binding(2) var<storage, read> lhs: array<vec4f>;         // forward: X (M, k4); backward: dY (M, n4)
 @group(0) @binding(3) var<storage, read> params: array<vec4f>;      // parameter slab (W, b)
 @group(0) @binding(4) var<storage, read_write> out: array<vec4f>;   // forward: Y (M, n4); backward: dX (M, k4)
-@group(0) @binding(5) var<storage, read> xin: array<vec4f>;         // backward: X (M, k4), the producer's output
+@group(0) @binding(5) var<storage, read_write> aux: array<vec4f>;  // forward: pre-activation (M, n4) if write_pre;
+                                                                    // backward: X (M, k4), the producer's output (read)
 
 @compute @workgroup_size(WG)
 fn denseForward(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
                 @builtin(local_invocation_index) lid: u32) {
   let t = groupIndex(wid, nwg) * WG + lid;
+  let rows = rowCount();
   let col_blocks = (p.n4 + CN - 1u) / CN;
   let row0 = (t / col_blocks) * RM;
   let col0 = (t % col_blocks) * CN;
-  if (row0 >= st.rows) { return; }
+  if (row0 >= rows) { return; }
   var acc: array<array<vec4f, CN>, RM>;
   for (var kk = 0u; kk < p.k4; kk++) {
     var x: array<vec4f, RM>;
-    for (var i = 0u; i < RM; i++) { x[i] = lhs[min(row0 + i, st.rows - 1u) * p.k4 + kk]; }
+    for (var i = 0u; i < RM; i++) { x[i] = lhs[min(row0 + i, rows - 1u) * p.k4 + kk]; }
     for (var c = 0u; c < CN; c++) {
       let w = p.w_off + min(col0 + c, p.n4 - 1u) * 4u * p.k4 + kk;
       let w0 = params[w];
@@ -52,12 +62,14 @@ fn denseForward(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg:
   for (var c = 0u; c < CN; c++) {
     let col = col0 + c;
     if (col >= p.n4) { break; }
-    let bias = params[p.b_off + col];
+    let bias = select(vec4f(0.0), params[p.b_off + col], p.use_bias == 1u);
     let live = (vec4u(col * 4u) + vec4u(0u, 1u, 2u, 3u)) < vec4u(p.n); // pad columns stay exactly zero
     for (var i = 0u; i < RM; i++) {
       let row = row0 + i;
-      if (row < st.rows) {
-        out[row * p.n4 + col] = select(vec4f(0.0), activate(p.act, p.alpha, acc[i][c] + bias), live);
+      if (row < rows) {
+        let pre = select(vec4f(0.0), acc[i][c] + bias, live);
+        out[row * p.n4 + col] = select(vec4f(0.0), activate(p.act, p.alpha, pre), live);
+        if (p.write_pre == 1u) { aux[row * p.n4 + col] = pre; }
       }
     }
   }
@@ -68,14 +80,15 @@ fn denseForward(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg:
 fn denseBackwardInput(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
                       @builtin(local_invocation_index) lid: u32) {
   let t = groupIndex(wid, nwg) * WG + lid;
+  let rows = rowCount();
   let col_blocks = (p.k4 + CN - 1u) / CN;
   let row0 = (t / col_blocks) * RM;
   let col0 = (t % col_blocks) * CN;
-  if (row0 >= st.rows) { return; }
+  if (row0 >= rows) { return; }
   var acc: array<array<vec4f, CN>, RM>;
   for (var nn = 0u; nn < p.n4; nn++) {
     var dy: array<vec4f, RM>;
-    for (var i = 0u; i < RM; i++) { dy[i] = lhs[min(row0 + i, st.rows - 1u) * p.n4 + nn]; }
+    for (var i = 0u; i < RM; i++) { dy[i] = lhs[min(row0 + i, rows - 1u) * p.n4 + nn]; }
     for (var c = 0u; c < CN; c++) {
       let w = p.w_off + nn * 4u * p.k4 + min(col0 + c, p.k4 - 1u);
       let w0 = params[w];
@@ -92,9 +105,9 @@ fn denseBackwardInput(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups
     if (col >= p.k4) { break; }
     for (var i = 0u; i < RM; i++) {
       let row = row0 + i;
-      if (row < st.rows) {
+      if (row < rows) {
         let at = row * p.k4 + col;
-        out[at] = acc[i][c] * activateGrad(p.in_act, p.in_alpha, xin[at]);
+        out[at] = acc[i][c] * activateGrad(p.in_act, p.in_alpha, aux[at]);
       }
     }
   }

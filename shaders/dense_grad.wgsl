@@ -3,10 +3,14 @@
 // invocations in the first column block also accumulate the bias gradient of their rows.
 
 struct DenseGrad {
-  n4: u32,     // ceil(N/4): vec4 columns of dY, rows/4 of dW
-  k4: u32,     // ceil(K/4): vec4 columns of X and dW
-  w_off: u32,  // dW offset in the gradient slab, in vec4s
-  b_off: u32,  // db offset in the gradient slab, in vec4s
+  n4: u32,         // ceil(N/4): vec4 columns of dY, rows/4 of dW
+  k4: u32,         // ceil(K/4): vec4 columns of X and dW
+  w_off: u32,      // dW offset in the output buffer, in vec4s
+  b_off: u32,      // db offset, in vec4s
+  fixed_rows: u32, // reduction length when > 0 ...
+  row_mult: u32,   // ... else st.rows · row_mult
+  write_bias: u32, // 1: also write db
+  pad0: u32,
 }
 
 override WG: u32 = 64u;
@@ -27,7 +31,8 @@ fn denseBackwardWeight(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroup
   if (row4 >= p.n4) { return; }
   var acc: array<array<vec4f, CN>, RM * 4u>;
   var bias: array<vec4f, RM>;
-  for (var m = 0u; m < st.rows; m++) {
+  let rows = select(st.rows * p.row_mult, p.fixed_rows, p.fixed_rows > 0u);
+  for (var m = 0u; m < rows; m++) {
     var g: array<vec4f, RM>;
     for (var r = 0u; r < RM; r++) { g[r] = dy[m * p.n4 + min(row4 + r, p.n4 - 1u)]; }
     for (var c = 0u; c < CN; c++) {
@@ -39,7 +44,7 @@ fn denseBackwardWeight(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroup
         acc[4u * r + 3u][c] += g[r].w * xv;
       }
     }
-    if (col0 == 0u) {
+    if (col0 == 0u && p.write_bias == 1u) {
       for (var r = 0u; r < RM; r++) { bias[r] += g[r]; }
     }
   }
@@ -51,6 +56,6 @@ fn denseBackwardWeight(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroup
         if (col0 + c < p.k4) { grads[p.w_off + row * p.k4 + col0 + c] = acc[4u * r + j][c]; }
       }
     }
-    if (col0 == 0u) { grads[p.b_off + row4 + r] = bias[r]; }
+    if (col0 == 0u && p.write_bias == 1u) { grads[p.b_off + row4 + r] = bias[r]; }
   }
 }

@@ -1,34 +1,63 @@
-// Reconstruction loss: per-row sums of squared error (reduced later by the metrics kernel) and the gradient at
-// the output layer's pre-activation, 2(x̂ − x)/(M·D) · act'(x̂).
+// Reconstruction losses: per-row sums of the chosen loss and of the squared error (reduced later by the
+// metrics kernel), and the gradient at the output layer's pre-activation. BCE is computed from the logits:
+// max(z, 0) − z·x + log(1 + e^−|z|), equal to −[x log σ(z) + (1 − x) log(1 − σ(z))] but finite everywhere.
 
 struct Loss {
   d: u32,       // logical pixels D
   d4: u32,      // ceil(D/4): vec4 columns
   act: u32,     // output activation (ACT_*)
   alpha: f32,   // its LeakyReLU slope
+  kind: u32,    // LOSS_*
+  pad0: u32,
+  pad1: u32,
+  pad2: u32,
 }
+
+const LOSS_MSE = 0u;
+const LOSS_BCE = 1u;
+const LOSS_MAE = 2u;
 
 override WG: u32 = 64u;
 
 @group(0) @binding(0) var<uniform> st: Step;
 @group(0) @binding(1) var<uniform> p: Loss;
 @group(0) @binding(2) var<storage, read> recon: array<vec4f>;        // (M, d4) x̂
-@group(0) @binding(3) var<storage, read> clean: array<vec4f>;       // (M, d4) clean x
+@group(0) @binding(3) var<storage, read> clean: array<vec4f>;        // (M, d4) clean x
 @group(0) @binding(4) var<storage, read_write> grad: array<vec4f>;   // (M, d4) dL/d(pre-activation)
-@group(0) @binding(5) var<storage, read_write> row_loss: array<f32>; // (M) Σ_cols (x̂ − x)²
+@group(0) @binding(5) var<storage, read_write> row_loss: array<f32>; // (M, 2): Σ_cols loss, Σ_cols (x̂ − x)²
+@group(0) @binding(6) var<storage, read> logits: array<vec4f>;       // (M, d4) pre-sigmoid output (BCE only)
 
 @compute @workgroup_size(WG)
-fn mseLoss(@builtin(global_invocation_id) gid: vec3u) {
+fn reconLoss(@builtin(global_invocation_id) gid: vec3u) {
   let row = gid.x;
   if (row >= st.rows) { return; }
-  let k = 2.0 / (f32(st.rows) * f32(p.d));
+  let n = f32(st.rows) * f32(p.d);
   var sum = 0.0;
+  var sq = 0.0;
   for (var c = 0u; c < p.d4; c++) {
     let at = row * p.d4 + c;
+    let live = (vec4u(c * 4u) + vec4u(0u, 1u, 2u, 3u)) < vec4u(p.d);
     let y = recon[at];
-    let diff = y - clean[at];
-    sum += dot(diff, diff);
-    grad[at] = k * diff * activateGrad(p.act, p.alpha, y);
+    let x = clean[at];
+    let diff = y - x;
+    sq += dot(diff, diff);
+    switch p.kind {
+      case LOSS_BCE: {
+        let z = logits[at];
+        let l = max(z, vec4f(0.0)) - z * x + log(1.0 + exp(-abs(z)));
+        sum += dot(select(vec4f(0.0), l, live), vec4f(1.0));
+        grad[at] = diff / n; // d/dz of BCE(σ(z), x) = σ(z) − x
+      }
+      case LOSS_MAE: {
+        sum += dot(abs(diff), vec4f(1.0));
+        grad[at] = sign(diff) / n * activateGrad(p.act, p.alpha, y);
+      }
+      default: {
+        sum += dot(diff, diff);
+        grad[at] = 2.0 * diff / n * activateGrad(p.act, p.alpha, y);
+      }
+    }
   }
-  row_loss[row] = sum;
+  row_loss[2u * row] = sum;
+  row_loss[2u * row + 1u] = sq;
 }

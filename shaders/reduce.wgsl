@@ -1,49 +1,72 @@
-// Metrics accumulated on the GPU: one invocation folds this batch's loss terms into the epoch sums and, in
-// training, writes the step's record; the host maps the buffer asynchronously once per epoch.
+// Metrics accumulated on the GPU: one invocation folds this batch's loss terms into a block of sums and, in
+// training, writes the step's record; in evaluation it also counts active samples per code unit. The host maps
+// the buffer asynchronously once per epoch.
 
 struct Metrics {
-  d: u32,       // logical pixels D (for the mean of the squared error)
-  f4: u32,      // vec4 columns of the sparsity buffer
-  f: u32,       // logical code units Z
-  weight: f32,  // β: total = mse + β·KL
-  base: u32,    // first float of the sums this batch adds to (training or evaluation block)
-  records: u32, // 1: write the per-step record [loss, mse, kl, lr] at RECORDS + 4·st.record
-  pad0: u32,
-  pad1: u32,
+  d: u32,            // logical pixels D (for the means of the reconstruction terms)
+  f4: u32,           // vec4 columns of the sparsity buffer
+  f: u32,            // logical code units Z
+  weight: f32,       // sparsity weight: total = recon + weight·penalty + contractive·‖J‖²
+  base: u32,         // first float of the block of sums this batch adds to
+  records: u32,      // 1: write the per-step record at RECORDS + RECORD_SIZE·st.record
+  units: u32,        // 1: add the per-unit active counts to units[]
+  contractive: f32,  // λ of the contractive penalty
 }
 
-const RECORDS = 32u; // floats before the per-step records: two blocks of sums
+const RECORDS = 48u;   // floats before the per-step records: three blocks of 16 sums
+const RECORD_SIZE = 8u;
 
 @group(0) @binding(0) var<uniform> st: Step;
 @group(0) @binding(1) var<uniform> p: Metrics;
-@group(0) @binding(2) var<storage, read> row_loss: array<f32>;      // (M)
-@group(0) @binding(3) var<storage, read> sp: array<vec4f>;          // (3, f4): ρ̂, KL_j, dKL
+@group(0) @binding(2) var<storage, read> row_loss: array<f32>;      // (M, 2): Σ loss, Σ squared error per row
+@group(0) @binding(3) var<storage, read> sp: array<vec4f>;          // (4, f4): ρ̂, penalty_j, dKL, active count
 @group(0) @binding(4) var<storage, read_write> metrics: array<f32>; // sums, then per-step records
+@group(0) @binding(5) var<storage, read_write> units: array<f32>;   // (Z) active samples per unit (evaluation)
+@group(0) @binding(6) var<storage, read> jac: array<f32>;           // [0]: Σ_rows ‖J‖²_F of this batch
 
 @compute @workgroup_size(1)
 fn metricsAccumulate() {
   let rows = st.rows;
+  var loss_sum = 0.0;
   var sq = 0.0;
-  for (var r = 0u; r < rows; r++) { sq += row_loss[r]; }
-  var kl = 0.0;
-  var act = 0.0;
-  for (var f = 0u; f < p.f4; f++) {
-    kl += dot(sp[p.f4 + f], vec4f(1.0));
-    act += dot(sp[f], vec4f(1.0));
+  for (var r = 0u; r < rows; r++) {
+    loss_sum += row_loss[2u * r];
+    sq += row_loss[2u * r + 1u];
   }
-  let mse = sq / (f32(rows) * f32(p.d));
-  let loss = mse + p.weight * kl;
+  var penalty = 0.0;
+  var act = 0.0;
+  var n_active = 0.0;
+  for (var f = 0u; f < p.f4; f++) {
+    penalty += dot(sp[p.f4 + f], vec4f(1.0));
+    act += dot(sp[f], vec4f(1.0));
+    n_active += dot(sp[3u * p.f4 + f], vec4f(1.0));
+    if (p.units == 1u) {
+      let c = sp[3u * p.f4 + f];
+      for (var j = 0u; j < 4u; j++) {
+        if (f * 4u + j < p.f) { units[f * 4u + j] += c[j]; }
+      }
+    }
+  }
   let n = f32(rows);
+  let recon = loss_sum / (n * f32(p.d));
+  let mse = sq / (n * f32(p.d));
+  let jf = jac[0] / n;
+  let loss = recon + p.weight * penalty + p.contractive * jf;
   metrics[p.base] += loss * n;
-  metrics[p.base + 1u] += mse * n;
-  metrics[p.base + 2u] += kl * n;
+  metrics[p.base + 1u] += recon * n;
+  metrics[p.base + 2u] += penalty * n;
   metrics[p.base + 3u] += act / f32(p.f) * n;
   metrics[p.base + 4u] += n;
+  metrics[p.base + 5u] += mse * n;
+  metrics[p.base + 6u] += jf * n;
+  metrics[p.base + 7u] += n_active;
   if (p.records == 1u) {
-    let at = RECORDS + 4u * st.record;
+    let at = RECORDS + RECORD_SIZE * st.record;
     metrics[at] = loss;
-    metrics[at + 1u] = mse;
-    metrics[at + 2u] = kl;
-    metrics[at + 3u] = st.lr;
+    metrics[at + 1u] = recon;
+    metrics[at + 2u] = mse;
+    metrics[at + 3u] = penalty;
+    metrics[at + 4u] = jf;
+    metrics[at + 5u] = st.lr;
   }
 }

@@ -1,7 +1,8 @@
 // Command-line arguments of `npm run train`: parsed strictly (unknown flags are errors) and range-checked,
 // producing a TrainConfig plus the run's files and device choices.
 import { parseArgs } from 'node:util';
-import { defaultTrainConfig, seedModel, type TrainConfig } from '../model/config.ts';
+import { seedModel, type CorruptionKind, type LossKind, type SparsityKind, type TrainConfig } from '../model/config.ts';
+import { PRESET_NAMES, preset, type PresetName } from '../model/presets.ts';
 import { NODE_ADAPTERS, type NodeAdapterChoice } from '../gpu/node.ts';
 import { MATMUL_VARIANTS, DEFAULT_VARIANT } from '../train/kernels.ts';
 
@@ -13,17 +14,25 @@ export interface CliOptions {
   init: string | null;
   save: string | null;
   metrics: string | null;
+  recon: string | null;
+  features: string | null;
   quiet: boolean;
 }
 
 export const USAGE = `Usage: npm run train -- [options]
+  --preset NAME         model and objective: ${PRESET_NAMES.join('|')} (default seed); the options below override it
   --data default|DIR    training data: the embedded digits (default) or a directory of MNIST-format IDX files
   --epochs N            epochs to train (default 10); the cosine schedule's T is N unless --lr-T is given
   --batch B             batch size (default 256)
-  --hidden H            hidden width (default 256)
-  --latent Z            code size (default 64)
-  --beta β              KL sparsity weight (default 1e-3; 0 turns sparsity off)
-  --rho ρ               target mean code activity (default 0.05)
+  --hidden H            hidden width of the seed preset (default 256)
+  --latent Z            code size (default: the preset's, 64 for seed)
+  --loss mse|bce|mae    reconstruction loss (bce from the output's logits; needs a sigmoid output)
+  --sparsity none|l1|kl sparsity penalty on the code (l1: λ·mean|z|, kl: β·Σ KL(ρ‖ρ̂_j))
+  --sparsity-weight w   its weight λ or β (--beta β is the same with --sparsity kl; 0 turns it off)
+  --rho ρ               KL target mean code activity (default 0.05)
+  --contractive λ       contractive penalty λ·‖J_f(x)‖²_F (batch mean; 0 = off)
+  --noise K             denoising corruption: gaussian|salt_pepper|masking|block (default none)
+  --noise-level x       σ for gaussian, p for salt_pepper and masking, square side in pixels for block
   --lr η0               initial learning rate (default 1e-3)
   --lr-T T              cosine period in epochs (default: the number of epochs)
   --lr-per-step         decay the learning rate every step instead of every epoch
@@ -35,6 +44,8 @@ export const USAGE = `Usage: npm run train -- [options]
   --init FILE           start from the weights of a safetensors checkpoint
   --save FILE           write a safetensors checkpoint (PyTorch state_dict names) at the end
   --metrics FILE        write per-epoch metrics as JSON (rewritten after every epoch)
+  --recon FILE.png      after training: test digits | corrupted | reconstructed, as a PNG grid
+  --features FILE.png   after training: the decoder's image of each one-hot code (learned features), as a PNG grid
   --adapter A           ${NODE_ADAPTERS.join('|')} (default auto: a real GPU, else llvmpipe)
   --kernel K            matmul variant: ${Object.keys(MATMUL_VARIANTS).join('|')} (default ${DEFAULT_VARIANT})
   --quiet               print only the final summary
@@ -58,8 +69,9 @@ export function parseCli(argv: string[]): CliOptions | 'help' {
       strict: true,
       allowPositionals: false,
       options: Object.fromEntries([
-        ...['data', 'epochs', 'batch', 'hidden', 'latent', 'beta', 'rho', 'lr', 'lr-T', 'warmup', 'optimizer', 'momentum', 'dropout', 'seed',
-          'init', 'save', 'metrics', 'adapter', 'kernel'].map((k) => [k, { type: 'string' as const }]),
+        ...['preset', 'data', 'epochs', 'batch', 'hidden', 'latent', 'beta', 'rho', 'lr', 'lr-T', 'warmup', 'optimizer', 'momentum', 'dropout', 'seed',
+          'loss', 'sparsity', 'sparsity-weight', 'contractive', 'noise', 'noise-level',
+          'init', 'save', 'metrics', 'recon', 'features', 'adapter', 'kernel'].map((k) => [k, { type: 'string' as const }]),
         ...['no-shuffle', 'lr-per-step', 'quiet', 'help'].map((k) => [k, { type: 'boolean' as const }]),
       ]),
     });
@@ -70,14 +82,38 @@ export function parseCli(argv: string[]): CliOptions | 'help' {
   if (a.help) return 'help';
   const s = (k: string) => a[k] as string | undefined;
   const epochs = num('epochs', s('epochs'), 10, int(1, 100000), 'an integer from 1 to 100000');
-  const hidden = num('hidden', s('hidden'), 256, int(1, 16384), 'an integer from 1 to 16384');
-  const latent = num('latent', s('latent'), 64, int(1, 16384), 'an integer from 1 to 16384');
-  const dropout = num('dropout', s('dropout'), 0.2, range(0, 1, false, true), 'in [0, 1)');
-  const cfg = defaultTrainConfig(seedModel(hidden, latent, dropout));
+  const name = (s('preset') ?? 'seed') as PresetName;
+  if (!PRESET_NAMES.includes(name)) throw new Error(`--preset ${JSON.stringify(name)}: must be one of ${PRESET_NAMES.join(', ')}`);
+  if (name !== 'seed' && (a.hidden !== undefined || a.dropout !== undefined)) throw new Error('--hidden and --dropout apply to the seed preset only');
+  const latentRaw = s('latent');
+  const latent = latentRaw === undefined ? undefined : num('latent', latentRaw, 64, int(1, 16384), 'an integer from 1 to 16384');
+  const cfg = preset(name, latent);
+  if (name === 'seed') {
+    const hidden = num('hidden', s('hidden'), 256, int(1, 16384), 'an integer from 1 to 16384');
+    cfg.model = seedModel(hidden, latent ?? 64, num('dropout', s('dropout'), 0.2, range(0, 1, false, true), 'in [0, 1)'));
+  }
   cfg.epochs = epochs;
   cfg.batch = num('batch', s('batch'), 256, int(2, 65536), 'an integer from 2 to 65536 (BatchNorm needs at least 2 samples)');
-  const beta = num('beta', s('beta'), 1e-3, range(0, 1e6), 'a number ≥ 0');
-  cfg.sparsity = { kind: beta > 0 ? 'kl' : 'none', weight: beta, rho: num('rho', s('rho'), 0.05, range(0, 1, true, true), 'strictly between 0 and 1') };
+  const loss = s('loss') ?? cfg.loss;
+  if (!['mse', 'bce', 'mae'].includes(loss)) throw new Error(`--loss ${JSON.stringify(loss)}: must be mse, bce or mae`);
+  cfg.loss = loss as LossKind;
+  if (a.beta !== undefined && (a.sparsity !== undefined || a['sparsity-weight'] !== undefined)) throw new Error('--beta is --sparsity kl --sparsity-weight β: give one or the other');
+  if (a.beta !== undefined) {
+    const beta = num('beta', s('beta'), 0, range(0, 1e6), 'a number ≥ 0');
+    cfg.sparsity = { ...cfg.sparsity, kind: beta > 0 ? 'kl' : 'none', weight: beta };
+  }
+  const sparsityKind = s('sparsity') ?? cfg.sparsity.kind;
+  if (!['none', 'l1', 'kl'].includes(sparsityKind)) throw new Error(`--sparsity ${JSON.stringify(sparsityKind)}: must be none, l1 or kl`);
+  cfg.sparsity.kind = sparsityKind as SparsityKind;
+  cfg.sparsity.weight = num('sparsity-weight', s('sparsity-weight'), cfg.sparsity.kind === 'none' ? 0 : cfg.sparsity.weight || 1e-3, range(0, 1e6), 'a number ≥ 0');
+  if (cfg.sparsity.weight === 0) cfg.sparsity.kind = 'none';
+  cfg.sparsity.rho = num('rho', s('rho'), cfg.sparsity.rho, range(0, 1, true, true), 'strictly between 0 and 1');
+  cfg.contractive = num('contractive', s('contractive'), cfg.contractive, range(0, 1e6), 'a number ≥ 0');
+  const noise = s('noise') ?? cfg.corruption.kind;
+  if (!['none', 'gaussian', 'salt_pepper', 'masking', 'block'].includes(noise)) throw new Error(`--noise ${JSON.stringify(noise)}: must be gaussian, salt_pepper, masking or block`);
+  const defaultLevel = noise === cfg.corruption.kind ? cfg.corruption.level : noise === 'block' ? 8 : noise === 'gaussian' ? 0.1 : 0.2;
+  const level = num('noise-level', s('noise-level'), defaultLevel, noise === 'block' ? int(1, 4096) : range(0, 1), noise === 'block' ? 'an integer side in pixels' : 'in [0, 1]');
+  cfg.corruption = { kind: noise as CorruptionKind, level };
   cfg.optimizer.lr = num('lr', s('lr'), 1e-3, range(0, 10, true), 'a number in (0, 10]');
   const optimizer = s('optimizer') ?? 'adam';
   if (optimizer !== 'adam' && optimizer !== 'sgd') throw new Error(`--optimizer ${JSON.stringify(optimizer)}: must be adam or sgd`);
@@ -91,6 +127,8 @@ export function parseCli(argv: string[]): CliOptions | 'help' {
   if (!NODE_ADAPTERS.includes(adapter)) throw new Error(`--adapter ${JSON.stringify(adapter)}: must be one of ${NODE_ADAPTERS.join(', ')}`);
   const kernel = s('kernel') ?? DEFAULT_VARIANT;
   if (!(kernel in MATMUL_VARIANTS)) throw new Error(`--kernel ${JSON.stringify(kernel)}: must be one of ${Object.keys(MATMUL_VARIANTS).join(', ')}`);
-  for (const k of ['data', 'init', 'save', 'metrics']) if (a[k] === '') throw new Error(`--${k} needs a value`);
-  return { cfg, data: s('data') ?? 'default', adapter, kernel, init: s('init') ?? null, save: s('save') ?? null, metrics: s('metrics') ?? null, quiet: Boolean(a.quiet) };
+  for (const k of ['data', 'init', 'save', 'metrics', 'recon', 'features']) if (a[k] === '') throw new Error(`--${k} needs a value`);
+  for (const k of ['recon', 'features']) if (a[k] !== undefined && !/\.png$/i.test(a[k] as string)) throw new Error(`--${k} ${a[k]}: the file name must end in .png`);
+  return { cfg, data: s('data') ?? 'default', adapter, kernel, init: s('init') ?? null, save: s('save') ?? null, metrics: s('metrics') ?? null,
+    recon: s('recon') ?? null, features: s('features') ?? null, quiet: Boolean(a.quiet) };
 }

@@ -1,5 +1,17 @@
 // Progress lines and the FLOP count of a training step (matmuls only: 2·in·out per product per sample).
+import type { TrainConfig } from '../model/config.ts';
 import type { Plan } from '../model/plan.ts';
+
+/** One line: layer stack and objective, e.g. "784-256(leaky_relu)-bn-drop0.2-64(tanh) | mse + kl β=0.001 ρ=0.05". */
+export function describeModel(cfg: TrainConfig): string {
+  const half = (list: TrainConfig['model']['encoder']) => list.map((l) => (l.kind === 'linear' ? `${l.units}` : l.kind === 'activation' ? `(${l.fn})`
+    : l.kind === 'batchnorm' ? '·bn' : `·drop${l.p}`)).join('').replace(/\)(\d)/g, ')-$1');
+  const obj: string[] = [cfg.loss];
+  if (cfg.sparsity.kind !== 'none') obj.push(`${cfg.sparsity.kind} ${cfg.sparsity.kind === 'kl' ? `β=${cfg.sparsity.weight} ρ=${cfg.sparsity.rho}` : `λ=${cfg.sparsity.weight}`}`);
+  if (cfg.contractive > 0) obj.push(`contractive λ=${cfg.contractive}`);
+  if (cfg.corruption.kind !== 'none') obj.push(`${cfg.corruption.kind} noise ${cfg.corruption.level}`);
+  return `${cfg.model.inputDim}-${half(cfg.model.encoder)} → ${half(cfg.model.decoder)} | ${obj.join(' + ')}`;
+}
 
 /** FLOPs per sample of one training step: forward, weight gradient, and input gradient except for the first layer. */
 export function stepFlops(plan: Plan): number {
@@ -12,10 +24,24 @@ export function stepFlops(plan: Plan): number {
   return flops;
 }
 
-export interface EpochRow { epoch: number; lr: number; loss: number; mse: number; kl: number; test_mse: number; mean_activity: number; samples_per_s: number; gflops: number; seconds: number }
+export interface EpochRow {
+  epoch: number; lr: number; loss: number; recon: number; mse: number; sparsity: number; kl: number; contractive: number;
+  test_loss: number; test_mse: number; test_noisy_mse: number | null; mean_activity: number; population_sparsity: number;
+  jacobian_fro2: number | null; samples_per_s: number; gflops: number; seconds: number;
+}
 
-export function epochLine(r: EpochRow, epochs: number): string {
+const f5 = (v: number) => v.toFixed(5);
+
+export function epochLine(r: EpochRow, epochs: number, terms: { loss: string; sparsity: string; contractive: boolean } = { loss: 'mse', sparsity: 'kl', contractive: false }): string {
   const w = String(epochs).length;
-  return `epoch ${String(r.epoch + 1).padStart(w)}/${epochs}  lr ${r.lr.toExponential(3)}  loss ${r.loss.toFixed(5)} (mse ${r.mse.toFixed(5)} kl ${r.kl.toFixed(3)})` +
-    `  test_mse ${r.test_mse.toFixed(5)}  activity ${r.mean_activity.toFixed(3)}  ${Math.round(r.samples_per_s)} samples/s (${r.gflops.toFixed(1)} GFLOP/s)  ${r.seconds.toFixed(1)}s`;
+  const parts = [`${terms.loss === 'mse' ? 'mse' : `${terms.loss} ${f5(r.recon)} mse`} ${f5(r.mse)}`];
+  if (terms.sparsity !== 'none') parts.push(`${terms.sparsity} ${r.sparsity.toFixed(terms.sparsity === 'kl' ? 3 : 5)}`);
+  if (terms.contractive) parts.push(`jac ${r.contractive.toFixed(4)}`);
+  const test = [`test_mse ${f5(r.test_mse)}`];
+  if (terms.loss !== 'mse') test.unshift(`test_${terms.loss} ${f5(r.test_loss)}`);
+  if (r.test_noisy_mse !== null) test.push(`noisy→clean ${f5(r.test_noisy_mse)}`);
+  if (r.jacobian_fro2 !== null) test.push(`‖J‖² ${r.jacobian_fro2.toFixed(4)}`);
+  return `epoch ${String(r.epoch + 1).padStart(w)}/${epochs}  lr ${r.lr.toExponential(3)}  loss ${f5(r.loss)} (${parts.join(' ')})` +
+    `  ${test.join(' ')}  activity ${r.mean_activity.toFixed(3)} (active ${r.population_sparsity.toFixed(3)})` +
+    `  ${Math.round(r.samples_per_s)} samples/s (${r.gflops.toFixed(1)} GFLOP/s)  ${r.seconds.toFixed(1)}s`;
 }

@@ -8,7 +8,7 @@ import { readFileLimited, writeFileAtomic } from '../io/files.ts';
 import { Trainer, limitsFor } from '../train/trainer.ts';
 import { decodeCheckpoint, encodeCheckpoint } from '../train/checkpoint.ts';
 import { parseCli, USAGE, type CliOptions } from './args.ts';
-import { epochLine, stepFlops } from './report.ts';
+import { describeModel, epochLine, stepFlops, type EpochRow } from './report.ts';
 
 const MAX_CHECKPOINT_BYTES = 2 ** 31;
 
@@ -39,26 +39,25 @@ async function main(o: CliOptions): Promise<void> {
     }
     log(`data ${data.name}: ${data.train.count} train / ${data.test.count} test images of ${data.train.rows}x${data.train.cols}, sha256 ${data.sha256.slice(0, 16)}…`);
     log(`adapter ${gpu.adapter.name} (${gpu.adapter.featureLevel}${gpu.adapter.isFallback ? ', fallback' : ''}), matmul kernel ${o.kernel}`);
-    log(`model ${o.cfg.model.inputDim}-${o.cfg.model.encoder.filter((l) => l.kind === 'linear').map((l) => (l as { units: number }).units).join('-')}, ` +
-      `batch ${o.cfg.batch}, ${trainer.stepsPerEpoch} steps/epoch, β ${o.cfg.sparsity.weight}, ρ ${o.cfg.sparsity.rho}, lr ${o.cfg.optimizer.lr}`);
+    log(`model ${describeModel(o.cfg)}, batch ${o.cfg.batch}, ${trainer.stepsPerEpoch} steps/epoch, lr ${o.cfg.optimizer.lr}`);
     const flopsPerSample = stepFlops(trainer.plan);
-    const epochs: Record<string, unknown>[] = [];
+    const epochs: (EpochRow & Record<string, unknown>)[] = [];
     const started = performance.now();
     for (let e = 0; e < o.cfg.epochs; e++) {
       const { metrics, trainSeconds } = await trainer.runEpoch();
       const m = await metrics;
       const samplesPerS = m.samples / trainSeconds;
       const seconds = (performance.now() - started) / 1000;
-      const row = { epoch: m.epoch, lr: m.lr, loss: m.loss, mse: m.mse, kl: m.kl, test_mse: m.test_mse, mean_activity: m.mean_activity,
-        samples_per_s: samplesPerS, gflops: (samplesPerS * flopsPerSample) / 1e9, seconds };
+      const { steps: _steps, samples: _samples, ...fields } = m;
+      const row = { ...fields, samples_per_s: samplesPerS, gflops: (samplesPerS * flopsPerSample) / 1e9, seconds };
       epochs.push(row);
-      log(epochLine(row, o.cfg.epochs));
+      log(epochLine(row, o.cfg.epochs, { loss: o.cfg.loss, sparsity: o.cfg.sparsity.kind, contractive: o.cfg.contractive > 0 }));
       if (!Number.isFinite(m.loss)) throw new Error(`the loss became ${m.loss} in epoch ${m.epoch + 1}: lower --lr (now ${o.cfg.optimizer.lr})`);
       if (o.metrics) {
         await writeFileAtomic(o.metrics, JSON.stringify({ config: o.cfg, adapter: gpu.adapter, data: { name: data.name, sha256: data.sha256 }, kernel: o.kernel, epochs }, null, 1));
       }
     }
-    const last = epochs[epochs.length - 1] as { test_mse: number };
+    const last = epochs[epochs.length - 1];
     console.log(`done: ${o.cfg.epochs} epochs in ${((performance.now() - started) / 1000).toFixed(1)} s, final test MSE ${last.test_mse.toFixed(5)}`);
     if (o.save) {
       const s = await trainer.readSlabs();

@@ -5,12 +5,13 @@ import type { ActivationKind, LayerSpec, ModelConfig, TrainConfig } from '../mod
 import { activationBackward, activationForward, DEFAULT_LEAKY_ALPHA } from './activation.ts';
 import { denseBackward, denseForward } from './dense.ts';
 import { dropoutBackward, dropoutForward, dropoutMask } from './dropout.ts';
-import { mseBackward, mseForward } from './loss.ts';
+import { lossBackward, lossForward, mseForward } from './loss.ts';
+import { corruptBatch } from './corrupt.ts';
 import { batchNormBackward, batchNormEval, batchNormForward, batchNormRunningUpdate } from './norm.ts';
 import type { BatchNormCache } from './norm.ts';
 import { adamUpdate } from './optimizer.ts';
 import type { AdamHyper } from './optimizer.ts';
-import { klSparsityBackward, klSparsityForward } from './sparsity.ts';
+import { klSparsityBackward, klSparsityForward, l1SparsityBackward, l1SparsityForward } from './sparsity.ts';
 
 export type ParamMap = Map<string, Float64Array>;
 
@@ -96,8 +97,10 @@ function param(params: ParamMap, name: string, length: number): Float64Array {
 }
 
 export interface RefStepResult {
-  loss: number; // mse + β·kl
+  loss: number; // recon + weight·sparsity
+  recon: number; // the configured reconstruction loss
   mse: number;
+  sparsity: number; // the penalty before its weight (KL sum or mean |z|)
   kl: number; // Σ_j KL(ρ‖ρ̂_j), before β; 0 when sparsity.kind is 'none'
   output: Float64Array; // (B, D)
   code: Float64Array; // (B, Z)
@@ -111,6 +114,7 @@ export function refForwardBackward(
   cfg: TrainConfig, params: ParamMap,
   x: Float64Array, // (B, D)
   B: number, step: number, training: boolean,
+  image: { width: number; height: number; corrupt: boolean; step?: number } = { width: cfg.model.inputDim, height: 1, corrupt: training },
 ): RefStepResult {
   const plan = refPlan(cfg.model);
   const D = cfg.model.inputDim;
@@ -119,7 +123,9 @@ export function refForwardBackward(
   const activations: Float64Array[] = [];
   const caches: (BatchNormCache | Float64Array | null)[] = []; // BN cache or dropout mask per op
   const running: ParamMap = new Map();
-  let h = x;
+  // Denoising: the encoder reads the corrupted batch; the loss is always against the clean one.
+  const input = image.corrupt ? corruptBatch(x, B, D, cfg.corruption.kind, cfg.corruption.level, cfg.seed, image.step ?? step, image.width, image.height) : x;
+  let h = input;
   for (const op of plan.ops) {
     let cache: BatchNormCache | Float64Array | null = null;
     if (op.kind === 'dense') {
@@ -156,24 +162,27 @@ export function refForwardBackward(
   }
 
   const output = h; // (B, D)
+  const h0 = input;
   const code = activations[plan.codeOp]; // (B, Z)
   const Z = plan.codeDim;
   const sp = cfg.sparsity;
   const mse = mseForward(output, x);
+  const recon = lossForward(cfg.loss, output, x);
   const { value, rhoHat } = klSparsityForward(code, B, Z, sp.rho, plan.tanhCode);
   const kl = sp.kind === 'kl' ? value : 0;
-  const loss = mse + (sp.kind === 'kl' ? sp.weight * kl : 0);
+  const sparsity = sp.kind === 'kl' ? value : sp.kind === 'l1' ? l1SparsityForward(code) : 0;
+  const loss = recon + (sp.kind === 'none' ? 0 : sp.weight * sparsity);
   const grads: ParamMap = new Map();
-  if (!training) return { loss, mse, kl, output, code, rhoHat, grads, running, activations };
+  if (!training) return { loss, recon, mse, sparsity, kl, output, code, rhoHat, grads, running, activations };
 
-  let dh = mseBackward(output, x); // (B, D), then the gradient wrt each op's output walking back
+  let dh = lossBackward(cfg.loss, output, x); // (B, D), then the gradient wrt each op's output walking back
   for (let i = plan.ops.length - 1; i >= 0; i--) {
     const op = plan.ops[i];
-    if (i === plan.codeOp && sp.kind === 'kl') {
-      const dkl = klSparsityBackward(rhoHat, B, Z, sp.rho, plan.tanhCode); // (B, Z)
-      for (let e = 0; e < dh.length; e++) dh[e] += sp.weight * dkl[e];
+    if (i === plan.codeOp && sp.kind !== 'none') {
+      const dsp = sp.kind === 'kl' ? klSparsityBackward(rhoHat, B, Z, sp.rho, plan.tanhCode) : l1SparsityBackward(code); // (B, Z)
+      for (let e = 0; e < dh.length; e++) dh[e] += sp.weight * dsp[e];
     }
-    const input = i > 0 ? activations[i - 1] : x;
+    const input = i > 0 ? activations[i - 1] : h0;
     if (op.kind === 'dense') {
       const W = param(params, `${op.name}.weight`, op.nOut * op.nIn);
       const dz = activationBackward(dh, activations[i], op.fn, op.alpha);
@@ -193,7 +202,7 @@ export function refForwardBackward(
       dh = dropoutBackward(dh, caches[i] as Float64Array);
     }
   }
-  return { loss, mse, kl, output, code, rhoHat, grads, running, activations };
+  return { loss, recon, mse, sparsity, kl, output, code, rhoHat, grads, running, activations };
 }
 
 /** Adam over every tensor in grads, in place; missing moment tensors start at zero. */
@@ -213,9 +222,10 @@ export function refTrainStep(
   cfg: TrainConfig, params: ParamMap, adamM: ParamMap, adamV: ParamMap,
   x: Float64Array, // (B, D)
   B: number, step: number, lr: number,
-): { loss: number; mse: number; kl: number } {
-  const r = refForwardBackward(cfg, params, x, B, step, true);
+  image?: { width: number; height: number; corrupt: boolean },
+): { loss: number; recon: number; mse: number; sparsity: number; kl: number } {
+  const r = refForwardBackward(cfg, params, x, B, step, true, image);
   refAdamStep(params, r.grads, adamM, adamV, step + 1, lr, cfg.optimizer);
   for (const [name, value] of r.running) param(params, name, value.length).set(value);
-  return { loss: r.loss, mse: r.mse, kl: r.kl };
+  return { loss: r.loss, recon: r.recon, mse: r.mse, sparsity: r.sparsity, kl: r.kl };
 }

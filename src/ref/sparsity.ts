@@ -51,3 +51,17 @@ export function klSparsityBackward(
   }
   return dz;
 }
+
+/** L1 penalty of seed 001: mean over B·Z of |z|. */
+export function l1SparsityForward(z: Float64Array): number {
+  let s = 0;
+  for (let e = 0; e < z.length; e++) s += Math.abs(z[e]);
+  return s / z.length;
+}
+
+/** d/dz of mean|z| = sign(z)/(B·Z). */
+export function l1SparsityBackward(z: Float64Array): Float64Array {
+  const d = new Float64Array(z.length); // (B, Z)
+  for (let e = 0; e < z.length; e++) d[e] = Math.sign(z[e]) / z.length;
+  return d;
+}

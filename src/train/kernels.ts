@@ -22,24 +22,35 @@ export const KERNEL_SPECS = {
   dropoutBackward: { file: 'dropout.wgsl', entry: 'dropoutBackward', bindings: [...STEP_U, 'read', 'rw', 'read'] },
   activationForward: { file: 'activation.wgsl', entry: 'activationForward', bindings: [...STEP_U, 'read', 'rw'] },
   activationBackward: { file: 'activation.wgsl', entry: 'activationBackward', bindings: [...STEP_U, 'read', 'rw', 'read', 'read'] },
-  mseLoss: { file: 'loss.wgsl', entry: 'mseLoss', bindings: [...STEP_U, 'read', 'read', 'rw', 'rw'] },
-  klForward: { file: 'sparsity.wgsl', entry: 'klSparsityForward', bindings: [...STEP_U, 'read', 'rw'] },
-  klBackward: { file: 'sparsity.wgsl', entry: 'klSparsityBackward', bindings: [...STEP_U, 'read', 'rw', 'read', 'rw'] },
-  metrics: { file: 'reduce.wgsl', entry: 'metricsAccumulate', bindings: [...STEP_U, 'read', 'read', 'rw'] },
+  reconLoss: { file: 'loss.wgsl', entry: 'reconLoss', bindings: [...STEP_U, 'read', 'read', 'rw', 'rw', 'read'] },
+  sparsityForward: { file: 'sparsity.wgsl', entry: 'sparsityForward', bindings: [...STEP_U, 'read', 'rw'] },
+  sparsityBackward: { file: 'sparsity.wgsl', entry: 'sparsityBackward', bindings: [...STEP_U, 'read', 'rw', 'read', 'rw'] },
+  metrics: { file: 'reduce.wgsl', entry: 'metricsAccumulate', bindings: [...STEP_U, 'read', 'read', 'rw', 'rw', 'read'] },
+  corrupt: { file: 'corrupt.wgsl', entry: 'corruptBatch', bindings: [...STEP_U, 'read', 'rw'] },
   adam: { file: 'optimizer.wgsl', entry: 'adamUpdate', bindings: [...STEP_U, 'rw', 'read', 'rw', 'rw'] },
   sgd: { file: 'optimizer.wgsl', entry: 'sgdUpdate', bindings: [...STEP_U, 'rw', 'read', 'rw', 'rw'] },
 } satisfies Record<string, KernelSpec>;
 
 export function denseSpecs(v: MatmulVariant) {
   return {
-    denseForward: { file: 'dense.wgsl', entry: 'denseForward', bindings: [...STEP_U, 'read', 'read', 'rw'], consts: { ...v.forward } },
-    denseBackwardInput: { file: 'dense.wgsl', entry: 'denseBackwardInput', bindings: [...STEP_U, 'read', 'read', 'rw', 'read'], consts: { ...v.backwardInput } },
+    denseForward: { file: 'dense.wgsl', entry: 'denseForward', bindings: [...STEP_U, 'read', 'read', 'rw', 'rw'], consts: { ...v.forward } },
+    denseBackwardInput: { file: 'dense.wgsl', entry: 'denseBackwardInput', bindings: [...STEP_U, 'read', 'read', 'rw', 'rw'], consts: { ...v.backwardInput } },
     denseBackwardWeight: { file: 'dense_grad.wgsl', entry: 'denseBackwardWeight', bindings: [...STEP_U, 'read', 'read', 'rw'], consts: { ...v.backwardWeight } },
   } satisfies Record<string, KernelSpec>;
 }
 
 export type KernelName = keyof typeof KERNEL_SPECS | keyof ReturnType<typeof denseSpecs>;
-export type KernelSet = Record<KernelName, Kernel> & { variant: MatmulVariant; variantName: string };
+/** The three products of a dense layer: forward X·Wᵀ, input gradient dY·W, weight gradient dYᵀ·X. */
+export type Product = keyof MatmulVariant;
+/** Variant per dense layer (by op name) and product; products not listed use the set's variant. */
+export type MatmulChoices = Record<string, Partial<Record<Product, string>>>;
+export interface DenseKernel { kernel: Kernel; block: Block; variant: string }
+export type KernelSet = Record<KernelName, Kernel> & {
+  variant: MatmulVariant;
+  variantName: string;
+  choices: MatmulChoices;
+  dense(layer: string, product: Product): DenseKernel;
+};
 
 export function variantByName(name: string): MatmulVariant {
   const v = MATMUL_VARIANTS[name];
@@ -47,10 +58,21 @@ export function variantByName(name: string): MatmulVariant {
   return v;
 }
 
-/** Compile every kernel (in parallel; cached per device) for the given matmul variant. */
-export async function loadKernels(cache: KernelCache, variantName: string): Promise<KernelSet> {
+const PRODUCT_ENTRY = { forward: 'denseForward', backwardInput: 'denseBackwardInput', backwardWeight: 'denseBackwardWeight' } as const;
+
+/** Compile every kernel (in parallel; cached per device) for the given matmul variant and per-product choices. */
+export async function loadKernels(cache: KernelCache, variantName: string, choices: MatmulChoices = {}): Promise<KernelSet> {
   const variant = variantByName(variantName);
   const specs: Record<string, KernelSpec> = { ...KERNEL_SPECS, ...denseSpecs(variant) };
   const entries = await Promise.all(Object.entries(specs).map(async ([k, spec]) => [k, await cache.get(spec)] as const));
-  return { ...(Object.fromEntries(entries) as Record<KernelName, Kernel>), variant, variantName };
+  const chosen = [...new Set([variantName, ...Object.values(choices).flatMap((c) => Object.values(c))])];
+  const dense = new Map(await Promise.all(chosen.flatMap((v) => (Object.keys(PRODUCT_ENTRY) as Product[])
+    .map(async (p) => [`${v}.${p}`, await cache.get(denseSpecs(variantByName(v))[PRODUCT_ENTRY[p]])] as const))));
+  return {
+    ...(Object.fromEntries(entries) as Record<KernelName, Kernel>), variant, variantName, choices,
+    dense(layer, product) {
+      const v = choices[layer]?.[product] ?? variantName;
+      return { kernel: dense.get(`${v}.${product}`)!, block: MATMUL_VARIANTS[v][product], variant: v };
+    },
+  };
 }

@@ -3,7 +3,7 @@
 // epoch ends, when they are mapped asynchronously.
 import type { Gpu, LimitRequest } from '../gpu/device.ts';
 import { dispatch, KernelCache, storageBuffer } from '../gpu/kernels.ts';
-import { ReadbackPool, readBuffer } from '../gpu/readback.ts';
+import { ReadbackPool, readBuffer, type PendingRead } from '../gpu/readback.ts';
 import type { TrainConfig } from '../model/config.ts';
 import { initBuffers, initParams } from '../model/init.ts';
 import { buildPlan, pad4, type Plan } from '../model/plan.ts';
@@ -12,15 +12,19 @@ import { epochPermutation, identityPermutation } from '../data/shuffle.ts';
 import { buildGraph, type Dispatch, type Graph, type Slabs } from './graph.ts';
 import { DEFAULT_VARIANT, loadKernels, type KernelSet } from './kernels.ts';
 import { learningRate } from './schedule.ts';
-import { EVAL_SUMS, METRIC_RECORDS, STEP_BYTES, STEP_SLOT, TRAIN_SUMS, writeStep } from './uniforms.ts';
+import { EVAL_NOISY_SUMS, EVAL_SUMS, METRIC_RECORDS, RECORD_SIZE, STEP_BYTES, STEP_SLOT, TRAIN_SUMS, writeStep } from './uniforms.ts';
 
-export interface StepRecord { loss: number; mse: number; kl: number; lr: number }
+export interface StepRecord { loss: number; recon: number; mse: number; sparsity: number; contractive: number; lr: number }
 export interface EpochMetrics {
-  epoch: number; lr: number; loss: number; mse: number; kl: number; mean_activity_train: number;
-  test_mse: number; mean_activity: number; samples: number; steps: StepRecord[];
+  epoch: number; lr: number;
+  loss: number; recon: number; mse: number; sparsity: number; kl: number; contractive: number; mean_activity_train: number;
+  test_loss: number; test_mse: number; test_noisy_loss: number | null; test_noisy_mse: number | null;
+  mean_activity: number; population_sparsity: number; lifetime_sparsity: number[]; jacobian_fro2: number | null;
+  samples: number; steps: StepRecord[];
 }
 
 const SLOTS = 64; // step-parameter slots: one per step or evaluation batch recorded in one submit
+const EVAL_NOISE_STEP = 0x80000000; // RNG steps of the corrupted test inputs (fixed, so epochs compare)
 
 /** Upload a u8 image set as packed u32 words, rows padded to 4 bytes. */
 function uploadImages(device: GPUDevice, set: ImageSet, label: string): GPUBuffer {
@@ -57,6 +61,8 @@ export class Trainer {
   private readonly gatherTrain: Dispatch;
   private readonly gatherTest: Dispatch;
   private readonly pool: ReadbackPool;
+  private readonly unitsPool: ReadbackPool;
+  private readonly metricsBytes: number;
   readonly slabs: Slabs;
   readonly graph: Graph;
 
@@ -65,6 +71,7 @@ export class Trainer {
     this.plan = buildPlan(cfg.model);
     const pixels = data.train.rows * data.train.cols;
     if (pixels !== cfg.model.inputDim) throw new Error(`data has ${pixels} pixels per image but the model's input is ${cfg.model.inputDim}`);
+    if (cfg.contractive > 0) throw new Error('the contractive penalty is not available yet in this build');
     if (data.train.count < 2) throw new Error(`the training split has ${data.train.count} images; need at least 2`);
     const n = data.train.count;
     // A final batch of one sample cannot be batch-normalised: it is left out of that epoch.
@@ -76,7 +83,8 @@ export class Trainer {
       m: slab('adamM', paramFloats), v: slab('adamV', paramFloats) };
     device.queue.writeBuffer(this.slabs.params, 0, initParams(this.plan, cfg.seed));
     device.queue.writeBuffer(this.slabs.state, 0, initBuffers(this.plan));
-    this.graph = buildGraph(device, kernels, this.plan, cfg, cfg.batch, this.slabs, this.stepBuffer, this.stepsPerEpoch);
+    this.graph = buildGraph(device, kernels, this.plan, cfg, cfg.batch, this.slabs, this.stepBuffer, this.stepsPerEpoch,
+      { width: data.train.cols, height: data.train.rows });
     this.trainImages = uploadImages(device, data.train, 'Trainer.trainImages');
     this.testImages = uploadImages(device, data.test, 'Trainer.testImages');
     this.order = storageBuffer(device, 'Trainer.order', n * 4);
@@ -84,7 +92,9 @@ export class Trainer {
     device.queue.writeBuffer(this.testOrder, 0, identityPermutation(data.test.count));
     this.gatherTrain = this.graph.gather(this.trainImages, this.order, n);
     this.gatherTest = this.graph.gather(this.testImages, this.testOrder, data.test.count);
-    this.pool = new ReadbackPool(device, 'Trainer.metricsReadback', (METRIC_RECORDS + 4 * this.stepsPerEpoch) * 4);
+    this.metricsBytes = (METRIC_RECORDS + RECORD_SIZE * this.stepsPerEpoch) * 4;
+    this.pool = new ReadbackPool(device, 'Trainer.metricsReadback', this.metricsBytes);
+    this.unitsPool = new ReadbackPool(device, 'Trainer.unitsReadback', pad4(this.plan.widths[this.plan.codeIndex]) * 4);
   }
 
   static async create(gpu: Gpu, cfg: TrainConfig, data: DataSplit, kernel = DEFAULT_VARIANT): Promise<Trainer> {
@@ -106,14 +116,17 @@ export class Trainer {
     const { batch, seed, optimizer } = this.cfg;
     const n = this.data.train.count;
     const encoder = device.createCommandEncoder({ label: `Trainer.step${this.globalStep}` });
-    if (stepInEpoch === 0) encoder.clearBuffer(this.graph.metrics, 0, METRIC_RECORDS * 4);
+    if (stepInEpoch === 0) {
+      encoder.clearBuffer(this.graph.metrics, 0, METRIC_RECORDS * 4);
+      encoder.clearBuffer(this.graph.units);
+    }
     const pass = encoder.beginComputePass({ label: 'Trainer.step' });
     for (let s = 0; s < count; s++) {
       const i = stepInEpoch + s;
       const t = this.globalStep + 1;
       writeStep(this.stepData, s, { rows: Math.min(batch, n - i * batch), step: this.globalStep, seed, batchStart: i * batch,
-        lr: this.lrAt(this.epoch, i), bc1: 1 - optimizer.beta1 ** t, bc2: 1 - optimizer.beta2 ** t, training: true, record: i });
-      this.record(pass, [this.gatherTrain, ...this.graph.forward, this.graph.metricsTrain, ...this.graph.backward, this.graph.update], s);
+        lr: this.lrAt(this.epoch, i), bc1: 1 - optimizer.beta1 ** t, bc2: 1 - optimizer.beta2 ** t, training: true, record: i, corrupt: true });
+      this.record(pass, [this.gatherTrain, ...this.inputs(), ...this.graph.forward, this.graph.metricsTrain, ...this.graph.backward, this.graph.update], s);
       this.globalStep++;
     }
     pass.end();
@@ -128,31 +141,44 @@ export class Trainer {
     this.gpu.device.queue.writeBuffer(this.order, 0, order);
   }
 
-  /** Record evaluation of the test split (evaluation mode) and the copy of all metrics; resolves when mapped. */
+  private inputs(): Dispatch[] {
+    return this.graph.corrupt ? [this.graph.corrupt] : [];
+  }
+
+  /** Record evaluation of the test split (evaluation mode: clean, and corrupted when denoising) and the copy of
+   * all metrics; resolves when they are mapped. Corrupted test inputs use fixed RNG steps, the same every epoch. */
   finishEpoch(): Promise<EpochMetrics> {
     const { device } = this.gpu;
     const { batch, seed } = this.cfg;
     const count = this.data.test.count;
     const batches = Math.ceil(count / batch);
-    let pending = null;
-    for (let b0 = 0; b0 < batches; b0 += SLOTS) {
+    const passes = this.graph.corrupt ? [false, true] : [false];
+    const jobs = passes.flatMap((noisy) => Array.from({ length: batches }, (_, b) => ({ noisy, b })));
+    let pending: { metrics: PendingRead; units: PendingRead } | null = null;
+    for (let j0 = 0; j0 < jobs.length; j0 += SLOTS) {
       const encoder = device.createCommandEncoder({ label: 'Trainer.evaluate' });
       const pass = encoder.beginComputePass({ label: 'Trainer.evaluate' });
-      const inSubmit = Math.min(SLOTS, batches - b0);
+      const inSubmit = Math.min(SLOTS, jobs.length - j0);
       for (let s = 0; s < inSubmit; s++) {
-        const b = b0 + s;
-        writeStep(this.stepData, s, { rows: Math.min(batch, count - b * batch), step: this.globalStep, seed, batchStart: b * batch,
-          lr: 0, bc1: 1, bc2: 1, training: false, record: 0 });
-        this.record(pass, [this.gatherTest, ...this.graph.forward, this.graph.metricsEval], s);
+        const { noisy, b } = jobs[j0 + s];
+        writeStep(this.stepData, s, { rows: Math.min(batch, count - b * batch), step: noisy ? EVAL_NOISE_STEP + b : this.globalStep, seed,
+          batchStart: b * batch, lr: 0, bc1: 1, bc2: 1, training: false, record: 0, corrupt: noisy });
+        this.record(pass, [this.gatherTest, ...this.inputs(), ...this.graph.forward, noisy ? this.graph.metricsEvalNoisy : this.graph.metricsEval], s);
       }
       pass.end();
-      if (b0 + inSubmit >= batches) pending = this.pool.copy(encoder, this.graph.metrics, 0, (METRIC_RECORDS + 4 * this.stepsPerEpoch) * 4);
+      if (j0 + inSubmit >= jobs.length) {
+        pending = { metrics: this.pool.copy(encoder, this.graph.metrics, 0, this.metricsBytes),
+          units: this.unitsPool.copy(encoder, this.graph.units, 0, this.graph.units.size) };
+      }
       device.queue.writeBuffer(this.stepBuffer, 0, this.stepData, 0, (inSubmit - 1) * STEP_SLOT + STEP_BYTES);
       device.queue.submit([encoder.finish()]);
     }
     const epoch = this.epoch++;
     const lr = this.lrAt(epoch, 0);
-    return pending!.read().then((raw) => parseMetrics(new Float32Array(raw), epoch, lr, this.stepsPerEpoch));
+    const { metrics, units } = pending!;
+    const z = this.plan.widths[this.plan.codeIndex];
+    return Promise.all([metrics.read(), units.read()]).then(([m, u]) =>
+      parseMetrics(new Float32Array(m), new Float32Array(u, 0, z), epoch, lr, this.stepsPerEpoch, this.cfg, this.graph.corrupt !== null));
   }
 
   /** Train one epoch: submits every step (with a fence every few steps so the queue stays short), then evaluates. */
@@ -190,18 +216,27 @@ export class Trainer {
 
   destroy(): void {
     this.pool.destroy();
+    this.unitsPool.destroy();
     for (const b of [this.stepBuffer, this.order, this.testOrder, this.trainImages, this.testImages, ...Object.values(this.slabs), ...this.graph.acts]) b.destroy();
   }
 }
 
-function parseMetrics(m: Float32Array, epoch: number, lr: number, steps: number): EpochMetrics {
-  const t = (i: number) => m[TRAIN_SUMS + i] / m[TRAIN_SUMS + 4];
-  const e = (i: number) => m[EVAL_SUMS + i] / m[EVAL_SUMS + 4];
+function parseMetrics(m: Float32Array, units: Float32Array, epoch: number, lr: number, steps: number, cfg: TrainConfig, noisy: boolean): EpochMetrics {
+  const block = (base: number) => (i: number) => m[base + i] / m[base + 4];
+  const t = block(TRAIN_SUMS);
+  const e = block(EVAL_SUMS);
+  const en = block(EVAL_NOISY_SUMS);
   const records: StepRecord[] = [];
   for (let s = 0; s < steps; s++) {
-    const at = METRIC_RECORDS + 4 * s;
-    records.push({ loss: m[at], mse: m[at + 1], kl: m[at + 2], lr: m[at + 3] });
+    const at = METRIC_RECORDS + RECORD_SIZE * s;
+    records.push({ loss: m[at], recon: m[at + 1], mse: m[at + 2], sparsity: m[at + 3], contractive: m[at + 4], lr: m[at + 5] });
   }
-  return { epoch, lr, loss: t(0), mse: t(1), kl: t(2), mean_activity_train: t(3), test_mse: e(1), mean_activity: e(3),
-    samples: m[TRAIN_SUMS + 4], steps: records };
+  const tested = m[EVAL_SUMS + 4];
+  const z = units.length;
+  return {
+    epoch, lr, loss: t(0), recon: t(1), mse: t(5), sparsity: t(2), kl: cfg.sparsity.kind === 'kl' ? t(2) : 0, contractive: t(6),
+    mean_activity_train: t(3), test_loss: e(1), test_mse: e(5), test_noisy_loss: noisy ? en(1) : null, test_noisy_mse: noisy ? en(5) : null,
+    mean_activity: e(3), population_sparsity: m[EVAL_SUMS + 7] / (tested * z), lifetime_sparsity: Array.from(units, (c) => c / tested),
+    jacobian_fro2: null, samples: m[TRAIN_SUMS + 4], steps: records,
+  };
 }

@@ -1,5 +1,6 @@
 // Host-side packing of every WGSL uniform struct, each in one place with its byte size asserted against the
 // struct declared in shaders/ (field order and comments live there).
+import type { CorruptionKind, LossKind, SparsityKind } from '../model/config.ts';
 import { ACT_CODES, type Activation } from '../model/plan.ts';
 
 type Field = ['u32' | 'f32', number];
@@ -22,23 +23,28 @@ const q = (n: number) => Math.ceil(n / 4);
 /** Step (common.wgsl): 48 bytes at the start of each 256-byte slot. */
 export const STEP_BYTES = 48;
 export const STEP_SLOT = 256;
-export interface StepValues { rows: number; step: number; seed: number; batchStart: number; lr: number; bc1: number; bc2: number; training: boolean; record: number }
+export interface StepValues { rows: number; step: number; seed: number; batchStart: number; lr: number; bc1: number; bc2: number; training: boolean; record: number; corrupt?: boolean }
 
 export function writeStep(target: ArrayBuffer, slot: number, s: StepValues): void {
   const bytes = pack('Step', STEP_BYTES, [['u32', s.rows], ['u32', s.step], ['u32', s.seed], ['u32', s.batchStart],
-    ['f32', s.lr], ['f32', s.bc1], ['f32', s.bc2], ['u32', s.training ? 1 : 0], ['u32', s.record], ['u32', 0], ['u32', 0], ['u32', 0]]);
+    ['f32', s.lr], ['f32', s.bc1], ['f32', s.bc2], ['u32', s.training ? 1 : 0], ['u32', s.record], ['u32', s.corrupt ? 1 : 0], ['u32', 0], ['u32', 0]]);
   new Uint8Array(target, slot * STEP_SLOT, STEP_BYTES).set(new Uint8Array(bytes));
 }
 
+/** Options of a dense product beyond the layer itself (Jacobian products, BCE logits). */
+export interface DenseOptions { writePre?: boolean; bias?: boolean; fixedRows?: number; rowMult?: number }
+
 /** Dense (dense.wgsl). Offsets in floats are converted to vec4s here. */
-export function denseUniform(n: number, k: number, wOff: number, bOff: number, a: Activation, inAct: Activation): ArrayBuffer {
-  return pack('Dense', 48, [['u32', n], ['u32', k], ['u32', q(n)], ['u32', q(k)], ['u32', wOff / 4], ['u32', bOff / 4],
-    act(a), alpha(a), act(inAct), alpha(inAct), ['u32', 0], ['u32', 0]]);
+export function denseUniform(n: number, k: number, wOff: number, bOff: number, a: Activation, inAct: Activation, o: DenseOptions = {}): ArrayBuffer {
+  return pack('Dense', 64, [['u32', n], ['u32', k], ['u32', q(n)], ['u32', q(k)], ['u32', wOff / 4], ['u32', bOff / 4],
+    act(a), alpha(a), act(inAct), alpha(inAct), ['u32', o.writePre ? 1 : 0], ['u32', o.bias === false ? 0 : 1],
+    ['u32', o.fixedRows ?? 0], ['u32', o.rowMult ?? 1], ['u32', 0], ['u32', 0]]);
 }
 
 /** DenseGrad (dense_grad.wgsl). */
-export function denseGradUniform(n: number, k: number, wOff: number, bOff: number): ArrayBuffer {
-  return pack('DenseGrad', 16, [['u32', q(n)], ['u32', q(k)], ['u32', wOff / 4], ['u32', bOff / 4]]);
+export function denseGradUniform(n: number, k: number, wOff: number, bOff: number, o: { fixedRows?: number; rowMult?: number; bias?: boolean } = {}): ArrayBuffer {
+  return pack('DenseGrad', 32, [['u32', q(n)], ['u32', q(k)], ['u32', wOff / 4], ['u32', bOff / 4],
+    ['u32', o.fixedRows ?? 0], ['u32', o.rowMult ?? 1], ['u32', o.bias === false ? 0 : 1], ['u32', 0]]);
 }
 
 /** Norm (norm.wgsl, norm_grad.wgsl). */
@@ -58,22 +64,35 @@ export function activationUniform(f: number, a: Activation, inAct: Activation): 
   return pack('Activation', 32, [['u32', q(f)], act(a), alpha(a), act(inAct), alpha(inAct), ['u32', f], ['u32', 0], ['u32', 0]]);
 }
 
+export const LOSS_CODES: Record<LossKind, number> = { mse: 0, bce: 1, mae: 2 };
+export const SPARSITY_CODES: Record<SparsityKind, number> = { none: 0, l1: 1, kl: 2 };
+export const CORRUPT_CODES: Record<CorruptionKind, number> = { none: 0, gaussian: 1, salt_pepper: 2, masking: 3, block: 4 };
+
 /** Loss (loss.wgsl). */
-export function lossUniform(d: number, outAct: Activation): ArrayBuffer {
-  return pack('Loss', 16, [['u32', d], ['u32', q(d)], act(outAct), alpha(outAct)]);
+export function lossUniform(d: number, outAct: Activation, kind: LossKind): ArrayBuffer {
+  return pack('Loss', 32, [['u32', d], ['u32', q(d)], act(outAct), alpha(outAct), ['u32', LOSS_CODES[kind]], ['u32', 0], ['u32', 0], ['u32', 0]]);
 }
 
 /** Sparsity (sparsity.wgsl). */
-export function sparsityUniform(z: number, rho: number, weight: number, code: Activation, gradAct: Activation): ArrayBuffer {
-  return pack('Sparsity', 32, [['u32', z], ['u32', q(z)], ['f32', rho], ['f32', weight], act(code), act(gradAct), alpha(gradAct), ['u32', 0]]);
+export function sparsityUniform(z: number, kind: SparsityKind, rho: number, weight: number, code: Activation, gradAct: Activation): ArrayBuffer {
+  return pack('Sparsity', 32, [['u32', z], ['u32', q(z)], ['f32', rho], ['f32', weight], act(code), act(gradAct), alpha(gradAct), ['u32', SPARSITY_CODES[kind]]]);
 }
 
-/** Metrics (reduce.wgsl). */
-export const METRIC_RECORDS = 32; // floats before the per-step records
+/** Corrupt (corrupt.wgsl). */
+export function corruptUniform(d: number, kind: CorruptionKind, level: number, width: number, height: number): ArrayBuffer {
+  return pack('Corrupt', 32, [['u32', d], ['u32', q(d)], ['u32', CORRUPT_CODES[kind]], ['f32', level], ['u32', width], ['u32', height], ['u32', 0], ['u32', 0]]);
+}
+
+/** Metrics (reduce.wgsl): three blocks of 16 sums (training, evaluation clean, evaluation corrupted), then records. */
+export const METRIC_RECORDS = 48;
+export const RECORD_SIZE = 8;
 export const TRAIN_SUMS = 0;
 export const EVAL_SUMS = 16;
-export function metricsUniform(d: number, z: number, weight: number, base: number, records: boolean): ArrayBuffer {
-  return pack('Metrics', 32, [['u32', d], ['u32', q(z)], ['u32', z], ['f32', weight], ['u32', base], ['u32', records ? 1 : 0], ['u32', 0], ['u32', 0]]);
+export const EVAL_NOISY_SUMS = 32;
+export interface MetricsOptions { base: number; records: boolean; units: boolean; weight: number; contractive: number }
+export function metricsUniform(d: number, z: number, o: MetricsOptions): ArrayBuffer {
+  return pack('Metrics', 32, [['u32', d], ['u32', q(z)], ['u32', z], ['f32', o.weight], ['u32', o.base], ['u32', o.records ? 1 : 0],
+    ['u32', o.units ? 1 : 0], ['f32', o.contractive]]);
 }
 
 /** Optimizer (optimizer.wgsl). */

@@ -9,7 +9,9 @@ import { denseBackward, denseForward } from '../../src/ref/dense.ts';
 import { dropoutMask } from '../../src/ref/dropout.ts';
 import { batchNormBackward, batchNormForward } from '../../src/ref/norm.ts';
 import { adamUpdate } from '../../src/ref/optimizer.ts';
-import { klSparsityBackward, klSparsityForward } from '../../src/ref/sparsity.ts';
+import { klSparsityBackward, klSparsityForward, l1SparsityBackward, l1SparsityForward } from '../../src/ref/sparsity.ts';
+import { lossBackward } from '../../src/ref/loss.ts';
+import { corruptBatch } from '../../src/ref/corrupt.ts';
 import { denseSpecs, KERNEL_SPECS, MATMUL_VARIANTS } from '../../src/train/kernels.ts';
 import * as U from '../../src/train/uniforms.ts';
 import { expectClose, padRows, runKernel, step, unpadRows } from './harness.ts';
@@ -35,10 +37,13 @@ function denseCase(variant: string): KernelCase {
       slab.set(padRows(W, N, K, wRows));
       slab.set(padRows(b, 1, N), wRows * pad4(K));
       const u = U.denseUniform(N, K, 0, wRows * pad4(K), act, act);
-      const fwd = await runKernel(gpu, specs.denseForward, step(B), u, [padRows(x, B, K), slab, { zeros: B * n4 * 16 }],
+      const fwd = await runKernel(gpu, specs.denseForward, step(B), U.denseUniform(N, K, 0, wRows * pad4(K), act, act, { writePre: true }),
+        [padRows(x, B, K), slab, { zeros: B * n4 * 16 }, { zeros: B * n4 * 16 }],
         g(Math.ceil(B / v.forward.RM) * Math.ceil(n4 / v.forward.CN)));
       const y = denseForward(x, W, b, B, K, N, act.kind, act.alpha);
       expectClose(`${variant} denseForward ${actKind} B=${B} K=${K} N=${N}`, unpadRows(fwd[2], B, N, 'Y'), y, seed);
+      const pre = denseForward(x, W, b, B, K, N, 'identity', 0);
+      expectClose(`${variant} denseForward pre-activation`, unpadRows(fwd[3], B, N, 'pre'), pre, seed);
       // Backward-input multiplies by the producer's activation derivative, evaluated on X (here: act of X).
       const xin = activationForward(x, act.kind, act.alpha);
       const dz = r.normal(B * N);
@@ -123,35 +128,68 @@ const activation: KernelCase = async (gpu, seed) => {
   }
 };
 
-const mseLoss: KernelCase = async (gpu, seed) => {
+const reconLoss: KernelCase = async (gpu, seed) => {
   const r = new TestRandom(seed, 4);
-  const B = int(r, 1, 70), D = int(r, 1, 50), d4 = pad4(D) / 4;
-  const y = r.uniform(B * D, 0.01, 0.99), x = r.uniform(B * D);
-  const out = await runKernel(gpu, KERNEL_SPECS.mseLoss, step(B), U.lossUniform(D, { kind: 'sigmoid', alpha: 0 }),
-    [padRows(y, B, D), padRows(x, B, D), { zeros: B * d4 * 16 }, { zeros: B * 4 }], g(B));
-  const gradRef = y.map((v, i) => (2 * (v - x[i]) / (B * D)) * v * (1 - v));
-  expectClose(`mseLoss grad B=${B} D=${D}`, unpadRows(out[2], B, D, 'grad'), gradRef, seed, 1e-8, 1e-4);
-  const rows = Array.from({ length: B }, (_, b) => y.slice(b * D, (b + 1) * D).reduce((s, v, j) => s + (v - x[b * D + j]) ** 2, 0));
-  expectClose('mseLoss row sums', out[3].subarray(0, B), rows, seed, 1e-5, 1e-4);
+  for (const kind of ['mse', 'bce', 'mae'] as const) {
+    const B = int(r, 1, 70), D = int(r, 1, 50), d4 = pad4(D) / 4;
+    const logit = r.normal(B * D, 0, 3), x = r.uniform(B * D);
+    const y = logit.map((v) => 1 / (1 + Math.exp(-v)));
+    const out = await runKernel(gpu, KERNEL_SPECS.reconLoss, step(B), U.lossUniform(D, { kind: 'sigmoid', alpha: 0 }, kind),
+      [padRows(y, B, D), padRows(x, B, D), { zeros: B * d4 * 16 }, { zeros: B * 8 }, padRows(logit, B, D)], g(B));
+    // Gradient at the logits: the loss's gradient wrt x̂ times σ'(z) = x̂(1 − x̂).
+    const dy = lossBackward(kind, y, x);
+    const gradRef = dy.map((d, i) => d * y[i] * (1 - y[i]));
+    expectClose(`reconLoss ${kind} grad B=${B} D=${D}`, unpadRows(out[2], B, D, 'grad'), gradRef, seed, 1e-8, 1e-4);
+    const rowSums = (f: (yv: number, xv: number) => number) => Array.from({ length: B }, (_, b) => {
+      let s = 0;
+      for (let j = 0; j < D; j++) s += f(y[b * D + j], x[b * D + j]);
+      return s;
+    });
+    const perPixel = { mse: (a: number, c: number) => (a - c) ** 2, mae: (a: number, c: number) => Math.abs(a - c),
+      bce: (a: number, c: number) => -(c * Math.log(a) + (1 - c) * Math.log(1 - a)) }[kind];
+    const rows = out[3].subarray(0, 2 * B);
+    expectClose(`reconLoss ${kind} row sums (seed formula)`, rows.filter((_, i) => i % 2 === 0), rowSums(perPixel), seed, 1e-4, 1e-4);
+    expectClose(`reconLoss ${kind} squared-error row sums`, rows.filter((_, i) => i % 2 === 1), rowSums((a, c) => (a - c) ** 2), seed, 1e-5, 1e-4);
+  }
 };
 
-const klSparsity: KernelCase = async (gpu, seed) => {
+const sparsity: KernelCase = async (gpu, seed) => {
   const r = new TestRandom(seed, 5);
-  for (const kind of ['tanh', 'sigmoid'] as const) {
+  for (const [kind, code] of [['kl', 'tanh'], ['kl', 'sigmoid'], ['l1', 'relu'], ['none', 'tanh']] as const) {
     const B = int(r, 2, 50), Z = int(r, 1, 30), z4 = pad4(Z) / 4, rho = 0.05, beta = 0.7;
-    const z = kind === 'tanh' ? r.uniform(B * Z, -0.99, 0.6) : r.uniform(B * Z, 0.001, 0.8);
-    const tanh = kind === 'tanh';
-    const u = U.sparsityUniform(Z, rho, beta, { kind, alpha: 0 }, { kind, alpha: 0 });
-    const fwd = await runKernel(gpu, KERNEL_SPECS.klForward, step(B), u, [padRows(z, B, Z), { zeros: 3 * z4 * 16 }], 1);
-    const ref = klSparsityForward(z, B, Z, rho, tanh);
-    expectClose(`klSparsityForward ρ̂ ${kind}`, unpadRows(fwd[1].subarray(0, z4 * 4), 1, Z, 'rho'), ref.rhoHat, seed, 1e-6, 1e-4);
-    const klSum = unpadRows(fwd[1].subarray(z4 * 4, 2 * z4 * 4), 1, Z, 'kl').reduce((a, b) => a + b, 0);
-    expectClose(`klSparsityForward Σ KL ${kind}`, [klSum], [ref.value], seed, 1e-5, 1e-4);
+    const z = code === 'tanh' ? r.uniform(B * Z, -0.99, 0.6) : code === 'sigmoid' ? r.uniform(B * Z, 0.001, 0.8) : r.uniform(B * Z, -0.5, 1).map((v) => Math.max(0, v));
+    const tanh = code === 'tanh';
+    const u = U.sparsityUniform(Z, kind, rho, beta, { kind: code, alpha: 0 }, { kind: code, alpha: 0 });
+    const fwd = await runKernel(gpu, KERNEL_SPECS.sparsityForward, step(B), u, [padRows(z, B, Z), { zeros: 4 * z4 * 16 }], 1);
+    const row = (k: number) => unpadRows(fwd[1].subarray(k * z4 * 4, (k + 1) * z4 * 4), 1, Z, `sp[${k}]`);
+    const kl = klSparsityForward(z, B, Z, rho, tanh);
+    expectClose(`sparsityForward ρ̂ ${kind}/${code}`, row(0), kl.rhoHat, seed, 1e-6, 1e-4);
+    const penalty = row(1).reduce((a, b) => a + b, 0);
+    const want = kind === 'kl' ? kl.value : kind === 'l1' ? l1SparsityForward(z) : 0;
+    expectClose(`sparsityForward penalty ${kind}/${code}`, [penalty], [want], seed, 1e-5, 1e-4);
+    const active = Array.from({ length: Z }, (_, j) => Array.from({ length: B }, (_, b) => z[b * Z + j]).filter((v) => (tanh ? (v + 1) / 2 : v) > 0.1).length);
+    expectClose(`sparsityForward active counts ${kind}/${code}`, row(3), active, seed, 0, 0);
     const dzIn = r.normal(B * Z, 0, 0.01);
-    const back = await runKernel(gpu, KERNEL_SPECS.klBackward, step(B), u, [padRows(z, B, Z), fwd[1], padRows(dzIn, B, Z), { zeros: B * z4 * 16 }], g(B * z4));
-    const dkl = klSparsityBackward(ref.rhoHat, B, Z, rho, tanh);
-    const want = dzIn.map((d, i) => (d + beta * dkl[i]) * activationGradFromOutput(z[i], kind, 0));
-    expectClose(`klSparsityBackward ${kind}`, unpadRows(back[3], B, Z, 'dz'), want, seed, 1e-6, 1e-4);
+    const back = await runKernel(gpu, KERNEL_SPECS.sparsityBackward, step(B), u, [padRows(z, B, Z), fwd[1], padRows(dzIn, B, Z), { zeros: B * z4 * 16 }], g(B * z4));
+    const dsp = kind === 'kl' ? klSparsityBackward(kl.rhoHat, B, Z, rho, tanh) : kind === 'l1' ? l1SparsityBackward(z) : new Float64Array(B * Z);
+    const wantDz = dzIn.map((d, i) => (d + beta * dsp[i]) * activationGradFromOutput(z[i], code, 0));
+    expectClose(`sparsityBackward ${kind}/${code}`, unpadRows(back[3], B, Z, 'dz'), wantDz, seed, 1e-6, 1e-4);
+  }
+};
+
+const corrupt: KernelCase = async (gpu, seed) => {
+  const r = new TestRandom(seed, 8);
+  const width = int(r, 3, 9), height = int(r, 3, 9), D = width * height, d4 = pad4(D) / 4;
+  for (const [kind, level] of [['gaussian', 0.3], ['salt_pepper', 0.2], ['masking', 0.3], ['block', 3], ['none', 0]] as const) {
+    const B = int(r, 1, 30), stepN = int(r, 0, 1e6);
+    const x = r.uniform(B * D);
+    const st = step(B, { seed, step: stepN, corrupt: true });
+    const out = await runKernel(gpu, KERNEL_SPECS.corrupt, st, U.corruptUniform(D, kind, level, width, height), [padRows(x, B, D), { zeros: B * d4 * 16 }], g(B * d4));
+    const want = corruptBatch(x, B, D, kind, level, seed, stepN, width, height);
+    // Gaussian noise goes through cos, which WGSL allows an absolute error of 2^-11, times σ·sqrt(−2 ln(1−u)) ≤ σ·5.8.
+    expectClose(`corruptBatch ${kind} B=${B} ${width}x${height}`, unpadRows(out[1], B, D, 'noisy'), want, seed, kind === 'gaussian' ? level * 5.8 * 2 ** -11 : 2e-6, 1e-5);
+    const off = await runKernel(gpu, KERNEL_SPECS.corrupt, { ...st, corrupt: false }, U.corruptUniform(D, kind, level, width, height), [padRows(x, B, D), { zeros: B * d4 * 16 }], g(B * d4));
+    expectClose(`corruptBatch ${kind} off = clean copy`, unpadRows(off[1], B, D, 'copy'), Float32Array.from(x), seed, 0, 0);
   }
 };
 
@@ -186,5 +224,5 @@ const gather: KernelCase = async (gpu, seed) => {
 
 export const kernelCases: Record<string, KernelCase> = {
   ...Object.fromEntries(Object.keys(MATMUL_VARIANTS).map((v) => [`dense (${v})`, denseCase(v)])),
-  batchNorm, dropout, activation, mseLoss, klSparsity, adam, gather,
+  batchNorm, dropout, activation, reconLoss, sparsity, corrupt, adam, gather,
 };

@@ -10,7 +10,7 @@ import type { Plan } from '../../src/model/plan.ts';
 import { TestRandom } from '../../src/ref/check.ts';
 import { refForwardBackward, refTrainStep, type ParamMap } from '../../src/ref/model.ts';
 import { Trainer } from '../../src/train/trainer.ts';
-import { METRIC_RECORDS } from '../../src/train/uniforms.ts';
+import { METRIC_RECORDS, RECORD_SIZE } from '../../src/train/uniforms.ts';
 import { expectClose } from './harness.ts';
 
 export function syntheticSplit(seed: number, train: number, test: number, rows: number, cols: number): DataSplit {
@@ -42,11 +42,24 @@ function batchOf(set: ImageSet, order: ArrayLike<number>, start: number, rows: n
   return x;
 }
 
+/** Objective variants of the small model: every loss, sparsity kind and corruption appears at least once. */
+const VARIANTS: Record<string, (cfg: TrainConfig) => void> = {
+  'mse + KL': () => {},
+  'bce + L1': (cfg) => { cfg.loss = 'bce'; cfg.sparsity = { kind: 'l1', weight: 0.02, rho: 0.05 }; },
+  'mae + masking': (cfg) => { cfg.loss = 'mae'; cfg.corruption = { kind: 'masking', level: 0.3 }; },
+  'gaussian noise': (cfg) => { cfg.corruption = { kind: 'gaussian', level: 0.2 }; },
+  'salt and pepper, no sparsity': (cfg) => { cfg.corruption = { kind: 'salt_pepper', level: 0.2 }; cfg.sparsity.kind = 'none'; },
+  'block occlusion + bce': (cfg) => { cfg.loss = 'bce'; cfg.corruption = { kind: 'block', level: 2 }; },
+};
+
 /** Each step starts the reference from the GPU's exact state, so every step is compared without drift. */
-async function trainingSteps(gpu: Gpu, seed: number): Promise<void> {
+async function trainingSteps(gpu: Gpu, seed: number, variant = 'mse + KL'): Promise<void> {
   const D = 15; // 3×5 pixels: not a multiple of 4
+  const image = { width: 5, height: 3, corrupt: true };
   const data = syntheticSplit(seed, 45, 11, 3, 5);
   const cfg = smallConfig(seed, D);
+  VARIANTS[variant](cfg);
+  const tag = `[${variant}] `;
   const tr = await Trainer.create(gpu, cfg, data);
   try {
     tr.beginEpoch();
@@ -59,17 +72,17 @@ async function trainingSteps(gpu: Gpu, seed: number): Promise<void> {
       const rows = Math.min(cfg.batch, data.train.count - i * cfg.batch);
       const x = batchOf(data.train, order, i * cfg.batch, rows);
       const lr = tr.lrAt(0, i);
-      const grads = refForwardBackward(cfg, new Map([...params].map(([k, a]) => [k, a.slice()])), x, rows, tr.globalStep, true).grads;
-      const ref = refTrainStep(cfg, params, m, v, x, rows, tr.globalStep, lr);
+      const grads = refForwardBackward(cfg, new Map([...params].map(([k, a]) => [k, a.slice()])), x, rows, tr.globalStep, true, image).grads;
+      const ref = refTrainStep(cfg, params, m, v, x, rows, tr.globalStep, lr, image);
       tr.submitSteps(i);
       const after = await tr.readSlabs();
       const metrics = new Float32Array(await readBuffer(gpu.device, tr.graph.metrics));
-      const rec = metrics.subarray(METRIC_RECORDS + 4 * i, METRIC_RECORDS + 4 * i + 4);
-      expectClose(`step ${i} loss terms [loss, mse, kl]`, rec.subarray(0, 3), [ref.loss, ref.mse, ref.kl], seed, 1e-6, 1e-4);
+      const rec = metrics.subarray(METRIC_RECORDS + RECORD_SIZE * i, METRIC_RECORDS + RECORD_SIZE * (i + 1));
+      expectClose(`${tag}step ${i} loss terms [loss, recon, mse, sparsity]`, rec.subarray(0, 4), [ref.loss, ref.recon, ref.mse, ref.sparsity], seed, 1e-6, 1e-4);
       const gpuGrads = toMap(tr.plan, after.grads, after.state, 'params');
       for (const [name, g] of grads) {
         const scale = g.reduce((a, b) => Math.max(a, Math.abs(b)), 0);
-        expectClose(`step ${i} gradient ${name}`, gpuGrads.get(name)!, g, seed, 1e-4 * scale + 1e-7, 1e-3);
+        expectClose(`${tag}step ${i} gradient ${name}`, gpuGrads.get(name)!, g, seed, 1e-4 * scale + 1e-7, 1e-3);
       }
       // Adam turns a gradient that is zero up to rounding into a full ±lr step, so those entries are exempt
       // (e.g. the bias of a layer followed by BatchNorm, whose true gradient is exactly zero).
@@ -81,17 +94,22 @@ async function trainingSteps(gpu: Gpu, seed: number): Promise<void> {
         const got = gpuParams.get(name)!;
         const tiny = (x: number) => Math.abs(x) < 1e-3 * scale || Math.abs(x) < 1e-6 * globalScale;
         const want = p.map((w, j) => (g && tiny(g[j]) ? got[j] : w));
-        expectClose(`step ${i} parameter ${name}`, got, want, seed, 2e-6, 1e-4);
+        expectClose(`${tag}step ${i} parameter ${name}`, got, want, seed, 2e-6, 1e-4);
       }
     }
     // Evaluation: running statistics, no dropout, over the whole test split in batches.
     const metrics = await tr.finishEpoch();
     const s = await tr.readSlabs();
-    const evalRef = refForwardBackward(cfg, toMap(tr.plan, s.params, s.state, 'all'), batchOf(data.test, [...Array(data.test.count).keys()], 0, data.test.count),
-      data.test.count, tr.globalStep, false);
-    expectClose('evaluation test MSE', [metrics.test_mse], [evalRef.mse], seed, 1e-7, 1e-4);
+    const testX = batchOf(data.test, [...Array(data.test.count).keys()], 0, data.test.count);
+    const weights = toMap(tr.plan, s.params, s.state, 'all');
+    const evalRef = refForwardBackward(cfg, weights, testX, data.test.count, tr.globalStep, false, { ...image, corrupt: false });
+    expectClose(`${tag}evaluation test loss and MSE`, [metrics.test_loss, metrics.test_mse], [evalRef.recon, evalRef.mse], seed, 1e-7, 1e-4);
     const activity = evalRef.rhoHat.reduce((a, b) => a + b, 0) / evalRef.rhoHat.length;
-    expectClose('evaluation mean activity (one batch: exact)', [metrics.mean_activity], [activity], seed, 1e-6, 1e-4);
+    expectClose(`${tag}evaluation mean activity (one batch: exact)`, [metrics.mean_activity], [activity], seed, 1e-6, 1e-4);
+    if (cfg.corruption.kind !== 'none') {
+      const noisyRef = refForwardBackward(cfg, weights, testX, data.test.count, 0, false, { ...image, corrupt: true, step: 0x80000000 });
+      expectClose(`${tag}evaluation noisy→clean MSE`, [metrics.test_noisy_mse!], [noisyRef.mse], seed, 1e-7, 1e-4);
+    } else if (metrics.test_noisy_mse !== null) throw new Error(`${tag}test_noisy_mse reported without corruption`);
   } finally {
     tr.destroy();
   }
@@ -118,4 +136,7 @@ async function determinism(gpu: Gpu, seed: number): Promise<void> {
   expectClose('weights of two runs with the same seed', a.params, b.params, seed, 0, 0);
 }
 
-export const stepCases: Record<string, (gpu: Gpu, seed: number) => Promise<void>> = { trainingSteps, determinism };
+export const stepCases: Record<string, (gpu: Gpu, seed: number) => Promise<void>> = {
+  ...Object.fromEntries(Object.keys(VARIANTS).map((v) => [`trainingSteps (${v})`, (gpu: Gpu, seed: number) => trainingSteps(gpu, seed, v)])),
+  determinism,
+};

@@ -1,0 +1,168 @@
+// Per-adapter matmul selection: every variant is timed on the model's real products — forward X·Wᵀ, input gradient
+// dY·W and weight gradient dYᵀ·X of each dense layer, each dispatch alone on scratch buffers — and the fastest is
+// kept per product. Choices are cached per adapter, product shape and kernel source: in memory, and in a browser
+// also in localStorage, so a second run on the same adapter skips the timing.
+import type { Gpu } from '../gpu/device.ts';
+import { dispatch, storageBuffer, type KernelCache } from '../gpu/kernels.ts';
+import type { TrainConfig } from '../model/config.ts';
+import { buildPlan, type Plan } from '../model/plan.ts';
+import { buildGraph, type Dispatch, type Graph } from './graph.ts';
+import { DEFAULT_VARIANT, loadKernels, MATMUL_VARIANTS, type KernelSet, type MatmulChoices, type Product } from './kernels.ts';
+import { STEP_BYTES, STEP_SLOT, writeStep } from './uniforms.ts';
+
+/** The `--kernel` value that asks for tuning. */
+export const AUTO_KERNEL = 'auto';
+
+export const PRODUCTS: Product[] = ['forward', 'backwardInput', 'backwardWeight'];
+const ENTRY: Record<Product, string> = { forward: 'denseForward', backwardInput: 'denseBackwardInput', backwardWeight: 'denseBackwardWeight' };
+
+/** One product of one dense layer: Y (M×N) = A (M×K) · B (K×N) in matmul terms, and each variant's time. */
+export interface ProductTiming { layer: string; product: Product; M: number; K: number; N: number; ms: Record<string, number>; best: string }
+export interface Tuning { choices: MatmulChoices; products: ProductTiming[]; cached: boolean; seconds: number }
+
+const STORAGE_KEY = 'webgpu-autoencoder.matmul-tuning';
+const memory = new Map<string, Record<string, number>>(); // cache key → ms per variant
+
+/** Product shapes of a dense layer (in → out) at batch B. */
+export function productShape(product: Product, B: number, fanIn: number, fanOut: number): { M: number; K: number; N: number } {
+  if (product === 'forward') return { M: B, K: fanIn, N: fanOut };
+  if (product === 'backwardInput') return { M: B, K: fanOut, N: fanIn };
+  return { M: fanOut, K: B, N: fanIn };
+}
+
+function hashString(s: string): string {
+  let h = 0x811c9dc5; // FNV-1a
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
+  return h.toString(16).padStart(8, '0');
+}
+
+/** Keyed by everything that changes the answer: adapter, the kernels' source and blocks, the product's shape. */
+function cacheKey(gpu: Gpu, product: Product, s: { M: number; K: number; N: number }): string {
+  const source = hashString(['dense.wgsl', 'dense_grad.wgsl', 'common.wgsl'].map((f) => gpu.shaders[f] ?? '').join('\n') + JSON.stringify(MATMUL_VARIANTS));
+  return `${gpu.adapter.name}|${gpu.adapter.featureLevel}|${source}|${product}|${s.M}x${s.K}x${s.N}`;
+}
+
+function storage(): Storage | null {
+  try {
+    return typeof localStorage === 'undefined' ? null : localStorage;
+  } catch {
+    return null; // opaque origins throw on access
+  }
+}
+
+function loadStored(): void {
+  const raw = storage()?.getItem(STORAGE_KEY);
+  if (!raw) return;
+  try {
+    for (const [k, v] of Object.entries(JSON.parse(raw) as Record<string, Record<string, number>>)) if (!memory.has(k)) memory.set(k, v);
+  } catch {
+    storage()?.removeItem(STORAGE_KEY); // unreadable: start over
+  }
+}
+
+function saveStored(): void {
+  storage()?.setItem(STORAGE_KEY, JSON.stringify(Object.fromEntries(memory)));
+}
+
+/** Every buffer one step touches, made for timing only: a run's own buffers and state are never used. */
+export class ScratchStep {
+  readonly graph: Graph;
+  private readonly buffers: GPUBuffer[];
+
+  constructor(readonly device: GPUDevice, kernels: KernelSet, readonly plan: Plan, cfg: TrainConfig, readonly batch: number) {
+    const slab = (name: string, floats: number) => storageBuffer(device, `ScratchStep.${name}`, floats * 4);
+    const slabs = { params: slab('params', plan.paramFloats), grads: slab('grads', plan.paramFloats), state: slab('state', plan.bufferFloats),
+      m: slab('adamM', plan.paramFloats), v: slab('adamV', plan.paramFloats) };
+    const stepBuffer = device.createBuffer({ label: 'ScratchStep.step', size: STEP_SLOT, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    const step = new ArrayBuffer(STEP_SLOT);
+    writeStep(step, 0, { rows: batch, step: 0, seed: cfg.seed, batchStart: 0, lr: 0, bc1: 1, bc2: 1, training: true, record: 0 });
+    device.queue.writeBuffer(stepBuffer, 0, step, 0, STEP_BYTES);
+    this.graph = buildGraph(device, kernels, plan, cfg, batch, slabs, stepBuffer, 1);
+    this.buffers = [...Object.values(slabs), stepBuffer, ...this.graph.acts];
+  }
+
+  /** The dense products of the step, by layer and product. */
+  denseDispatches(): { layer: string; product: Product; d: Dispatch }[] {
+    const out = [];
+    for (const d of [...this.graph.forward, ...this.graph.backward]) {
+      const product = PRODUCTS.find((p) => d.label.endsWith(`.${ENTRY[p]}`));
+      if (product) out.push({ layer: d.label.slice(0, -ENTRY[product].length - 1), product, d });
+    }
+    return out;
+  }
+
+  destroy(): void {
+    for (const b of this.buffers) b.destroy();
+  }
+}
+
+async function timeSubmit(device: GPUDevice, record: (pass: GPUComputePassEncoder) => void): Promise<number> {
+  await device.queue.onSubmittedWorkDone();
+  const t0 = performance.now();
+  const encoder = device.createCommandEncoder({ label: 'autotune' });
+  const pass = encoder.beginComputePass({ label: 'autotune' });
+  record(pass);
+  pass.end();
+  device.queue.submit([encoder.finish()]);
+  await device.queue.onSubmittedWorkDone();
+  return (performance.now() - t0) / 1000;
+}
+
+/**
+ * Seconds per dispatch of `d` run alone: a first run (which pays for first use) sizes the repetitions, each of
+ * `count` back-to-back copies in one pass lasting about minRepSeconds; the median over `reps` repetitions.
+ */
+export async function timeDispatch(device: GPUDevice, d: Dispatch, reps = 3, minRepSeconds = 0.01, maxCount = 64): Promise<number> {
+  const once = (pass: GPUComputePassEncoder) => dispatch(pass, d.kernel, d.group, d.workgroups, 0);
+  const first = await timeSubmit(device, once);
+  const count = Math.max(1, Math.min(maxCount, Math.round(minRepSeconds / Math.max(first, 1e-5))));
+  const times: number[] = [];
+  for (let r = 0; r < reps; r++) times.push((await timeSubmit(device, (pass) => { for (let i = 0; i < count; i++) once(pass); })) / count);
+  times.sort((a, b) => a - b);
+  return times[times.length >> 1];
+}
+
+/** Time every variant on every dense product of `cfg`'s model at its batch size (or take the cached answers). */
+export async function tuneMatmuls(gpu: Gpu, cache: KernelCache, cfg: TrainConfig, variants = Object.keys(MATMUL_VARIANTS)): Promise<Tuning> {
+  const t0 = performance.now();
+  const plan = buildPlan(cfg.model);
+  const B = cfg.batch;
+  loadStored();
+  const dense = plan.ops.flatMap((op, i) => (op.kind === 'dense' ? PRODUCTS.filter((p) => p !== 'backwardInput' || i > 0)
+    .map((product) => ({ layer: op.name, product, shape: productShape(product, B, op.in, op.out) })) : []));
+  const keyOf = (x: (typeof dense)[number]) => `${cacheKey(gpu, x.product, x.shape)}|${variants.join(',')}`;
+  const cached = dense.every((x) => memory.has(keyOf(x)));
+  if (!cached) {
+    const measured = new Map<string, Record<string, number>>();
+    for (const v of variants) {
+      const scratch = new ScratchStep(gpu.device, await loadKernels(cache, v), plan, cfg, B);
+      try {
+        gpu.device.pushErrorScope('validation');
+        for (const { layer, product, d } of scratch.denseDispatches()) {
+          const key = `${layer}.${product}`;
+          measured.set(key, { ...measured.get(key), [v]: (await timeDispatch(gpu.device, d)) * 1000 });
+        }
+        const error = await gpu.device.popErrorScope();
+        if (error) throw new Error(`matmul tuning with ${v}: ${error.message}`);
+      } finally {
+        scratch.destroy();
+      }
+    }
+    for (const x of dense) memory.set(keyOf(x), measured.get(`${x.layer}.${x.product}`)!);
+    saveStored();
+  }
+  const choices: MatmulChoices = {};
+  const products = dense.map((x) => {
+    const ms = memory.get(keyOf(x))!;
+    const best = Object.keys(ms).reduce((a, b) => (ms[b] < ms[a] ? b : a));
+    (choices[x.layer] ??= {})[x.product] = best;
+    return { layer: x.layer, product: x.product, ...x.shape, ms, best };
+  });
+  return { choices, products, cached, seconds: (performance.now() - t0) / 1000 };
+}
+
+/** The kernel set for `kernel`: one variant for every product, or AUTO_KERNEL's tuned choice per product. */
+export async function kernelsFor(gpu: Gpu, cache: KernelCache, cfg: TrainConfig, kernel: string): Promise<KernelSet> {
+  if (kernel !== AUTO_KERNEL) return loadKernels(cache, kernel);
+  return loadKernels(cache, DEFAULT_VARIANT, (await tuneMatmuls(gpu, cache, cfg)).choices);
+}
