@@ -1,0 +1,125 @@
+// The training step as data: every activation/gradient buffer and every bind group, made once for a plan and
+// batch size, and the ordered dispatch lists (corrupt, forward, loss, backward, update) that Trainer records.
+import { storageBuffer } from '../gpu/kernels.ts';
+import type { TrainConfig } from '../model/config.ts';
+import { pad4, producerActivation, type Activation, type Plan } from '../model/plan.ts';
+import { groups, makeBinder, type Dispatch } from './bind.ts';
+import type { KernelSet } from './kernels.ts';
+import * as U from './uniforms.ts';
+
+export type { Dispatch } from './bind.ts';
+export interface Slabs { params: GPUBuffer; grads: GPUBuffer; state: GPUBuffer; m: GPUBuffer; v: GPUBuffer }
+
+export interface Graph {
+  acts: GPUBuffer[]; // acts[i]: (B, pad4(widths[i])); acts[0] is the clean input batch
+  input: GPUBuffer; // what the encoder reads: acts[0], or the corrupted copy when denoising
+  corrupt: Dispatch | null; // clean → corrupted (or a copy when the Step slot says not to corrupt)
+  forward: Dispatch[]; // ops in order, the code's sparsity statistics, the loss
+  metricsTrain: Dispatch;
+  metricsEval: Dispatch; // evaluation on clean inputs
+  metricsEvalNoisy: Dispatch; // evaluation on corrupted inputs (denoising)
+  backward: Dispatch[];
+  update: Dispatch;
+  gather(images: GPUBuffer, order: GPUBuffer, count: number): Dispatch;
+  metrics: GPUBuffer; // sums and per-step records (reduce.wgsl)
+  units: GPUBuffer; // (Z) active evaluation samples per code unit
+  sparsity: GPUBuffer; // (4, Z4): ρ̂, penalty_j, dKL, active count
+}
+
+const IDENTITY: Activation = { kind: 'identity', alpha: 0 };
+
+export function buildGraph(device: GPUDevice, k: KernelSet, plan: Plan, cfg: TrainConfig, B: number, slabs: Slabs,
+  stepBuffer: GPUBuffer, maxSteps: number, image: { width: number; height: number }): Graph {
+  const f4 = (i: number) => pad4(plan.widths[i]) / 4;
+  const batchBuffer = (label: string, i: number) => storageBuffer(device, label, B * f4(i) * 16);
+  const acts = plan.widths.map((_, i) => batchBuffer(`Trainer.acts[${i}]`, i));
+  const grads = plan.widths.map((_, i) => (i === 0 ? null : batchBuffer(`Trainer.grads[${i}]`, i)));
+  const c = plan.codeIndex;
+  const n = plan.widths.length - 1;
+  const codeGrad = batchBuffer('Trainer.codeGrad', c);
+  const sparsity = storageBuffer(device, 'Trainer.sparsity', 4 * f4(c) * 16);
+  const rowLoss = storageBuffer(device, 'Trainer.rowLoss', B * 8);
+  const metrics = storageBuffer(device, 'Trainer.metrics', (U.METRIC_RECORDS + U.RECORD_SIZE * maxSteps) * 4);
+  const units = storageBuffer(device, 'Trainer.units', pad4(plan.widths[c]) * 4);
+  const jac = storageBuffer(device, 'Trainer.jacobian', B * 4); // per-sample ‖J‖²_F (zero while unused)
+  const bce = cfg.loss === 'bce';
+  const logits = bce ? batchBuffer('Trainer.logits', n) : storageBuffer(device, 'Trainer.noLogits', 16);
+  const denoising = cfg.corruption.kind !== 'none';
+  const input = denoising ? batchBuffer('Trainer.corrupted', 0) : acts[0];
+  const scratch = storageBuffer(device, 'Trainer.scratch', 16); // bound where a kernel's optional output is unused
+  const bind = makeBinder(device, stepBuffer);
+
+  const forward: Dispatch[] = [];
+  const backwardOf: Dispatch[][] = plan.ops.map(() => []);
+  plan.ops.forEach((op, i) => {
+    const backward = backwardOf[i];
+    const x = i === 0 ? input : acts[i];
+    const y = acts[i + 1];
+    // The gradient at this op's output: the code's comes from the sparsity kernel, which adds the penalty's.
+    const dy = i + 1 === c ? codeGrad : grads[i + 1]!;
+    const dx = grads[i];
+    // The code's consumer leaves the code activation's derivative to the sparsity kernel.
+    const inAct = i === c ? IDENTITY : producerActivation(plan, i);
+    if (op.kind === 'dense') {
+      const n4 = pad4(op.out) / 4;
+      const k4 = pad4(op.in) / 4;
+      const writePre = bce && i === plan.ops.length - 1;
+      const fwd = U.denseUniform(op.out, op.in, op.weight.offset, op.bias.offset, op.act, inAct, { writePre });
+      const f = k.dense(op.name, 'forward');
+      const w = k.dense(op.name, 'backwardWeight');
+      const bi = k.dense(op.name, 'backwardInput');
+      forward.push(bind(`${op.name}.denseForward`, f.kernel, fwd, [x, slabs.params, y, writePre ? logits : scratch], groups(Math.ceil(B / f.block.RM) * Math.ceil(n4 / f.block.CN))));
+      backward.push(bind(`${op.name}.denseBackwardWeight`, w.kernel, U.denseGradUniform(op.out, op.in, op.weight.offset, op.bias.offset),
+        [dy, x, slabs.grads], groups(Math.ceil(n4 / w.block.RM) * Math.ceil(k4 / w.block.CN))));
+      if (dx) backward.push(bind(`${op.name}.denseBackwardInput`, bi.kernel, fwd, [dy, slabs.params, dx, x], groups(Math.ceil(B / bi.block.RM) * Math.ceil(k4 / bi.block.CN))));
+    } else if (op.kind === 'batchnorm') {
+      if (!dx) throw new Error(`${op.name}: BatchNorm directly on the input is not supported; put a linear layer first`);
+      const stats = storageBuffer(device, `${op.name}.stats`, 2 * f4(i) * 16);
+      const u = U.normUniform(op.f, op.gamma.offset, op.beta.offset, op.runningMean.offset, op.runningVar.offset, cfg.batchNorm.eps, cfg.batchNorm.momentum, inAct);
+      forward.push(bind(`${op.name}.batchNormForward`, k.normForward, u, [x, slabs.params, stats, y, slabs.state], groups(f4(i), 16)));
+      backward.push(bind(`${op.name}.batchNormBackward`, k.normBackward, u, [x, slabs.params, stats, dy, dx, slabs.grads], groups(f4(i), 16)));
+    } else if (op.kind === 'dropout') {
+      const u = U.dropoutUniform(op.f, op.layer, op.p, inAct);
+      forward.push(bind(`${op.name}.dropoutForward`, k.dropoutForward, u, [x, y], groups(B * f4(i))));
+      if (dx) backward.push(bind(`${op.name}.dropoutBackward`, k.dropoutBackward, u, [dy, dx, x], groups(B * f4(i))));
+    } else {
+      const u = U.activationUniform(op.f, op.act, inAct);
+      forward.push(bind(`${op.name}.activationForward`, k.activationForward, u, [x, y], groups(B * f4(i))));
+      if (dx) backward.push(bind(`${op.name}.activationBackward`, k.activationBackward, u, [dy, dx, y, x], groups(B * f4(i))));
+    }
+  });
+
+  // Sparsity statistics run in every mode (they give the activity metrics); the weight is 0 when off.
+  const z = plan.widths[c];
+  const sp = cfg.sparsity;
+  const weight = sp.kind === 'none' ? 0 : sp.weight;
+  const codeOp = plan.ops[c - 1];
+  const codeGradAct = codeOp.kind === 'dense' ? codeOp.act : IDENTITY;
+  const spU = U.sparsityUniform(z, sp.kind, sp.rho, weight, plan.codeActivation, codeGradAct);
+  forward.push(bind('Trainer.sparsityForward', k.sparsityForward, spU, [acts[c], sparsity], groups(f4(c))));
+  // Backward runs the ops in reverse; the sparsity gradient joins the decoder's before the encoder's backward.
+  backwardOf[c].push(bind('Trainer.sparsityBackward', k.sparsityBackward, spU, [acts[c], sparsity, grads[c]!, codeGrad], groups(B * f4(c))));
+  const backward = backwardOf.reverse().flat();
+
+  const last = plan.ops[plan.ops.length - 1];
+  const outAct = last.kind === 'dense' ? last.act : IDENTITY;
+  if (bce && !(last.kind === 'dense' && last.act.kind === 'sigmoid')) {
+    throw new Error('--loss bce needs the decoder to end in a linear layer followed by a sigmoid (BCE is computed from its logits)');
+  }
+  forward.push(bind('Trainer.reconLoss', k.reconLoss, U.lossUniform(plan.inputDim, outAct, cfg.loss), [acts[n], acts[0], grads[n]!, rowLoss, logits], groups(B)));
+  const metricsFor = (label: string, base: number, training: boolean) => bind(label, k.metrics,
+    U.metricsUniform(plan.inputDim, z, { base, records: training, units: !training && base === U.EVAL_SUMS, weight, contractive: cfg.contractive }),
+    [rowLoss, sparsity, metrics, units, jac], 1);
+
+  const opt = cfg.optimizer;
+  const update = bind(`Trainer.${opt.kind}Update`, opt.kind === 'sgd' ? k.sgd : k.adam, U.optimizerUniform(plan.paramFloats, opt.beta1, opt.beta2, opt.eps, opt.momentum),
+    [slabs.params, slabs.grads, slabs.m, slabs.v], groups(plan.paramFloats / 4));
+  const corrupt = denoising ? bind('Trainer.corruptBatch', k.corrupt,
+    U.corruptUniform(plan.inputDim, cfg.corruption.kind, cfg.corruption.level, image.width, image.height), [acts[0], input], groups(B * f4(0))) : null;
+
+  const gather = (images: GPUBuffer, order: GPUBuffer, count: number) =>
+    bind('Trainer.gatherBatch', k.gather, U.gatherUniform(plan.inputDim, count), [images, order, acts[0]], groups(B * f4(0)));
+  return { acts, input, corrupt, forward, metricsTrain: metricsFor('Trainer.metricsTrain', U.TRAIN_SUMS, true),
+    metricsEval: metricsFor('Trainer.metricsEval', U.EVAL_SUMS, false), metricsEvalNoisy: metricsFor('Trainer.metricsEvalNoisy', U.EVAL_NOISY_SUMS, false),
+    backward, update, gather, metrics, units, sparsity };
+}
