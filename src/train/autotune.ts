@@ -77,7 +77,8 @@ export class ScratchStep {
     const step = new ArrayBuffer(STEP_SLOT);
     writeStep(step, 0, { rows: batch, step: 0, seed: cfg.seed, batchStart: 0, lr: 0, bc1: 1, bc2: 1, training: true, record: 0 });
     device.queue.writeBuffer(stepBuffer, 0, step, 0, STEP_BYTES);
-    this.graph = buildGraph(device, kernels, plan, cfg, batch, slabs, stepBuffer, 1);
+    const side = Math.round(Math.sqrt(plan.inputDim)); // image shape matters only to block corruption, never timed here
+    this.graph = buildGraph(device, kernels, plan, cfg, batch, slabs, stepBuffer, 1, { width: side, height: Math.ceil(plan.inputDim / side) });
     this.buffers = [...Object.values(slabs), stepBuffer, ...this.graph.acts];
   }
 

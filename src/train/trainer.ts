@@ -10,7 +10,8 @@ import { buildPlan, pad4, type Plan } from '../model/plan.ts';
 import type { DataSplit, ImageSet } from '../data/dataset.ts';
 import { epochPermutation, identityPermutation } from '../data/shuffle.ts';
 import { buildGraph, type Dispatch, type Graph, type Slabs } from './graph.ts';
-import { DEFAULT_VARIANT, loadKernels, type KernelSet } from './kernels.ts';
+import { kernelsFor } from './autotune.ts';
+import { DEFAULT_VARIANT, type KernelSet } from './kernels.ts';
 import { learningRate } from './schedule.ts';
 import { EVAL_NOISY_SUMS, EVAL_SUMS, METRIC_RECORDS, RECORD_SIZE, STEP_BYTES, STEP_SLOT, TRAIN_SUMS, writeStep } from './uniforms.ts';
 
@@ -98,7 +99,7 @@ export class Trainer {
   }
 
   static async create(gpu: Gpu, cfg: TrainConfig, data: DataSplit, kernel = DEFAULT_VARIANT): Promise<Trainer> {
-    const kernels = await loadKernels(new KernelCache(gpu), kernel);
+    const kernels = await kernelsFor(gpu, new KernelCache(gpu), cfg, kernel); // 'auto': tuned per product on this adapter
     return new Trainer(gpu, cfg, data, kernels);
   }
 
