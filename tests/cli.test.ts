@@ -19,7 +19,7 @@ test('bad arguments are rejected with the flag and the rule', () => {
     [['--lr', 'fast'], /--lr "fast"/],
     [['--dropout', '1'], /--dropout "1": must be in \[0, 1\)/],
     [['--rho', '0'], /--rho "0": must be strictly between 0 and 1/],
-    [['--kernel', 'nope'], /--kernel "nope": must be one of rb4x4/],
+    [['--kernel', 'nope'], /--kernel "nope": must be auto or one of rb4x4/],
     [['--adapter', 'cuda'], /--adapter "cuda"/],
     [['--frobnicate'], /Unknown option '--frobnicate'/],
   ];

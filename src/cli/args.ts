@@ -4,7 +4,8 @@ import { parseArgs } from 'node:util';
 import { seedModel, type CorruptionKind, type LossKind, type SparsityKind, type TrainConfig } from '../model/config.ts';
 import { PRESET_NAMES, preset, type PresetName } from '../model/presets.ts';
 import { NODE_ADAPTERS, type NodeAdapterChoice } from '../gpu/node.ts';
-import { MATMUL_VARIANTS, DEFAULT_VARIANT } from '../train/kernels.ts';
+import { AUTO_KERNEL } from '../train/autotune.ts';
+import { MATMUL_VARIANTS } from '../train/kernels.ts';
 
 export interface CliOptions {
   cfg: TrainConfig;
@@ -47,7 +48,7 @@ export const USAGE = `Usage: npm run train -- [options]
   --recon FILE.png      after training: test digits | corrupted | reconstructed, as a PNG grid
   --features FILE.png   after training: the decoder's image of each one-hot code (learned features), as a PNG grid
   --adapter A           ${NODE_ADAPTERS.join('|')} (default auto: a real GPU, else llvmpipe)
-  --kernel K            matmul variant: ${Object.keys(MATMUL_VARIANTS).join('|')} (default ${DEFAULT_VARIANT})
+  --kernel K            matmul variant: ${AUTO_KERNEL}|${Object.keys(MATMUL_VARIANTS).join('|')} (default ${AUTO_KERNEL}: the fastest per product, timed on this adapter)
   --quiet               print only the final summary
   --help                this text`;
 
@@ -125,8 +126,8 @@ export function parseCli(argv: string[]): CliOptions | 'help' {
   cfg.shuffle = !a['no-shuffle'];
   const adapter = (s('adapter') ?? 'auto') as NodeAdapterChoice;
   if (!NODE_ADAPTERS.includes(adapter)) throw new Error(`--adapter ${JSON.stringify(adapter)}: must be one of ${NODE_ADAPTERS.join(', ')}`);
-  const kernel = s('kernel') ?? DEFAULT_VARIANT;
-  if (!(kernel in MATMUL_VARIANTS)) throw new Error(`--kernel ${JSON.stringify(kernel)}: must be one of ${Object.keys(MATMUL_VARIANTS).join(', ')}`);
+  const kernel = s('kernel') ?? AUTO_KERNEL;
+  if (kernel !== AUTO_KERNEL && !(kernel in MATMUL_VARIANTS)) throw new Error(`--kernel ${JSON.stringify(kernel)}: must be ${AUTO_KERNEL} or one of ${Object.keys(MATMUL_VARIANTS).join(', ')}`);
   for (const k of ['data', 'init', 'save', 'metrics', 'recon', 'features']) if (a[k] === '') throw new Error(`--${k} needs a value`);
   for (const k of ['recon', 'features']) if (a[k] !== undefined && !/\.png$/i.test(a[k] as string)) throw new Error(`--${k} ${a[k]}: the file name must end in .png`);
   return { cfg, data: s('data') ?? 'default', adapter, kernel, init: s('init') ?? null, save: s('save') ?? null, metrics: s('metrics') ?? null,

@@ -5,6 +5,7 @@ import { dirname, resolve } from 'node:path';
 import { acquireNodeGpu } from '../gpu/node.ts';
 import { loadData } from '../data/node.ts';
 import { readFileLimited, writeFileAtomic } from '../io/files.ts';
+import { AUTO_KERNEL, kernelSummary } from '../train/autotune.ts';
 import { Trainer, limitsFor } from '../train/trainer.ts';
 import { decodeCheckpoint, encodeCheckpoint } from '../train/checkpoint.ts';
 import { parseCli, USAGE, type CliOptions } from './args.ts';
@@ -38,7 +39,7 @@ async function main(o: CliOptions): Promise<void> {
       log(`initialised from ${o.init} (trained ${ck.epoch} epochs, ${ck.step} steps)`);
     }
     log(`data ${data.name}: ${data.train.count} train / ${data.test.count} test images of ${data.train.rows}x${data.train.cols}, sha256 ${data.sha256.slice(0, 16)}…`);
-    log(`adapter ${gpu.adapter.name} (${gpu.adapter.featureLevel}${gpu.adapter.isFallback ? ', fallback' : ''}), matmul kernel ${o.kernel}`);
+    log(`adapter ${gpu.adapter.name} (${gpu.adapter.featureLevel}${gpu.adapter.isFallback ? ', fallback' : ''}), matmul kernel ${o.kernel}${o.kernel === AUTO_KERNEL ? ` (${kernelSummary(trainer.kernels.choices)})` : ''}`);
     log(`model ${describeModel(o.cfg)}, batch ${o.cfg.batch}, ${trainer.stepsPerEpoch} steps/epoch, lr ${o.cfg.optimizer.lr}`);
     const flopsPerSample = stepFlops(trainer.plan);
     const epochs: (EpochRow & Record<string, unknown>)[] = [];

@@ -167,3 +167,8 @@ export async function kernelsFor(gpu: Gpu, cache: KernelCache, cfg: TrainConfig,
   if (kernel !== AUTO_KERNEL) return loadKernels(cache, kernel);
   return loadKernels(cache, DEFAULT_VARIANT, (await tuneMatmuls(gpu, cache, cfg)).choices);
 }
+
+/** One line: each dense layer's variants for forward / input gradient / weight gradient ('-': product not run). */
+export function kernelSummary(choices: MatmulChoices): string {
+  return Object.entries(choices).map(([layer, c]) => `${layer} ${PRODUCTS.map((p) => c[p] ?? '-').join('/')}`).join(', ');
+}
