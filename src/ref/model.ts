@@ -114,7 +114,7 @@ export function refForwardBackward(
   cfg: TrainConfig, params: ParamMap,
   x: Float64Array, // (B, D)
   B: number, step: number, training: boolean,
-  image: { width: number; height: number; corrupt: boolean; step?: number } = { width: cfg.model.inputDim, height: 1, corrupt: training },
+  image: { width: number; height: number; corrupt: boolean; step?: number; noisy?: Float64Array } = { width: cfg.model.inputDim, height: 1, corrupt: training },
 ): RefStepResult {
   const plan = refPlan(cfg.model);
   const D = cfg.model.inputDim;
@@ -124,7 +124,8 @@ export function refForwardBackward(
   const caches: (BatchNormCache | Float64Array | null)[] = []; // BN cache or dropout mask per op
   const running: ParamMap = new Map();
   // Denoising: the encoder reads the corrupted batch; the loss is always against the clean one.
-  const input = image.corrupt ? corruptBatch(x, B, D, cfg.corruption.kind, cfg.corruption.level, cfg.seed, image.step ?? step, image.width, image.height) : x;
+  // (`noisy` supplies the corrupted batch directly, e.g. the GPU's, to compare everything downstream of it.)
+  const input = image.noisy ?? (image.corrupt ? corruptBatch(x, B, D, cfg.corruption.kind, cfg.corruption.level, cfg.seed, image.step ?? step, image.width, image.height) : x);
   let h = input;
   for (const op of plan.ops) {
     let cache: BatchNormCache | Float64Array | null = null;
@@ -222,7 +223,7 @@ export function refTrainStep(
   cfg: TrainConfig, params: ParamMap, adamM: ParamMap, adamV: ParamMap,
   x: Float64Array, // (B, D)
   B: number, step: number, lr: number,
-  image?: { width: number; height: number; corrupt: boolean },
+  image?: { width: number; height: number; corrupt: boolean; noisy?: Float64Array },
 ): { loss: number; recon: number; mse: number; sparsity: number; kl: number } {
   const r = refForwardBackward(cfg, params, x, B, step, true, image);
   refAdamStep(params, r.grads, adamM, adamV, step + 1, lr, cfg.optimizer);
