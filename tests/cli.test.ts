@@ -31,6 +31,27 @@ test('bad arguments are rejected with the flag and the rule', () => {
   assert.equal(o.cfg.shuffle, false);
 });
 
+test('presets and objective flags build the right config', () => {
+  const o = parseCli(['--preset', 'sae-l1', '--latent', '40', '--loss', 'bce', '--noise', 'block', '--noise-level', '6']);
+  assert.ok(o !== 'help');
+  assert.equal(o.cfg.sparsity.kind, 'l1');
+  assert.equal(o.cfg.loss, 'bce');
+  assert.deepEqual(o.cfg.corruption, { kind: 'block', level: 6 });
+  assert.deepEqual(o.cfg.model.encoder.filter((l) => l.kind === 'linear').map((l) => (l as { units: number }).units), [256, 40]);
+  const dae = parseCli(['--preset', 'dae']);
+  assert.ok(dae !== 'help');
+  assert.deepEqual(dae.cfg.corruption, { kind: 'gaussian', level: 0.1 });
+  const kl = parseCli(['--preset', 'ae', '--sparsity', 'kl', '--sparsity-weight', '0.5', '--rho', '0.1']);
+  assert.ok(kl !== 'help');
+  assert.deepEqual(kl.cfg.sparsity, { kind: 'kl', weight: 0.5, rho: 0.1 });
+  assert.throws(() => parseCli(['--preset', 'vae']), /--preset "vae": must be one of seed, ae/);
+  assert.throws(() => parseCli(['--preset', 'ae', '--hidden', '64']), /apply to the seed preset only/);
+  assert.throws(() => parseCli(['--loss', 'huber']), /--loss "huber": must be mse, bce or mae/);
+  assert.throws(() => parseCli(['--noise', 'pink']), /--noise "pink"/);
+  assert.throws(() => parseCli(['--noise', 'masking', '--noise-level', '2']), /--noise-level "2": must be in \[0, 1\]/);
+  assert.throws(() => parseCli(['--beta', '0.1', '--sparsity', 'l1']), /give one or the other/);
+});
+
 test('npm run train: epoch lines, metrics JSON, checkpoint, --init', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'wgae-cli-'));
   const ck = join(dir, 'model.safetensors');
