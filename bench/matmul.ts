@@ -28,6 +28,7 @@ class MatmulProblem {
   readonly xBuf: GPUBuffer;
   readonly slabBuf: GPUBuffer;
   readonly yBuf: GPUBuffer; // (M, N)
+  readonly auxBuf: GPUBuffer; // denseForward's pre-activation output, unused here (write_pre = 0)
   readonly stepBuf: GPUBuffer;
   readonly uniformBuf: GPUBuffer;
 
@@ -41,6 +42,7 @@ class MatmulProblem {
     this.xBuf = storageBuffer(device, `${label}.x`, this.x.byteLength);
     this.slabBuf = storageBuffer(device, `${label}.params`, this.slab.byteLength);
     this.yBuf = storageBuffer(device, `${label}.y`, M * N * 4);
+    this.auxBuf = storageBuffer(device, `${label}.aux`, 16);
     device.queue.writeBuffer(this.xBuf, 0, this.x);
     device.queue.writeBuffer(this.slabBuf, 0, this.slab);
     const step = new ArrayBuffer(STEP_SLOT);
@@ -54,7 +56,8 @@ class MatmulProblem {
       label: `bench.matmul.${shapeName(this.shape)}.${kernel.label}`,
       layout: kernel.layout,
       entries: [{ binding: 0, resource: { buffer: this.stepBuf, size: STEP_BYTES } }, { binding: 1, resource: { buffer: this.uniformBuf } },
-        { binding: 2, resource: { buffer: this.xBuf } }, { binding: 3, resource: { buffer: this.slabBuf } }, { binding: 4, resource: { buffer: this.yBuf } }],
+        { binding: 2, resource: { buffer: this.xBuf } }, { binding: 3, resource: { buffer: this.slabBuf } }, { binding: 4, resource: { buffer: this.yBuf } },
+        { binding: 5, resource: { buffer: this.auxBuf } }],
     });
   }
 
@@ -91,7 +94,7 @@ class MatmulProblem {
   }
 
   destroy(): void {
-    for (const b of [this.xBuf, this.slabBuf, this.yBuf, this.stepBuf, this.uniformBuf]) b.destroy();
+    for (const b of [this.xBuf, this.slabBuf, this.yBuf, this.auxBuf, this.stepBuf, this.uniformBuf]) b.destroy();
   }
 }
 

@@ -1,5 +1,6 @@
 // Benchmark page, driven by bench/browser.ts through Playwright: on the adapter of the feature level named by
-// `?level=`, times our Trainer (kernels tuned on this adapter) and TF.js's WebGPU backend training the same model.
+// `?level=`, measures our best matmul, tunes our kernels, and times our Trainer and TF.js's WebGPU backend
+// training the same model.
 import { acquireBrowserGpu } from '../../src/gpu/browser.ts';
 import { requestAdapter, type AdapterDescription, type FeatureLevel, type Gpu } from '../../src/gpu/device.ts';
 import { IDX_FILE_NAMES, splitFromIdxFiles, type DataSplit, type IdxRole, type NamedBytes } from '../../src/data/dataset.ts';
@@ -7,6 +8,9 @@ import { defaultTrainConfig } from '../../src/model/config.ts';
 import { stepFlops } from '../../src/cli/report.ts';
 import { buildPlan } from '../../src/model/plan.ts';
 import { limitsFor } from '../../src/train/trainer.ts';
+import { KernelCache } from '../../src/gpu/kernels.ts';
+import { tuneMatmuls, type Tuning } from '../../src/train/autotune.ts';
+import { benchMatmuls, type MatmulBudget, type MatmulResult, type Shape } from '../matmul.ts';
 import { FENCE_EVERY, timeSteps, type StepBudget } from '../stats.ts';
 import { benchTraining, type TrainResult } from '../train.ts';
 import { TfjsTrainer, useTfjsWebgpu } from './tfjs-trainer.ts';
@@ -14,6 +18,8 @@ import { TfjsTrainer, useTfjsWebgpu } from './tfjs-trainer.ts';
 export interface TfjsResult { samplesPerS: number; msPerStep: number; gflops: number; stepsPerRep: number; reps: number }
 export interface BenchApi {
   adapter: AdapterDescription;
+  matmul(shapes: Shape[], budget: MatmulBudget): Promise<MatmulResult[]>;
+  tuning(): Promise<Tuning>;
   ours(budget: StepBudget, kernel: string, perSubmit: number[]): Promise<TrainResult[]>;
   tfjs(budget: StepBudget): Promise<TfjsResult>;
 }
@@ -59,6 +65,8 @@ async function start(): Promise<void> {
   const flops = stepFlops(buildPlan(cfg.model));
   window.__bench = {
     adapter: gpu.adapter,
+    matmul: (shapes, budget) => benchMatmuls(gpu, shapes, budget, (m) => log(`matmul ${m.variant} ${m.gflops.toFixed(2)} GFLOP/s`)),
+    tuning: () => tuneMatmuls(gpu, new KernelCache(gpu), cfg),
     async ours(budget, kernel, perSubmit) {
       const results = await benchTraining(gpu, cfg, data, kernel, perSubmit, budget);
       for (const r of results) log(`ours ${r.variant} ×${r.stepsPerSubmit}: ${r.samplesPerS.toFixed(0)} samples/s`);
