@@ -14,7 +14,7 @@ import { tuneMatmuls } from '../src/train/autotune.ts';
 import { MATMUL_VARIANTS } from '../src/train/kernels.ts';
 import { limitsFor } from '../src/train/trainer.ts';
 import type { BrowserAdapter } from '../tests/support/browser.ts';
-import { benchBrowser, type BrowserBudget } from './browser.ts';
+import type { BrowserBudget } from './browser.ts';
 import { benchMatmuls, shapeName, type MatmulBudget, type Shape } from './matmul.ts';
 import { profileStep } from './profile.ts';
 import { matmulTable, NODE_HOST, profileTable, scalingTable, sections, summaryTable, trainingTable, tuningTable, writeResults,
@@ -140,6 +140,8 @@ async function main(): Promise<void> {
   } else {
     for (const adapter of o.adapters) nodes.push(await benchNode(adapter, o.quick ? QUICK : FULL[adapter] ?? FULL.llvmpipe));
     if (o.browser) {
+      // Loaded only here: the Node-only pack (scripts/pack-gpu.sh) carries neither Playwright nor Vite.
+      const { benchBrowser } = await import('./browser.ts');
       for (const adapter of BROWSER_ADAPTERS_RUN.filter((a) => (o.adapters as string[]).includes(a))) {
         const b = o.quick ? QUICK : FULL[adapter];
         const budget: BrowserBudget = { matmul: b.matmul, ours: b.train, tfjs: b.tfjs };
