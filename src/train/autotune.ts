@@ -135,19 +135,20 @@ export async function tuneMatmuls(gpu: Gpu, cache: KernelCache, cfg: TrainConfig
   const cached = dense.every((x) => memory.has(keyOf(x)));
   if (!cached) {
     const measured = new Map<string, Record<string, number>>();
-    for (const v of variants) {
-      const scratch = new ScratchStep(gpu.device, await loadKernels(cache, v), plan, cfg, B);
-      try {
-        gpu.device.pushErrorScope('validation');
-        for (const { layer, product, d } of scratch.denseDispatches()) {
-          const key = `${layer}.${product}`;
-          measured.set(key, { ...measured.get(key), [v]: (await timeDispatch(gpu.device, d)) * 1000 });
-        }
-        const error = await gpu.device.popErrorScope();
-        if (error) throw new Error(`matmul tuning with ${v}: ${error.message}`);
-      } finally {
-        scratch.destroy();
+    // Product by product, every variant in turn, so drift in a busy machine's speed hits all variants alike.
+    const scratch = await Promise.all(variants.map(async (v) => new ScratchStep(gpu.device, await loadKernels(cache, v), plan, cfg, B)));
+    try {
+      const lists = scratch.map((s) => s.denseDispatches());
+      gpu.device.pushErrorScope('validation');
+      for (const [i, { layer, product }] of lists[0].entries()) {
+        const ms: Record<string, number> = {};
+        for (const [j, v] of variants.entries()) ms[v] = (await timeDispatch(gpu.device, lists[j][i].d)) * 1000;
+        measured.set(`${layer}.${product}`, ms);
       }
+      const error = await gpu.device.popErrorScope();
+      if (error) throw new Error(`matmul tuning: ${error.message}`);
+    } finally {
+      for (const s of scratch) s.destroy();
     }
     for (const x of dense) memory.set(keyOf(x), measured.get(`${x.layer}.${x.product}`)!);
     saveStored();

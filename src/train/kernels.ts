@@ -9,6 +9,7 @@ export const MATMUL_VARIANTS: Record<string, MatmulVariant> = {
   rb4x4: { forward: { RM: 4, CN: 1 }, backwardInput: { RM: 4, CN: 1 }, backwardWeight: { RM: 1, CN: 1 } },
   rb8x8: { forward: { RM: 8, CN: 2 }, backwardInput: { RM: 8, CN: 2 }, backwardWeight: { RM: 2, CN: 2 } },
   rb8x16: { forward: { RM: 8, CN: 4 }, backwardInput: { RM: 8, CN: 4 }, backwardWeight: { RM: 2, CN: 4 } },
+  rb16x8: { forward: { RM: 16, CN: 2 }, backwardInput: { RM: 16, CN: 2 }, backwardWeight: { RM: 4, CN: 2 } },
 };
 export const DEFAULT_VARIANT = 'rb8x8';
 
