@@ -1,0 +1,57 @@
+// Checkpoints in the page: save the session's trainer as a safetensors download (the CLI's format: PyTorch names,
+// optimiser state, config and position in the metadata) and load one back, bit for bit, between steps.
+import { decodeSafetensors } from '../io/safetensors.ts';
+import type { TrainConfig } from '../model/config.ts';
+import { buildPlan } from '../model/plan.ts';
+import { validateConfig } from '../model/validate.ts';
+import { decodeCheckpoint, encodeCheckpoint } from '../train/checkpoint.ts';
+import type { Session } from './session.ts';
+
+export async function saveCheckpoint(session: Session): Promise<{ bytes: Uint8Array; name: string }> {
+  return session.command(async () => {
+    const t = session.need();
+    const s = await session.carry();
+    const bytes = encodeCheckpoint(t.plan, session.cfg, { params: s.params, state: s.state, m: s.m, v: s.v, step: t.globalStep, epoch: t.epoch },
+      session.data.sha256);
+    return { bytes, name: `autoencoder-epoch${t.epoch}-step${t.globalStep}.safetensors` };
+  });
+}
+
+export function download(bytes: Uint8Array, name: string): void {
+  const url = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
+/** Replace the session's model with a checkpoint's (its config, weights, running statistics, optimiser state and
+ * position). Everything is checked before the current model is touched; on any error it keeps training as it was. */
+export async function loadCheckpoint(session: Session, bytes: Uint8Array, name: string): Promise<{ cfg: TrainConfig; notes: string[] }> {
+  return session.command(async () => {
+    const { metadata } = decodeSafetensors(bytes, name);
+    const notes: string[] = [];
+    let cfg = session.cfg;
+    if (metadata.config !== undefined) {
+      let parsed: TrainConfig;
+      try { parsed = JSON.parse(metadata.config) as TrainConfig; } catch { throw new Error(`${name}: the config in its metadata is not JSON`); }
+      const problems = validateConfig(parsed);
+      if (problems.length > 0) throw new Error(`${name}: its config is not usable:\n${problems.join('\n')}`);
+      cfg = parsed;
+    } else {
+      notes.push('it holds no config, so the current one is kept');
+    }
+    const pixels = session.data.train.rows * session.data.train.cols;
+    if (cfg.model.inputDim !== pixels) throw new Error(`${name} is a model for ${cfg.model.inputDim}-pixel images, but the data has ${pixels} pixels per image`);
+    const ck = decodeCheckpoint(bytes, buildPlan(cfg.model), name);
+    if (!ck.m || !ck.v) notes.push('it has no optimiser state, so the optimiser starts afresh');
+    if (ck.meta.dataSha256 && ck.meta.dataSha256 !== session.data.sha256) notes.push(`it was trained on other data (SHA-256 ${ck.meta.dataSha256.slice(0, 12)}…)`);
+    const zeros = () => new Float32Array(ck.params.length);
+    await session.install(cfg, session.data, { params: ck.params, state: ck.state, m: ck.m ?? zeros(), v: ck.v ?? zeros(),
+      epoch: ck.epoch, globalStep: ck.step, stepInEpoch: null }, true);
+    return { cfg, notes };
+  });
+}
