@@ -1,0 +1,135 @@
+// The page's views of a session: stats for the panel, progress, live curves, pictures after each epoch, the epoch
+// log and messages. It implements SessionView, so everything it shows arrives as a copy from the session.
+import type { Gpu } from '../gpu/device.ts';
+import type { DataSplit } from '../data/dataset.ts';
+import type { TrainConfig } from '../model/config.ts';
+import { epochLine, stepFlops } from '../cli/report.ts';
+import type { StepRecord, Trainer } from '../train/trainer.ts';
+import { Charts } from './charts.ts';
+import { describeData } from './data.ts';
+import { modelSummary } from './describe.ts';
+import { decoderBasis, meanActivity } from './features.ts';
+import { drawActivity } from './histogram.ts';
+import { Notices } from './notices.ts';
+import { FEATURE_VIEWS, type Stats, type ViewOptions } from './panel.ts';
+import { drawFeatures, drawReconstructions } from './pictures.ts';
+import { formatSeconds, ProgressView } from './progress-view.ts';
+import type { Snapshot } from './snapshot.ts';
+import { Session, type EpochResult, type Progress, type RunState, type SessionView, type StepPoints } from './session.ts';
+
+const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
+const fmt = (v: number) => (Number.isFinite(v) ? (Math.abs(v) >= 1e-3 || v === 0 ? v.toFixed(5) : v.toExponential(3)) : String(v));
+
+export class App implements SessionView {
+  readonly session: Session;
+  readonly stats: Stats = { state: 'idle', epoch: '–', step: '–', throughput: '–', eta: '–', loss: '–', test: '–', lr: '–', data: '' };
+  readonly view: ViewOptions = { smoothing: 0.6, features: FEATURE_VIEWS[0] };
+  readonly notices = new Notices($('notices'));
+  readonly charts = new Charts({ loss: $('chart-loss'), test: $('chart-test'), lr: $('chart-lr') });
+  private readonly progressView = new ProgressView($('progress'));
+  private last: { snapshot: Snapshot; cfg: TrainConfig; epoch: number } | null = null; // the latest epoch's pictures
+  private live = new Map<number, StepRecord>(); // live records of the open epoch, by global step (checked at its end)
+  onState: (s: RunState) => void = () => {};
+  onBuilt: () => void = () => {};
+
+  constructor(gpu: Gpu, cfg: TrainConfig, data: DataSplit, kernel?: string) {
+    this.session = new Session(gpu, cfg, data, this, kernel);
+    this.stats.data = describeData(data);
+  }
+
+  get shape() {
+    return { rows: this.session.data.train.rows, cols: this.session.data.train.cols };
+  }
+
+  built(t: Trainer, fresh: boolean): void {
+    this.charts.reset(this.session.cfg, t.globalStep, !fresh);
+    this.live.clear();
+    if (fresh) {
+      this.last = null;
+      $('log').textContent = '';
+      for (const id of ['recon-caption', 'features-caption', 'activity-caption']) $(id).textContent = 'after the first epoch';
+      for (const id of ['recon', 'features', 'activity']) {
+        const c = $<HTMLCanvasElement>(id);
+        c.getContext('2d')!.clearRect(0, 0, c.width, c.height);
+      }
+    }
+    $('model').textContent = `${modelSummary(this.session.cfg)} · ${t.plan.paramFloats.toLocaleString('en')} parameter floats (padded) · ` +
+      `${t.stepsPerEpoch} steps per epoch`;
+    this.stats.data = describeData(this.session.data);
+    this.progress(this.session.progress());
+    this.onBuilt();
+  }
+
+  progress(p: Progress): void {
+    this.progressView.show(p, this.session.runState);
+    this.stats.epoch = `${Math.min(p.epoch + 1, p.epochs)} / ${p.epochs}`;
+    this.stats.step = `${p.globalStep} (${p.stepInEpoch}/${p.stepsPerEpoch} in epoch)`;
+    this.stats.throughput = p.samplesPerSec > 0 ? Math.round(p.samplesPerSec).toLocaleString('en') : '–';
+    this.stats.eta = this.session.runState === 'running' ? formatSeconds(p.etaSeconds) : '–';
+  }
+
+  steps(p: StepPoints): void {
+    this.charts.steps(p.firstStep, p.records, this.session.cfg);
+    p.records.forEach((r, i) => this.live.set(p.firstStep + i, r));
+    const last = p.records[p.records.length - 1];
+    if (last) {
+      this.stats.loss = fmt(last.loss);
+      this.stats.lr = last.lr.toExponential(4);
+    }
+  }
+
+  epoch(r: EpochResult): void {
+    const { metrics: m, snapshot: s, cfg } = r;
+    // The epoch's own records are authoritative; the live copies of the same GPU memory must agree exactly.
+    const records = m.steps.slice(r.firstRecord);
+    records.forEach((rec, i) => {
+      const seen = this.live.get(r.stepBase + r.firstRecord + i);
+      if (seen && JSON.stringify(seen) !== JSON.stringify(rec)) {
+        this.error(`live metrics disagree with the epoch's records at step ${r.stepBase + r.firstRecord + i}: ${JSON.stringify(seen)} vs ${JSON.stringify(rec)}`);
+      }
+    });
+    this.live.clear();
+    this.charts.steps(r.stepBase + r.firstRecord, records, cfg);
+    this.charts.epoch(m, cfg);
+    this.stats.test = `${cfg.loss} ${fmt(m.test_loss)}${cfg.loss === 'mse' ? '' : ` · mse ${fmt(m.test_mse)}`}`;
+    const shape = this.shape;
+    drawReconstructions($('recon'), s, shape);
+    $('recon-caption').textContent = `test images ${s.firstTestIndex + 1}–${s.firstTestIndex + Math.min(16, s.rows)} after epoch ${m.epoch + 1}, ` +
+      `evaluation mode: input${s.corrupted ? ' | corrupted input' : ''} | output`;
+    this.last = { snapshot: s, cfg, epoch: m.epoch };
+    this.drawFeatures();
+    drawActivity($('activity'), $('activity-caption'), meanActivity(s.plan, s.code, s.rows), s.rows, m, cfg);
+    const flops = stepFlops(s.plan);
+    const line = epochLine({ ...m, samples_per_s: r.samplesPerSec, gflops: (r.samplesPerSec * flops) / 1e9, seconds: r.seconds }, cfg.epochs,
+      { loss: cfg.loss, sparsity: cfg.sparsity.kind, contractive: cfg.contractive > 0 });
+    $('log').textContent += `${line}\n`;
+  }
+
+  private drawFeatures(): void {
+    if (!this.last) return;
+    const { snapshot: s, cfg, epoch } = this.last;
+    const relative = this.view.features !== FEATURE_VIEWS[0];
+    const basis = decoderBasis(s.plan, s.params, s.state, cfg.batchNorm.eps, relative);
+    drawFeatures($('features'), basis.images, basis.units, this.shape);
+    $('features-caption').textContent = `${this.view.features} for ${basis.units === s.plan.widths[s.plan.codeIndex] ? 'each of the' : 'the first'} ` +
+      `${basis.units} code units j, evaluation mode, each tile stretched to its own range (after epoch ${epoch + 1})`;
+  }
+
+  /** A view option changed: redraw from what is already here. */
+  redrawViews(): void {
+    this.charts.smoothing = this.view.smoothing;
+    this.charts.redraw();
+    this.drawFeatures();
+  }
+
+  state(s: RunState): void {
+    this.stats.state = s;
+    this.progressView.show(this.session.progress(), s);
+    if (s !== 'running') this.stats.eta = '–';
+    this.onState(s);
+  }
+
+  error(message: string): void {
+    this.notices.error(message);
+  }
+}
