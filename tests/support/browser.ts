@@ -1,10 +1,13 @@
-// Headless Chromium (Debian's full browser in new headless mode) driven by Playwright against a Vite dev server on
-// 127.0.0.1, on a chosen software WebGPU adapter. Shared by the browser GPU tests, benchmarks and end-to-end tests.
-import { existsSync } from 'node:fs';
+// Headless Chromium (Debian's full browser in new headless mode) driven by Playwright against a Vite dev server (or
+// the built page under `vite preview`) on 127.0.0.1, on a chosen software WebGPU adapter. Shared by the browser GPU
+// tests, benchmarks and end-to-end tests.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { createServer, type ViteDevServer } from 'vite';
+import { build, createServer, preview, type PreviewServer, type ViteDevServer } from 'vite';
 import type { FeatureLevel } from '../../src/gpu/device.ts';
 
 export type BrowserAdapter = 'llvmpipe' | 'swiftshader';
@@ -57,6 +60,8 @@ function isExpected(setup: AdapterSetup, a: ProbedAdapter): boolean {
 
 export interface BrowserPage {
   page: Page;
+  browser: Browser;
+  baseUrl: string;
   url: string;
   adapter: ProbedAdapter;
   problems: string[]; // console errors, uncaught page errors and crashes, in order
@@ -75,6 +80,27 @@ export async function startDevServer(): Promise<{ server: ViteDevServer; baseUrl
   await server.listen();
   const { port } = server.httpServer!.address() as AddressInfo;
   return { server, baseUrl: `http://127.0.0.1:${port}` };
+}
+
+/** `vite build` into a temporary directory, served by `vite preview` on 127.0.0.1 and a free port; close() also
+ * removes the build. */
+export async function startPreviewServer(): Promise<{ server: { close(): Promise<void> }; baseUrl: string }> {
+  const outDir = mkdtempSync(join(tmpdir(), 'webgpu-autoencoder-build-'));
+  const common = { configFile: `${ROOT}vite.config.ts`, root: ROOT, logLevel: 'warn' as const, clearScreen: false, build: { outDir, emptyOutDir: true } };
+  let server: PreviewServer | undefined;
+  try {
+    await build(common);
+    server = await preview({ ...common, preview: { host: '127.0.0.1', port: 0, strictPort: true } });
+  } catch (e) {
+    rmSync(outDir, { recursive: true, force: true });
+    throw e;
+  }
+  const { port } = server.httpServer.address() as AddressInfo;
+  const preview_ = server;
+  return {
+    server: { close: async () => { await preview_.close(); rmSync(outDir, { recursive: true, force: true }); } },
+    baseUrl: `http://127.0.0.1:${port}`,
+  };
 }
 
 async function launchChromium(adapter: BrowserAdapter): Promise<Browser> {
@@ -99,11 +125,12 @@ async function probeAdapter(page: Page, featureLevel: FeatureLevel): Promise<Pro
 
 /**
  * Open `path` (relative to the repository root, e.g. '/tests/browser/index.html?level=core') in headless Chromium on
- * `adapter`. Throws, never skips, when the page gets no WebGPU adapter or a different one than asked for.
+ * `adapter`, from the dev server or from the built page (`served: 'preview'`). Throws, never skips, when the page
+ * gets no WebGPU adapter or a different one than asked for.
  */
-export async function openBrowserPage(adapter: BrowserAdapter, path: string): Promise<BrowserPage> {
+export async function openBrowserPage(adapter: BrowserAdapter, path: string, served: 'dev' | 'preview' = 'dev'): Promise<BrowserPage> {
   const setup = BROWSER_ADAPTERS[adapter];
-  const { server, baseUrl } = await startDevServer();
+  const { server, baseUrl } = served === 'dev' ? await startDevServer() : await startPreviewServer();
   let browser: Browser | undefined;
   const close = async () => {
     await browser?.close();
@@ -125,7 +152,7 @@ export async function openBrowserPage(adapter: BrowserAdapter, path: string): Pr
         'Install the drivers: apt-get install -y chromium mesa-vulkan-drivers libegl1 libegl-mesa0 libgles2 libgl1-mesa-dri');
     }
     if (!isExpected(setup, probed)) throw new Error(`Asked Chromium for ${adapter} but it gave "${adapterName(probed)}"`);
-    return { page, url, adapter: probed, problems, close };
+    return { page, browser, baseUrl, url, adapter: probed, problems, close };
   } catch (e) {
     await close();
     throw e;

@@ -1,0 +1,204 @@
+// The end-to-end cases of the built page (vite build + preview) in headless Chromium, run in order on one page per
+// adapter: each case starts from the state the previous one left, as a person using the page would.
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { after, before, test } from 'node:test';
+import { configFromHash, hashFromConfig } from '../../src/model/validate.ts';
+import { openBrowserPage, type BrowserAdapter, type BrowserPage } from './browser.ts';
+import {
+  canvasPixels, checkpointTensors, digitsSubset, dismissMessages, field, loadCheckpoint, logLines, press, saveCheckpoint, setField,
+  stat, uploadIdx, values, VIEWPORT, waitForEpochLines, waitForMessage, waitForState, waitReady,
+} from './app.ts';
+
+export interface AppSuiteOptions {
+  hash: string; // settings the page opens with (also the URL round-trip case's starting point)
+  subset: { train: number; test: number }; // images cut from the digits and uploaded as IDX files
+  adapterText: RegExp; // what the page must say about its adapter
+  timestamps: boolean; // whether the adapter has timestamp queries (per-kernel times)
+  epochTimeout: number; // ms to wait for one epoch
+}
+
+export function appSuite(adapter: BrowserAdapter, o: AppSuiteOptions): void {
+  let b: BrowserPage;
+  const shot = async (name: string) => {
+    mkdirSync('test-results', { recursive: true });
+    await b.page.screenshot({ path: `test-results/app-${adapter}-${name}.png`, fullPage: true });
+  };
+  const epochs = (n: number) => waitForEpochLines(b.page, n, n * o.epochTimeout + 10_000);
+  before(async () => {
+    b = await openBrowserPage(adapter, `/#${o.hash}`, 'preview');
+    await b.page.setViewportSize(VIEWPORT);
+    await waitReady(b.page);
+  });
+  after(async () => { await b?.close(); });
+
+  test('loads without console errors and reports its adapter', async () => {
+    const { page } = b;
+    assert.match((await page.textContent('#adapter')) ?? '', o.adapterText);
+    assert.equal(await stat(page, 'state'), 'idle');
+    assert.match((await page.textContent('#model')) ?? '', /encoder linear \d+/);
+    assert.deepEqual(await page.locator('#notices .msg.error').allTextContents(), []);
+    assert.deepEqual(b.problems, []);
+  });
+
+  test('IDX files are validated with clear errors; a valid set (.gz) becomes the training data', async () => {
+    const { page } = b;
+    const good = digitsSubset(o.subset.train, o.subset.test, true);
+    const badMagic = good.map((f, i) => (i === 0 ? { name: 'train-images-idx3-ubyte', buffer: Buffer.from(digitsSubset(10, 10, false)[0].buffer).fill(7, 0, 4) } : f));
+    await uploadIdx(page, badMagic);
+    await waitForMessage(page, 'error', /train-images-idx3-ubyte.*magic[\s\S]*data and the model are unchanged/i);
+    const mismatched = [digitsSubset(20, 10, false)[0], digitsSubset(30, 10, false)[1], ...good.slice(2)];
+    await uploadIdx(page, mismatched);
+    await waitForMessage(page, 'error', /20 images but 30 labels/);
+    await uploadIdx(page, good.slice(0, 3));
+    await waitForMessage(page, 'error', /missing t10k-labels-idx1-ubyte/);
+    assert.match(await stat(page, 'data'), /^digits: 7,996 train/);
+    await dismissMessages(page);
+    await uploadIdx(page, good);
+    await waitForMessage(page, 'notice', new RegExp(`uploaded IDX files: ${o.subset.train.toLocaleString('en')} train / ${o.subset.test} test, 28×28`));
+    assert.match(await stat(page, 'data'), /^uploaded IDX files/);
+    assert.equal(await field(page, 'batch'), String(configFromHash(o.hash).config.batch), 'the panel settings carry over to the new data');
+  });
+
+  test('training started from the panel lowers the loss', async () => {
+    const { page } = b;
+    await press(page, 'start');
+    await waitForState(page, 'running');
+    const lines = await epochs(3);
+    await shot('training');
+    const test = values(lines, 'test_mse');
+    const loss = values(lines, 'loss');
+    assert.ok(test[2] < test[0] && loss[2] < loss[0], `test MSE ${test.join(', ')}; training loss ${loss.join(', ')}`);
+    assert.ok(Number(await stat(page, 'loss')) > 0, 'the live loss is shown');
+    assert.match(await stat(page, 'throughput'), /^[\d,]+$/);
+  });
+
+  test('the reconstruction canvas is non-blank and changes as training proceeds', async () => {
+    const { page } = b;
+    // Two rows per group of 8 (input, output; no corruption): the outputs of the first group are the second row.
+    const outputs = { x: 0, y: 29, w: 231, h: 28 };
+    const at = async (epoch: number) => {
+      await page.waitForFunction((e) => document.getElementById('recon-caption')?.textContent?.includes(`after epoch ${e},`), epoch, { timeout: o.epochTimeout * 3 });
+      return canvasPixels(page, 'recon', outputs);
+    };
+    const n = (await logLines(page)).length;
+    const first = await at(n);
+    const later = await at(n + 1);
+    const spread = Math.max(...later) - Math.min(...later);
+    assert.ok(spread > 100, `reconstructions are not blank (grey levels ${Math.min(...later)}..${Math.max(...later)})`);
+    const changed = first.filter((v, i) => Math.abs(v - later[i]) > 2).length;
+    assert.ok(changed > first.length / 20, `${changed} of ${first.length} output pixels changed between epochs ${n} and ${n + 1}`);
+    assert.ok((await canvasPixels(page, 'features')).some((v) => v > 0), 'the feature grid is drawn');
+  });
+
+  test('a changed hyperparameter takes effect; invalid values are refused', async () => {
+    const { page } = b;
+    await setField(page, 'lr', 0.005);
+    await waitForMessage(page, 'notice', /Applied at step \d+: lr 0\.001 → 0\.005; training continues/);
+    await page.waitForFunction(() => Number((document.querySelector('[data-stat="lr"] input') as HTMLInputElement).value) > 0.002, null, { timeout: 30_000 });
+    assert.match(await page.evaluate(() => location.hash), /&lr=0\.005&/);
+    assert.equal(await stat(page, 'state'), 'running', 'training went on');
+    await setField(page, 'rho', 1.5);
+    await waitForMessage(page, 'error', /ρ \(target activity\) must be strictly between 0 and 1, got 1\.5[\s\S]*Kept the previous settings/);
+    assert.equal(await field(page, 'rho'), '0.05', 'the panel shows the value in use again');
+    await setField(page, 'batch', 1);
+    await waitForMessage(page, 'error', /batch must be an integer from 2/);
+    await setField(page, 'latent', 16);
+    await waitForMessage(page, 'notice', /Architecture changed \(784-(\d+)-64-\1-784 → 784-\1-16-\1-784\): the model was rebuilt/);
+    await waitForState(page, 'idle');
+    await press(page, 'stepEpoch');
+    await page.waitForFunction(() => /each of the 16 code units/.test(document.getElementById('features-caption')?.textContent ?? ''), null, { timeout: o.epochTimeout * 2 });
+    await waitForState(page, 'paused');
+    assert.deepEqual(b.problems, []);
+  });
+
+  test('save then load restores the weights bit for bit', async () => {
+    const { page } = b;
+    await dismissMessages(page);
+    const saved = await saveCheckpoint(page);
+    const a = checkpointTensors(saved);
+    assert.ok(a.tensors.has('encoder.0.weight') && a.tensors.has('optimizer.encoder.0.weight.exp_avg'));
+    assert.equal(a.metadata.epoch, '1');
+    await press(page, 'stepEpoch');
+    await page.waitForFunction(() => /after epoch 2,/.test(document.getElementById('recon-caption')?.textContent ?? ''), null, { timeout: o.epochTimeout * 2 });
+    await waitForState(page, 'paused');
+    const moved = checkpointTensors(await saveCheckpoint(page));
+    assert.notDeepEqual(moved.tensors.get('encoder.0.weight'), a.tensors.get('encoder.0.weight'), 'another epoch changed the weights');
+    await loadCheckpoint(page, saved);
+    await waitForMessage(page, 'notice', /Loaded model\.safetensors: epoch 1, step \d+/);
+    const restored = await saveCheckpoint(page);
+    assert.ok(restored.equals(saved), 'the file saved after loading is byte-identical to the one loaded');
+  });
+
+  test('a corrupt file shows a visible error and training state is unharmed', async () => {
+    const { page } = b;
+    const before = await saveCheckpoint(page);
+    await loadCheckpoint(page, before.subarray(0, before.length - 1000), 'truncated.safetensors');
+    await waitForMessage(page, 'error', /Could not load truncated\.safetensors: [\s\S]+The current model is unchanged/);
+    const junk = Buffer.from('this is not a checkpoint at all, just text that someone renamed');
+    await loadCheckpoint(page, junk, 'junk.safetensors');
+    await waitForMessage(page, 'error', /Could not load junk\.safetensors/);
+    await uploadIdx(page, digitsSubset(10, 10, true).map((f) => ({ ...f, buffer: f.buffer.subarray(0, 12) })));
+    await waitForMessage(page, 'error', /gzip|truncated/i);
+    const after_ = await saveCheckpoint(page);
+    assert.ok(after_.equals(before), 'weights, optimiser state and position are unchanged');
+    assert.match(await stat(page, 'data'), /^uploaded IDX files/);
+    const n = (await logLines(page)).length;
+    await press(page, 'stepEpoch');
+    await epochs(n + 1);
+    await waitForState(page, 'paused');
+  });
+
+  test('per-kernel GPU times where timestamp queries exist', async () => {
+    const { page } = b;
+    if (!o.timestamps) {
+      assert.match((await page.textContent('#kernels')) ?? '', /need the 'timestamp-query' feature/);
+      assert.ok(await page.locator('[data-action="profile"] button').isDisabled());
+      return;
+    }
+    await press(page, 'profile');
+    await page.waitForSelector('table.kernel-times tbody tr', { timeout: 60_000 });
+    const rows = await page.locator('table.kernel-times tbody tr').allTextContents();
+    assert.ok(rows.length >= 10, `${rows.length} dispatches timed`);
+    assert.ok(rows.some((r) => /encoder\.0\.denseForward/.test(r)));
+    assert.match((await page.textContent('#kernels')) ?? '', /Sum of dispatches \d+\.\d+ ms per step/);
+  });
+
+  test('the config round-trips through the URL hash and lil-gui presets', async () => {
+    const { page } = b;
+    const canonical = (h: string) => { const c = configFromHash(h); return hashFromConfig(c.config, c.preset ?? undefined); };
+    const hash = await page.evaluate(() => location.hash.slice(1));
+    assert.deepEqual(configFromHash(hash).problems, []);
+    assert.equal(hash, canonical(hash), 'the page writes the canonical hash');
+    assert.match(hash, /latent=16&.*lr=0\.005&/, 'it carries the changes made in the panel');
+    const keys = await page.locator('[data-key]').evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.key!));
+    const panel = async (p: typeof page) => Promise.all(keys.map((k) => field(p, k)));
+    const mine = await panel(page);
+    const other = await b.browser.newPage({ viewport: VIEWPORT });
+    try {
+      await other.goto(`${b.baseUrl}/#${hash}`);
+      await waitReady(other);
+      assert.equal(await other.evaluate(() => location.hash.slice(1)), hash);
+      assert.deepEqual(await panel(other), mine, 'a second page opened from the link shows the same settings');
+      await other.goto('about:blank'); // a full load, not a same-document hash change
+      await other.goto(`${b.baseUrl}/#preset=ae&rho=2`);
+      await waitReady(other);
+      await waitForMessage(other, 'error', /The link's settings were rejected:\nρ .*got 2[\s\S]*seed preset/);
+      await other.goto('about:blank');
+      await other.goto(`${b.baseUrl}/#layers=784~batchnorm,linear32,tanh~linear784,sigmoid`);
+      await waitForMessage(other, 'error', /not applied: .*BatchNorm directly on the input/);
+      await waitReady(other);
+      assert.equal(await field(other, 'preset'), 'seed');
+    } finally {
+      await other.close();
+    }
+    await press(page, 'remember');
+    await setField(page, 'seed', 42);
+    await setField(page, 'loss', 'bce');
+    await page.waitForFunction(() => /seed=42/.test(location.hash) && /loss=bce/.test(location.hash), null, { timeout: 30_000 });
+    await press(page, 'recall');
+    await page.waitForFunction((h) => location.hash.slice(1) === h, hash, { timeout: 30_000 });
+    assert.deepEqual(await panel(page), mine, 'recalling the lil-gui preset restores every field');
+    assert.deepEqual(b.problems, []);
+  });
+}
