@@ -4,6 +4,7 @@ import type { Gpu } from '../gpu/device.ts';
 import type { DataSplit } from '../data/dataset.ts';
 import type { TrainConfig } from '../model/config.ts';
 import { epochLine, stepFlops } from '../cli/report.ts';
+import { AUTO_KERNEL, kernelSummary } from '../train/autotune.ts';
 import type { StepRecord, Trainer } from '../train/trainer.ts';
 import { Charts } from './charts.ts';
 import { describeData } from './data.ts';
@@ -32,7 +33,7 @@ export class App implements SessionView {
   onState: (s: RunState) => void = () => {};
   onBuilt: () => void = () => {};
 
-  constructor(gpu: Gpu, cfg: TrainConfig, data: DataSplit, kernel?: string) {
+  constructor(gpu: Gpu, cfg: TrainConfig, data: DataSplit, kernel: string) {
     this.session = new Session(gpu, cfg, data, this, kernel);
     this.stats.data = describeData(data);
   }
@@ -56,6 +57,10 @@ export class App implements SessionView {
     $('model').textContent = `${modelSummary(this.session.cfg)} · ${t.plan.paramFloats.toLocaleString('en')} parameter floats (padded) · ` +
       `${t.stepsPerEpoch} steps per epoch`;
     this.stats.data = describeData(this.session.data);
+    const k = t.kernels;
+    $('kernel-choice').textContent = this.session.kernel === AUTO_KERNEL
+      ? `Matmul variants chosen by timing each product on this adapter (forward / input gradient / weight gradient): ${kernelSummary(k.choices)}.`
+      : `Matmul variant ${k.variantName} for every product.`;
     this.progress(this.session.progress());
     this.onBuilt();
   }

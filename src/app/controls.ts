@@ -12,7 +12,7 @@ import { describeData, loadDigits, splitFromFiles } from './data.ts';
 import { widthsText } from './describe.ts';
 import { showKernelMessage, showKernelTimes } from './kernels-view.ts';
 import { CUSTOM, configFromPanel, panelFromConfig, presetConfig, type PanelConfig } from './panel-config.ts';
-import { Panel, type PanelActions } from './panel.ts';
+import { Panel, type DeviceOptions, type PanelActions } from './panel.ts';
 import { NO_TIMESTAMPS, profileKernels } from './profile.ts';
 
 const pairs = (cfg: TrainConfig, prefer?: PresetName) => new Map(hashFromConfig(cfg, prefer).split('&').map((p) => p.split('=') as [string, string]));
@@ -27,13 +27,15 @@ export function describeChange(before: TrainConfig, after: TrainConfig): string 
 export class Controls implements PanelActions {
   readonly config: PanelConfig;
   readonly panel: Panel;
+  readonly device: DeviceOptions;
   private pending = false;
   private readonly idxInput = document.getElementById('idx-files') as HTMLInputElement;
   private readonly checkpointInput = document.getElementById('checkpoint-file') as HTMLInputElement;
 
   constructor(private readonly gpu: Gpu, private readonly app: App, prefer: PresetName | null) {
     this.config = panelFromConfig(app.session.cfg, prefer ?? undefined);
-    this.panel = new Panel(this.config, app.stats, this, app.view, (key) => this.changed(key), () => app.redrawViews());
+    this.device = { kernel: app.session.kernel };
+    this.panel = new Panel(this.config, app.stats, this, app.view, this.device, (key) => this.changed(key), () => app.redrawViews(), () => this.kernelChanged());
     app.onState = (s) => this.panel.setRunState(s, app.session.trainer !== null, gpu.hasTimestamps);
     app.onBuilt = () => this.showActive();
     this.panel.setRunState('idle', false, gpu.hasTimestamps);
@@ -100,6 +102,16 @@ export class Controls implements PanelActions {
       this.reject(`This configuration was not applied: ${(e as Error).message}`);
       return false;
     }
+  }
+
+  private kernelChanged(): void {
+    const kernel = this.device.kernel;
+    this.app.session.setKernel(kernel).then(() => this.app.notices.notice(`Matmul kernels: ${kernel}; training continues from the current weights.`),
+      (e: Error) => {
+        this.app.error(`Matmul kernels ${kernel} were not applied: ${e.message}`);
+        this.device.kernel = this.app.session.kernel;
+        this.panel.showDevice();
+      });
   }
 
   applyHash(hash: string): void {

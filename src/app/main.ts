@@ -4,6 +4,7 @@ import './style.css';
 import { acquireBrowserGpu, webgpuMissingMessage } from '../gpu/browser.ts';
 import type { Gpu } from '../gpu/device.ts';
 import { configFromHash } from '../model/validate.ts';
+import { AUTO_KERNEL } from '../train/autotune.ts';
 import type { PresetName } from '../model/presets.ts';
 import { App } from './app.ts';
 import { Controls } from './controls.ts';
@@ -24,7 +25,7 @@ async function run(gpu: Gpu): Promise<void> {
   const data = await loadDigits();
   const inputDim = data.train.rows * data.train.cols;
   const fallback = presetConfig('seed', inputDim);
-  const app = new App(gpu, fallback, data);
+  const app = new App(gpu, fallback, data, AUTO_KERNEL);
   gpu.device.addEventListener('uncapturederror', (e) => app.error(`WebGPU error: ${(e as GPUUncapturedErrorEvent).error.message}`));
   void gpu.device.lost.then((info) => { if (info.reason !== 'destroyed') app.error(`The GPU device was lost (${info.reason}): ${info.message}. Reload the page.`); });
   let cfg = fallback;

@@ -3,6 +3,8 @@
 import GUI, { type Controller } from 'lil-gui';
 import { PRESET_NAMES } from '../model/presets.ts';
 import { hasDropout } from '../model/recipe.ts';
+import { AUTO_KERNEL } from '../train/autotune.ts';
+import { MATMUL_VARIANTS } from '../train/kernels.ts';
 import { CORRUPTION_KINDS, LOSS_KINDS, OPTIMIZER_KINDS, SPARSITY_KINDS } from '../model/validate.ts';
 import { CUSTOM, PANEL_PRESETS, type PanelConfig } from './panel-config.ts';
 import type { RunState } from './session.ts';
@@ -17,6 +19,7 @@ export interface PanelActions {
 
 export const FEATURE_VIEWS = ['decoder(e_j)', 'decoder(e_j) − decoder(0)'] as const;
 export interface ViewOptions { smoothing: number; features: (typeof FEATURE_VIEWS)[number] }
+export interface DeviceOptions { kernel: string }
 
 const PRESET_KEY = 'webgpu-autoencoder.panel-settings';
 type Field = keyof PanelConfig;
@@ -26,9 +29,10 @@ export class Panel {
   private readonly fields = new Map<Field, Controller>();
   private readonly buttons = new Map<keyof PanelActions, Controller>();
   private readonly configFolders: GUI[] = [];
+  private kernelField: Controller | null = null;
 
-  constructor(readonly config: PanelConfig, stats: Stats, actions: PanelActions, view: ViewOptions,
-    onChange: (key: Field) => void, onView: () => void) {
+  constructor(readonly config: PanelConfig, stats: Stats, actions: PanelActions, view: ViewOptions, device: DeviceOptions,
+    onChange: (key: Field) => void, onView: () => void, onDevice: () => void) {
     const gui = new GUI({ title: 'webgpu-autoencoder' });
     this.gui = gui;
     gui.domElement.classList.add('panel');
@@ -105,6 +109,9 @@ export class Panel {
     views.add(view, 'smoothing', 0, 0.99, 0.01).name('curve smoothing').onChange(onView);
     views.add(view, 'features', FEATURE_VIEWS).name('features').onChange(onView);
     button(views, 'profile', 'time GPU kernels');
+    const kernels = views.add(device, 'kernel', [AUTO_KERNEL, ...Object.keys(MATMUL_VARIANTS)]).name('matmul kernels').onFinishChange(onDevice);
+    kernels.domElement.dataset.device = 'kernel';
+    this.kernelField = kernels;
 
     const settings = gui.addFolder('settings');
     button(settings, 'copyLink', 'copy link to these settings');
@@ -132,6 +139,11 @@ export class Panel {
 
   private enable(key: Field, on: boolean): void {
     this.fields.get(key)!.enable(on);
+  }
+
+  /** Show the matmul choice in use (after a rejected change, the one still running). */
+  showDevice(): void {
+    this.kernelField?.updateDisplay();
   }
 
   setRunState(s: RunState, hasModel: boolean, hasTimestamps: boolean): void {

@@ -8,6 +8,7 @@ import { buildPlan } from '../model/plan.ts';
 import { validateConfig } from '../model/validate.ts';
 import { Trainer, type EpochMetrics, type StepRecord } from '../train/trainer.ts';
 import { LiveRecords } from './live.ts';
+import { ThroughputMeter } from './meter.ts';
 import { takeSnapshot, type Snapshot } from './snapshot.ts';
 
 export type RunState = 'idle' | 'running' | 'paused' | 'finished';
@@ -59,14 +60,11 @@ export class Session {
   private live: LiveRecords | null = null;
   private lastFence: Promise<unknown> = Promise.resolve();
   private epochResults: Promise<unknown> = Promise.resolve();
-  private rate = 0; // samples/s, smoothed over chunks
-  private clock = 0; // when the last fence resolved (0: none since training (re)started)
-  private lastChunk = 0; // samples in the chunk whose fence is awaited next
-  private activeMs = 0; // time spent training in this session's current run (for the epoch lines)
+  private readonly meter = new ThroughputMeter();
   private readonly jobs: (() => Promise<void>)[] = [];
   private wake: (() => void) | null = null;
 
-  constructor(readonly gpu: Gpu, cfg: TrainConfig, data: DataSplit, private readonly view: SessionView, readonly kernel?: string) {
+  constructor(readonly gpu: Gpu, cfg: TrainConfig, data: DataSplit, private readonly view: SessionView, public kernel: string) {
     this.cfg = cfg;
     this.data = data;
     void this.drive();
@@ -94,8 +92,7 @@ export class Session {
     const t = this.need();
     if (t.epoch >= this.cfg.epochs && !this.epochOpen) throw new Error(`all ${this.cfg.epochs} epochs are done: raise "epochs" to train on, or reset`);
     this.mode = mode;
-    this.clock = 0;
-    this.lastChunk = 0;
+    this.meter.restart();
     this.setState('running');
   }
 
@@ -105,7 +102,7 @@ export class Session {
   }
 
   /** Build a trainer for `cfg` on `data`, continuing from `carry` if given; the current one stays until this succeeds. */
-  async install(cfg: TrainConfig, data: DataSplit, carry: Carry | null, fresh = carry === null): Promise<Trainer> {
+  async install(cfg: TrainConfig, data: DataSplit, carry: Carry | null, fresh = carry === null, kernel = this.kernel): Promise<Trainer> {
     const problems = validateConfig(cfg);
     if (problems.length > 0) throw new Error(problems.join('\n'));
     const { device } = this.gpu;
@@ -113,7 +110,7 @@ export class Session {
     device.pushErrorScope('validation');
     let next: Trainer | null = null;
     let failure: unknown = null;
-    try { next = await Trainer.create(this.gpu, cfg, data, this.kernel); } catch (e) { failure = e; }
+    try { next = await Trainer.create(this.gpu, cfg, data, kernel); } catch (e) { failure = e; }
     const [invalid, oom] = [await device.popErrorScope(), await device.popErrorScope()];
     const gpuError = invalid ?? oom;
     if (failure || gpuError) {
@@ -128,6 +125,7 @@ export class Session {
     this.trainer = t;
     this.cfg = cfg;
     this.data = data;
+    this.kernel = kernel;
     this.live = new LiveRecords(t);
     this.stepInEpoch = 0;
     this.epochOpen = false;
@@ -138,7 +136,7 @@ export class Session {
       const at = carry.stepInEpoch ?? carry.globalStep - carry.epoch * t.stepsPerEpoch;
       if (at > 0 && at < t.stepsPerEpoch) this.openEpoch(at);
     }
-    if (fresh) this.activeMs = 0;
+    if (fresh) this.meter.reset();
     this.view.built(t, fresh);
     this.setState(t.epoch >= cfg.epochs ? 'finished' : carry ? (this.runState === 'idle' ? 'idle' : 'paused') : 'idle');
     return t;
@@ -158,7 +156,6 @@ export class Session {
     return this.command(async () => {
       const before = this.cfg;
       if (JSON.stringify(before) === JSON.stringify(cfg) && this.trainer) return 'none';
-      const wasRunning = this.mode !== 'stop';
       if (!this.trainer || !sameParameters(before, cfg)) {
         await this.install(cfg, this.data, null);
         return 'rebuilt';
@@ -170,14 +167,29 @@ export class Session {
         else if (this.runState === 'finished') this.setState('paused');
         return 'epochs';
       }
-      const carry = await this.carry();
-      if (before.optimizer.kind !== cfg.optimizer.kind) { carry.m.fill(0); carry.v.fill(0); }
-      if (before.batch !== cfg.batch) carry.stepInEpoch = 0; // batches of another size cannot continue this epoch's order
-      const mode = this.mode;
-      await this.install(cfg, this.data, carry);
-      if (wasRunning && this.trainer!.epoch < cfg.epochs) { this.mode = mode; this.setState('running'); }
+      await this.rebuildCarrying(cfg, this.kernel, (c) => {
+        if (before.optimizer.kind !== cfg.optimizer.kind) { c.m.fill(0); c.v.fill(0); }
+        if (before.batch !== cfg.batch) c.stepInEpoch = 0; // batches of another size cannot continue this epoch's order
+      });
       return 'continued';
     });
+  }
+
+  /** Matmul kernels: a variant for every product, or 'auto' (timed per product on this adapter); same weights. */
+  setKernel(kernel: string): Promise<void> {
+    return this.command(async () => {
+      if (this.trainer) await this.rebuildCarrying(this.cfg, kernel);
+      else this.kernel = kernel;
+    });
+  }
+
+  /** Rebuild on the current weights, optimiser state and position; training goes on if it was running. */
+  private async rebuildCarrying(cfg: TrainConfig, kernel: string, adjust?: (c: Carry) => void): Promise<void> {
+    const carry = await this.carry();
+    adjust?.(carry);
+    const mode = this.mode;
+    await this.install(cfg, this.data, carry, false, kernel);
+    if (mode !== 'stop' && this.trainer!.epoch < cfg.epochs) { this.mode = mode; this.setState('running'); }
   }
 
   reset(): Promise<void> {
@@ -208,17 +220,9 @@ export class Session {
     this.stepInEpoch += count;
     this.forwardLive(this.live!.sample(this.stepInEpoch));
     const fence = t.gpu.device.queue.onSubmittedWorkDone();
-    await this.lastFence; // the previous chunk has run: with two chunks queued, fences resolve one chunk apart
+    await this.lastFence; // the previous chunk has run
     this.lastFence = fence;
-    const now = performance.now();
-    if (this.clock > 0 && this.lastChunk > 0) {
-      const ms = Math.max(1e-3, now - this.clock);
-      this.activeMs += ms;
-      const instant = (this.lastChunk / ms) * 1000;
-      this.rate = this.rate === 0 ? instant : 0.8 * this.rate + 0.2 * instant;
-    }
-    this.clock = now;
-    this.lastChunk = this.samplesIn(from, this.stepInEpoch);
+    this.meter.fence(this.samplesIn(from, this.stepInEpoch));
     if (this.stepInEpoch >= t.stepsPerEpoch) this.closeEpoch();
     this.view.progress(this.progress());
   }
@@ -229,13 +233,13 @@ export class Session {
     const epoch = t?.epoch ?? 0;
     const left = Math.max(0, (this.cfg.epochs - epoch) * this.data.train.count - (this.epochOpen ? this.samplesIn(0, this.stepInEpoch) : 0));
     return { epoch, epochs: this.cfg.epochs, stepInEpoch: this.epochOpen ? this.stepInEpoch : 0, stepsPerEpoch: spe,
-      globalStep: t?.globalStep ?? 0, samplesPerSec: this.rate, etaSeconds: this.rate > 0 ? left / this.rate : NaN };
+      globalStep: t?.globalStep ?? 0, samplesPerSec: this.meter.rate, etaSeconds: this.meter.rate > 0 ? left / this.meter.rate : NaN };
   }
 
   private closeEpoch(): void {
     const t = this.trainer!;
     const stepBase = t.globalStep - t.stepsPerEpoch;
-    const { rate: samplesPerSec, activeMs } = this;
+    const { rate: samplesPerSec, activeMs } = this.meter;
     this.forwardLive(this.live!.sample(t.stepsPerEpoch, true));
     const metrics = t.finishEpoch();
     const snapshot = takeSnapshot(t);
