@@ -149,8 +149,16 @@ export function appSuite(adapter: BrowserAdapter, o: AppSuiteOptions): void {
     await waitForState(page, 'paused');
   });
 
-  test('per-kernel GPU times where timestamp queries exist', async () => {
+  test('matmul kernels are chosen by measurement, or fixed from the panel; per-kernel GPU times where timestamps exist', async () => {
     const { page } = b;
+    assert.match((await page.textContent('#kernel-choice')) ?? '', /chosen by timing each product on this adapter .*: encoder\.0 \w+\/-\/\w+, encoder\.4 \w+\/\w+\/\w+/);
+    const before = await saveCheckpoint(page);
+    await setField(page, 'kernel', 'rb4x4');
+    await waitForMessage(page, 'notice', /Matmul kernels: rb4x4; training continues from the current weights/);
+    assert.match((await page.textContent('#kernel-choice')) ?? '', /Matmul variant rb4x4 for every product/);
+    assert.ok((await saveCheckpoint(page)).equals(before), 'switching kernels keeps the weights, optimiser state and position');
+    await setField(page, 'kernel', 'auto');
+    await waitForMessage(page, 'notice', /Matmul kernels: auto/);
     if (!o.timestamps) {
       assert.match((await page.textContent('#kernels')) ?? '', /need the 'timestamp-query' feature/);
       assert.ok(await page.locator('[data-action="profile"] button').isDisabled());
@@ -174,7 +182,8 @@ export function appSuite(adapter: BrowserAdapter, o: AppSuiteOptions): void {
     const keys = await page.locator('[data-key]').evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.key!));
     const panel = async (p: typeof page) => Promise.all(keys.map((k) => field(p, k)));
     const mine = await panel(page);
-    const other = await b.browser.newPage({ viewport: VIEWPORT });
+    const other = await page.context().newPage(); // same origin storage: the matmul tuning cache is shared
+    await other.setViewportSize(VIEWPORT);
     try {
       await other.goto(`${b.baseUrl}/#${hash}`);
       await waitReady(other);

@@ -23,7 +23,7 @@ export async function press(page: Page, action: string): Promise<void> {
 
 /** Type into a panel field and commit it (Enter blurs lil-gui's input, which fires onFinishChange). */
 export async function setField(page: Page, key: string, value: string | number | boolean): Promise<void> {
-  const root = page.locator(`[data-key="${key}"]`);
+  const root = page.locator(`[data-key="${key}"], [data-device="${key}"]`);
   if (typeof value === 'boolean') {
     const box = root.locator('input[type=checkbox]');
     if ((await box.isChecked()) !== value) await box.click();

@@ -138,7 +138,7 @@ export async function openBrowserPage(adapter: BrowserAdapter, path: string, ser
   };
   try {
     browser = await launchChromium(adapter);
-    const page = await browser.newPage({ viewport: { width: 1000, height: 800 } });
+    const page = await (await browser.newContext({ viewport: { width: 1000, height: 800 } })).newPage();
     const problems: string[] = [];
     page.on('console', (m) => { if (m.type() === 'error') problems.push(`console error: ${m.text()}`); });
     page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
