@@ -60,6 +60,7 @@ export class Session {
   private live: LiveRecords | null = null;
   private lastFence: Promise<unknown> = Promise.resolve();
   private epochResults: Promise<unknown> = Promise.resolve();
+  private liveReads: Promise<unknown> = Promise.resolve();
   private readonly meter = new ThroughputMeter();
   private readonly jobs: (() => Promise<void>)[] = [];
   private wake: (() => void) | null = null;
@@ -189,7 +190,11 @@ export class Session {
     adjust?.(carry);
     const mode = this.mode;
     await this.install(cfg, this.data, carry, false, kernel);
-    if (mode !== 'stop' && this.trainer!.epoch < cfg.epochs) { this.mode = mode; this.setState('running'); }
+    if (mode !== 'stop' && this.trainer!.epoch < cfg.epochs) {
+      this.mode = mode;
+      this.meter.restart(); // the rebuild's time is not training time
+      this.setState('running');
+    }
   }
 
   reset(): Promise<void> {
@@ -256,22 +261,22 @@ export class Session {
   private forwardLive(p: Promise<{ from: number; records: StepRecord[] }> | null): void {
     if (!p) return;
     const base = this.trainer!.globalStep - this.stepInEpoch;
-    p.then(({ from, records }) => this.view.steps({ firstStep: base + from, records }))
+    const delivered = p.then(({ from, records }) => this.view.steps({ firstStep: base + from, records }))
       .catch((e: unknown) => this.view.error(`live metrics: ${(e as Error).message}`));
+    this.liveReads = Promise.all([this.liveReads, delivered]);
   }
 
   /** Copy the open epoch's records not yet sampled and wait for them (before a trainer is replaced). */
   private async flushLive(): Promise<void> {
     if (!this.epochOpen || !this.live) return;
-    const p = this.live.sample(this.stepInEpoch, true);
-    this.forwardLive(p);
-    await p;
+    this.forwardLive(this.live.sample(this.stepInEpoch, true));
+    await this.liveReads;
   }
 
-  /** Wait until everything submitted has run and every epoch result has been handed to the view. */
+  /** Wait until everything submitted has run and every live record and epoch result has reached the view. */
   async drain(): Promise<void> {
     await this.gpu.device.queue.onSubmittedWorkDone();
-    await this.epochResults;
+    await Promise.all([this.liveReads, this.epochResults]);
   }
 
   private setState(s: RunState): void {
