@@ -10,6 +10,7 @@ import { App } from './app.ts';
 import { Controls } from './controls.ts';
 import { loadDigits } from './data.ts';
 import { installDropzone } from './dropzone.ts';
+import { Notices } from './notices.ts';
 import { presetConfig } from './panel-config.ts';
 
 const $ = (id: string) => document.getElementById(id) as HTMLElement;
@@ -47,15 +48,11 @@ async function run(gpu: Gpu): Promise<void> {
 }
 
 acquireBrowserGpu(['core', 'compatibility']).then(
-  (gpu) => run(gpu).catch((e: unknown) => { $('notices').textContent = `The page failed to start: ${e instanceof Error ? e.message : String(e)}`; }),
+  (gpu) => run(gpu).catch((e: unknown) => new Notices($('notices')).error(`The page failed to start: ${e instanceof Error ? e.message : String(e)}`)),
   (e: unknown) => {
     $('adapter').textContent = 'no WebGPU';
-    const msg = document.createElement('div');
-    msg.className = 'msg error';
-    msg.setAttribute('role', 'alert');
     const text = e instanceof Error ? e.message : webgpuMissingMessage();
-    msg.textContent = /navigator\.gpu/.test(text) ? text : `${text} The browser has WebGPU but offers no adapter: see chrome://gpu; ` +
-      'on Linux start Chrome with --enable-unsafe-webgpu plus --enable-features=Vulkan (or --use-webgpu-adapter=opengles).';
-    $('notices').append(msg);
+    new Notices($('notices')).error(/navigator\.gpu/.test(text) ? text : `${text} The browser has WebGPU but offers no adapter: see chrome://gpu; ` +
+      'on Linux start Chrome with --enable-unsafe-webgpu plus --enable-features=Vulkan (or --use-webgpu-adapter=opengles).');
   },
 );

@@ -41,6 +41,24 @@ export function appSuite(adapter: BrowserAdapter, o: AppSuiteOptions): void {
     assert.deepEqual(b.problems, []);
   });
 
+  test('without WebGPU, or without an adapter, the page says what is missing and how to enable it', async () => {
+    const other = await b.page.context().newPage();
+    try {
+      await other.addInitScript(() => { Object.defineProperty(navigator, 'gpu', { value: undefined }); });
+      await other.goto(`${b.baseUrl}/`);
+      await waitForMessage(other, 'error', /navigator\.gpu is undefined.*--enable-unsafe-webgpu/s);
+      assert.equal(await other.textContent('#adapter'), 'no WebGPU');
+      await other.close();
+      const noAdapter = await b.page.context().newPage();
+      await noAdapter.addInitScript(() => { GPU.prototype.requestAdapter = async () => null; });
+      await noAdapter.goto(`${b.baseUrl}/`);
+      await waitForMessage(noAdapter, 'error', /No WebGPU adapter available.*offers no adapter.*chrome:\/\/gpu/s);
+      await noAdapter.close();
+    } finally {
+      if (!other.isClosed()) await other.close();
+    }
+  });
+
   test('IDX files are validated with clear errors; a valid set (.gz) becomes the training data', async () => {
     const { page } = b;
     const good = digitsSubset(o.subset.train, o.subset.test, true);
@@ -189,15 +207,14 @@ export function appSuite(adapter: BrowserAdapter, o: AppSuiteOptions): void {
       await waitReady(other);
       assert.equal(await other.evaluate(() => location.hash.slice(1)), hash);
       assert.deepEqual(await panel(other), mine, 'a second page opened from the link shows the same settings');
+      // Links with problems say so at once (the pages then build the seed preset, which these checks need not wait for).
       await other.goto('about:blank'); // a full load, not a same-document hash change
       await other.goto(`${b.baseUrl}/#preset=ae&rho=2`);
-      await waitReady(other);
       await waitForMessage(other, 'error', /The link's settings were rejected:\nρ .*got 2[\s\S]*seed preset/);
+      assert.equal(await field(other, 'preset'), 'seed');
       await other.goto('about:blank');
       await other.goto(`${b.baseUrl}/#layers=784~batchnorm,linear32,tanh~linear784,sigmoid`);
       await waitForMessage(other, 'error', /not applied: .*BatchNorm directly on the input/);
-      await waitReady(other);
-      assert.equal(await field(other, 'preset'), 'seed');
     } finally {
       await other.close();
     }
