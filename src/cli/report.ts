@@ -4,8 +4,8 @@ import type { Plan } from '../model/plan.ts';
 
 /** One line: layer stack and objective, e.g. "784-256(leaky_relu)-bn-drop0.2-64(tanh) | mse + kl β=0.001 ρ=0.05". */
 export function describeModel(cfg: TrainConfig): string {
-  const half = (list: TrainConfig['model']['encoder']) => list.map((l) => (l.kind === 'linear' ? `${l.units}` : l.kind === 'activation' ? `(${l.fn})`
-    : l.kind === 'batchnorm' ? '·bn' : `·drop${l.p}`)).join('').replace(/\)(\d)/g, ')-$1');
+  const half = (list: TrainConfig['model']['encoder']) => list.map((l, i) => (l.kind === 'linear' ? `${i > 0 ? '-' : ''}${l.units}`
+    : l.kind === 'activation' ? `(${l.fn})` : l.kind === 'batchnorm' ? '·bn' : `·drop${l.p}`)).join('');
   const obj: string[] = [cfg.loss];
   if (cfg.sparsity.kind !== 'none') obj.push(`${cfg.sparsity.kind} ${cfg.sparsity.kind === 'kl' ? `β=${cfg.sparsity.weight} ρ=${cfg.sparsity.rho}` : `λ=${cfg.sparsity.weight}`}`);
   if (cfg.contractive > 0) obj.push(`contractive λ=${cfg.contractive}`);
