@@ -180,7 +180,7 @@ export function writeResults(path: string, fresh: Sections, meta: Row): void {
   for (const key of ['runs', 'matmul', 'tuning', 'profile', 'scaling', 'adapters'] as (keyof Sections)[]) {
     const measured = new Set(fresh[key].map(hostAdapter));
     // Rows from before this format (no host) belong to Node.
-    const old = (prior[key] ?? []).map((x) => ({ host: NODE_HOST, ...x })).filter((x) => !measured.has(hostAdapter(x)));
+    const old = (prior[key] ?? []).map((x) => (x.host ? x : { host: NODE_HOST, ...x })).filter((x) => !measured.has(hostAdapter(x)));
     doc[key] = [...old, ...fresh[key]].sort((a, b) => rank(a) - rank(b) || String(a.host).localeCompare(String(b.host)));
   }
   const tmp = `${path}.tmp`;
