@@ -32,20 +32,25 @@ fn denseBackwardWeight(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroup
   var acc: array<array<vec4f, CN>, RM * 4u>;
   var bias: array<vec4f, RM>;
   let rows = select(st.rows * p.row_mult, p.fixed_rows, p.fixed_rows > 0u);
-  for (var m = 0u; m < rows; m++) {
-    var g: array<vec4f, RM>;
-    for (var r = 0u; r < RM; r++) { g[r] = dy[m * p.n4 + min(row4 + r, p.n4 - 1u)]; }
+  // Four batch rows per iteration, so each accumulator update sums four outer-product terms (a mat4x4 · vec4):
+  // a quarter of the accumulator read-modify-writes, which SwiftShader keeps in memory rather than registers.
+  for (var m = 0u; m < rows; m += 4u) {
+    var g: array<mat4x4f, RM>; // g[r][i]: dY row m + i at vec4 column row4 + r; zero past the last row
+    for (var r = 0u; r < RM; r++) {
+      for (var i = 0u; i < 4u; i++) {
+        g[r][i] = select(vec4f(0.0), dy[min(m + i, rows - 1u) * p.n4 + min(row4 + r, p.n4 - 1u)], m + i < rows);
+      }
+    }
     for (var c = 0u; c < CN; c++) {
-      let xv = x[m * p.k4 + min(col0 + c, p.k4 - 1u)];
+      var xs: mat4x4f; // xs[i]: X row m + i at vec4 column col0 + c (rows past the end meet zero gradients)
+      for (var i = 0u; i < 4u; i++) { xs[i] = x[min(m + i, rows - 1u) * p.k4 + min(col0 + c, p.k4 - 1u)]; }
       for (var r = 0u; r < RM; r++) {
-        acc[4u * r][c] += g[r].x * xv;
-        acc[4u * r + 1u][c] += g[r].y * xv;
-        acc[4u * r + 2u][c] += g[r].z * xv;
-        acc[4u * r + 3u][c] += g[r].w * xv;
+        let gt = transpose(g[r]); // gt[j][i] = dY[m + i, 4(row4 + r) + j]
+        for (var j = 0u; j < 4u; j++) { acc[4u * r + j][c] += xs * gt[j]; }
       }
     }
     if (col0 == 0u && p.write_bias == 1u) {
-      for (var r = 0u; r < RM; r++) { bias[r] += g[r]; }
+      for (var r = 0u; r < RM; r++) { bias[r] += g[r] * vec4f(1.0); }
     }
   }
   for (var r = 0u; r < RM; r++) {
