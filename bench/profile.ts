@@ -8,6 +8,7 @@ import { buildPlan, pad4, type Plan } from '../src/model/plan.ts';
 import { kernelsFor, ScratchStep, timeDispatch } from '../src/train/autotune.ts';
 import type { Dispatch } from '../src/train/graph.ts';
 import { median } from './stats.ts';
+import { timePasses } from '../src/gpu/timing.ts';
 
 export interface KernelRow { label: string; kernel: string; ms: number; bytes: number; flops: number }
 export interface Profile { method: 'timestamps' | 'isolated'; dispatches: number; rows: KernelRow[]; totalMs: number }
@@ -43,34 +44,9 @@ export function bytesOf(plan: Plan, B: number, label: string): number {
   }
 }
 
-/** Median ms per dispatch, each in its own pass with beginning/end timestamps, the whole list in one submit. */
+/** Median ms per dispatch, each in its own timestamped pass, the whole list in one submit per repeat. */
 async function timestamped(device: GPUDevice, list: Dispatch[], repeats = 5): Promise<number[]> {
-  const count = 2 * list.length;
-  const querySet = device.createQuerySet({ label: 'profile.timestamps', type: 'timestamp', count });
-  const resolve = device.createBuffer({ label: 'profile.resolve', size: count * 8, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
-  const staging = device.createBuffer({ label: 'profile.staging', size: count * 8, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-  const runs: number[][] = [];
-  try {
-    for (let r = 0; r < repeats; r++) {
-      const encoder = device.createCommandEncoder({ label: 'profile' });
-      list.forEach((d, i) => {
-        const pass = encoder.beginComputePass({ label: d.label, timestampWrites: { querySet, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 } });
-        dispatch(pass, d.kernel, d.group, d.workgroups, 0);
-        pass.end();
-      });
-      encoder.resolveQuerySet(querySet, 0, count, resolve, 0);
-      encoder.copyBufferToBuffer(resolve, 0, staging, 0, count * 8);
-      device.queue.submit([encoder.finish()]);
-      await staging.mapAsync(GPUMapMode.READ);
-      const ns = new BigInt64Array(staging.getMappedRange().slice(0));
-      staging.unmap();
-      runs.push(list.map((_, i) => Math.max(0, Number(ns[2 * i + 1] - ns[2 * i])) / 1e6));
-    }
-  } finally {
-    querySet.destroy();
-    resolve.destroy();
-    staging.destroy();
-  }
+  const runs = await timePasses(device, list.map((d) => ({ label: d.label, record: (pass) => dispatch(pass, d.kernel, d.group, d.workgroups, 0) })), repeats);
   return list.map((_, i) => median(runs.slice(1).map((r) => r[i]))); // the first submit pays for first use
 }
 
