@@ -12,6 +12,7 @@ import { epochPermutation, identityPermutation } from '../data/shuffle.ts';
 import { buildGraph, type Dispatch, type Graph, type Slabs } from './graph.ts';
 import { kernelsFor } from './autotune.ts';
 import { DEFAULT_VARIANT, type KernelSet } from './kernels.ts';
+import { corruptedInputMse } from './baseline.ts';
 import { learningRate } from './schedule.ts';
 import { EVAL_NOISY_SUMS, EVAL_SUMS, METRIC_RECORDS, RECORD_SIZE, STEP_BYTES, STEP_SLOT, TRAIN_SUMS, writeStep } from './uniforms.ts';
 
@@ -20,12 +21,13 @@ export interface EpochMetrics {
   epoch: number; lr: number;
   loss: number; recon: number; mse: number; sparsity: number; kl: number; contractive: number; mean_activity_train: number;
   test_loss: number; test_mse: number; test_noisy_loss: number | null; test_noisy_mse: number | null;
+  test_corrupted_mse: number | null; // denoising baseline: MSE of the corrupted test inputs themselves against the clean
   mean_activity: number; population_sparsity: number; lifetime_sparsity: number[]; jacobian_fro2: number | null;
   samples: number; steps: StepRecord[];
 }
 
 const SLOTS = 64; // step-parameter slots: one per step or evaluation batch recorded in one submit
-const EVAL_NOISE_STEP = 0x80000000; // RNG steps of the corrupted test inputs (fixed, so epochs compare)
+export const EVAL_NOISE_STEP = 0x80000000; // RNG steps of the corrupted test inputs (fixed, so epochs compare)
 
 /** Upload a u8 image set as packed u32 words, rows padded to 4 bytes. */
 function uploadImages(device: GPUDevice, set: ImageSet, label: string): GPUBuffer {
@@ -52,6 +54,7 @@ export class Trainer {
   readonly plan: Plan;
   readonly stepsPerEpoch: number;
   epoch = 0; // epochs completed
+  private corruptedMse: number | null = null;
   globalStep = 0; // optimisation steps taken
   private readonly stepData = new ArrayBuffer(SLOTS * STEP_SLOT);
   private readonly stepBuffer: GPUBuffer;
@@ -188,8 +191,11 @@ export class Trainer {
     const lr = this.lrAt(epoch, 0);
     const { metrics, units } = pending!;
     const z = this.plan.widths[this.plan.codeIndex];
-    return Promise.all([metrics.read(), units.read()]).then(([m, u]) =>
-      parseMetrics(new Float32Array(m), new Float32Array(u, 0, z), epoch, lr, this.stepsPerEpoch, this.cfg, this.graph.corrupt !== null, measure));
+    if (this.graph.corrupt && this.corruptedMse === null) this.corruptedMse = corruptedInputMse(this.data.test, this.cfg, EVAL_NOISE_STEP);
+    const baseline = this.corruptedMse;
+    return Promise.all([metrics.read(), units.read()]).then(([m, u]) => ({
+      ...parseMetrics(new Float32Array(m), new Float32Array(u, 0, z), epoch, lr, this.stepsPerEpoch, this.cfg, this.graph.corrupt !== null, measure),
+      test_corrupted_mse: baseline }));
   }
 
   /** Train one epoch: submits every step (with a fence every few steps so the queue stays short), then evaluates. */
@@ -232,7 +238,7 @@ export class Trainer {
   }
 }
 
-function parseMetrics(m: Float32Array, units: Float32Array, epoch: number, lr: number, steps: number, cfg: TrainConfig, noisy: boolean, jacobian: boolean): EpochMetrics {
+function parseMetrics(m: Float32Array, units: Float32Array, epoch: number, lr: number, steps: number, cfg: TrainConfig, noisy: boolean, jacobian: boolean): Omit<EpochMetrics, 'test_corrupted_mse'> {
   const block = (base: number) => (i: number) => m[base + i] / m[base + 4];
   const t = block(TRAIN_SUMS);
   const e = block(EVAL_SUMS);
