@@ -9,7 +9,7 @@ import { AUTO_KERNEL, kernelSummary } from '../train/autotune.ts';
 import { Trainer, limitsFor } from '../train/trainer.ts';
 import { decodeCheckpoint, encodeCheckpoint } from '../train/checkpoint.ts';
 import { parseCli, USAGE, type CliOptions } from './args.ts';
-import { describeModel, epochLine, stepFlops, type EpochRow } from './report.ts';
+import { contractiveFlops, describeModel, epochLine, stepFlops, type EpochRow } from './report.ts';
 
 const MAX_CHECKPOINT_BYTES = 2 ** 31;
 
@@ -41,7 +41,7 @@ async function main(o: CliOptions): Promise<void> {
     log(`data ${data.name}: ${data.train.count} train / ${data.test.count} test images of ${data.train.rows}x${data.train.cols}, sha256 ${data.sha256.slice(0, 16)}…`);
     log(`adapter ${gpu.adapter.name} (${gpu.adapter.featureLevel}${gpu.adapter.isFallback ? ', fallback' : ''}), matmul kernel ${o.kernel}${o.kernel === AUTO_KERNEL ? ` (${kernelSummary(trainer.kernels.choices)})` : ''}`);
     log(`model ${describeModel(o.cfg)}, batch ${o.cfg.batch}, ${trainer.stepsPerEpoch} steps/epoch, lr ${o.cfg.optimizer.lr}`);
-    const flopsPerSample = stepFlops(trainer.plan);
+    const flopsPerSample = stepFlops(trainer.plan) + contractiveFlops(trainer.plan, o.cfg);
     const epochs: (EpochRow & Record<string, unknown>)[] = [];
     const started = performance.now();
     for (let e = 0; e < o.cfg.epochs; e++) {
