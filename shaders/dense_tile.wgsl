@@ -1,11 +1,12 @@
 // Matrix-tile forms of dense.wgsl's forward X·Wᵀ and input gradient dY·W (variants mt*; compiled together with
 // dense.wgsl, whose uniform and bindings they use, and tile.wgsl). Each invocation owns RM (8 or 16) rows × CN (2 or
 // 4) column quads as 4×4 matrices updated by mat4x4 products; quads a smaller block does not use are dead code.
-// Rows r … r + 3 of lhs (row stride `stride` vec4s) at vec4 column kk, one per matrix column.
-fn lhsQuad(r: u32, kk: u32, stride: u32, rows: u32) -> mat4x4f {
+// Rows r … r + 3 of lhs (from vec4 offset `off`, row stride `stride` vec4s) at vec4 column kk, one per matrix column.
+fn lhsQuad(off: u32, r: u32, kk: u32, stride: u32, rows: u32) -> mat4x4f {
   let last = rows - 1u;
-  return mat4x4f(lhs[min(r, last) * stride + kk], lhs[min(r + 1u, last) * stride + kk],
-                 lhs[min(r + 2u, last) * stride + kk], lhs[min(r + 3u, last) * stride + kk]);
+  let at = off + kk;
+  return mat4x4f(lhs[at + min(r, last) * stride], lhs[at + min(r + 1u, last) * stride],
+                 lhs[at + min(r + 2u, last) * stride], lhs[at + min(r + 3u, last) * stride]);
 }
 
 // Four consecutive rows of W (from vec4 index w, row stride k4).
@@ -56,8 +57,8 @@ fn denseForwardTiled(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups)
   var t10: Tile;
   var t11: Tile;
   for (var kk = 0u; kk < p.k4; kk++) {
-    let x0 = lhsQuad(row0, kk, p.k4, rows);
-    let x1 = lhsQuad(row0 + 4u, kk, p.k4, rows);
+    let x0 = lhsQuad(p.x_off, row0, kk, p.k4, rows);
+    let x1 = lhsQuad(p.x_off, row0 + 4u, kk, p.k4, rows);
     let w0 = wForward(col0, kk);
     let w1 = wForward(col0 + 1u, kk);
     mac(&t00, x0, x1, w0, w1);
@@ -69,8 +70,8 @@ fn denseForwardTiled(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups)
       mac(&t01, x0, x1, w2, w3);
     }
     if (RM == 16u) {
-      let x2 = lhsQuad(row0 + 8u, kk, p.k4, rows);
-      let x3 = lhsQuad(row0 + 12u, kk, p.k4, rows);
+      let x2 = lhsQuad(p.x_off, row0 + 8u, kk, p.k4, rows);
+      let x3 = lhsQuad(p.x_off, row0 + 12u, kk, p.k4, rows);
       mac(&t10, x2, x3, w0, w1);
       if (CN == 4u) { mac(&t11, x2, x3, w2, w3); }
     }
@@ -97,8 +98,10 @@ fn storeInputGradQuad(row0: u32, col: u32, a: mat4x4f, rows: u32) {
 
 fn storeInputGradRow(row: u32, col: u32, v: vec4f, rows: u32) {
   if (row >= rows || col >= p.k4) { return; }
-  let at = row * p.k4 + col;
-  out[at] = v * activateGrad(p.in_act, p.in_alpha, aux[at]);
+  var g = v;
+  // X has one row per sample: Jacobian row r belongs to sample r / row_mult.
+  if (p.in_act != ACT_IDENTITY) { g *= activateGrad(p.in_act, p.in_alpha, aux[(row / p.row_mult) * p.k4 + col]); }
+  out[row * p.k4 + col] = g;
 }
 
 // Backward input: the quad for input column quad q at dY's vec4 column nn is W rows 4nn … 4nn + 3 there.
@@ -120,8 +123,8 @@ fn denseBackwardInputTiled(@builtin(workgroup_id) wid: vec3u, @builtin(num_workg
   var t10: Tile;
   var t11: Tile;
   for (var nn = 0u; nn < p.n4; nn++) {
-    let d0 = lhsQuad(row0, nn, p.n4, rows);
-    let d1 = lhsQuad(row0 + 4u, nn, p.n4, rows);
+    let d0 = lhsQuad(0u, row0, nn, p.n4, rows);
+    let d1 = lhsQuad(0u, row0 + 4u, nn, p.n4, rows);
     let w0 = wInput(col0, nn);
     let w1 = wInput(col0 + 1u, nn);
     mac(&t00, d0, d1, w0, w1);
@@ -133,8 +136,8 @@ fn denseBackwardInputTiled(@builtin(workgroup_id) wid: vec3u, @builtin(num_workg
       mac(&t01, d0, d1, w2, w3);
     }
     if (RM == 16u) {
-      let d2 = lhsQuad(row0 + 8u, nn, p.n4, rows);
-      let d3 = lhsQuad(row0 + 12u, nn, p.n4, rows);
+      let d2 = lhsQuad(0u, row0 + 8u, nn, p.n4, rows);
+      let d3 = lhsQuad(0u, row0 + 12u, nn, p.n4, rows);
       mac(&t10, d2, d3, w0, w1);
       if (CN == 4u) { mac(&t11, d2, d3, w2, w3); }
     }

@@ -177,5 +177,7 @@ export const stepCases: Record<string, (gpu: Gpu, seed: number) => Promise<void>
   // The matrix-tile matmuls (dense_tile.wgsl) inside whole steps; the cases above run the default rb kernels.
   'trainingSteps (mse + KL, mt16x16 matmuls)': (gpu: Gpu, seed: number) => trainingSteps(gpu, seed, 'mse + KL', 'mt16x16'),
   'trainingSteps (mse + KL, mt8x8 matmuls)': (gpu: Gpu, seed: number) => trainingSteps(gpu, seed, 'mse + KL', 'mt8x8'),
+  'trainingSteps (contractive, sigmoid stack, mt16x8 matmuls)': (gpu: Gpu, seed: number) => trainingSteps(gpu, seed, 'contractive, sigmoid stack', 'mt16x8'),
+  'trainingSteps (contractive, 3 projections, mt8x16 matmuls)': (gpu: Gpu, seed: number) => trainingSteps(gpu, seed, 'contractive, 3 projections', 'mt8x16'),
   determinism,
 };
