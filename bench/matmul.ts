@@ -1,4 +1,4 @@
-// Matmul throughput of dense.wgsl's denseForward (identity activation) per register-block variant: warm-up,
+// Matmul throughput of dense.wgsl's denseForward (identity activation) per matmul variant (register blocks rb*, matrix tiles mt*): warm-up,
 // then the median of timed repetitions (D dispatches in one submit, then a queue fence). Every variant's output
 // is checked on a sample of elements against a float64 product before its numbers count.
 import type { Gpu } from '../src/gpu/device.ts';
