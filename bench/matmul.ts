@@ -1,6 +1,6 @@
-// Matmul throughput of dense.wgsl's denseForward (identity activation) per matmul variant (register blocks rb*, matrix tiles mt*): warm-up,
-// then the median of timed repetitions (D dispatches in one submit, then a queue fence). Every variant's output
-// is checked on a sample of elements against a float64 product before its numbers count.
+// Matmul throughput of the forward product X·Wᵀ (identity activation) per matmul variant (rb* register blocks,
+// mt* matrix tiles): warm-up, then the median of timed repetitions (D dispatches in one submit, then a queue fence).
+// Every variant's output is checked on a sample of elements against a float64 product before its numbers count.
 import type { Gpu } from '../src/gpu/device.ts';
 import { dispatch, KernelCache, storageBuffer, uniformBuffer, type Kernel } from '../src/gpu/kernels.ts';
 import { readBuffer } from '../src/gpu/readback.ts';
