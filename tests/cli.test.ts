@@ -1,5 +1,5 @@
 // The command line: argument validation gives clear errors, and a short real run prints epoch lines,
-// writes the metrics JSON and a checkpoint that --init accepts.
+// writes the metrics JSON, a checkpoint that --init accepts, and PNG pictures that match the trained model.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -8,6 +8,12 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { parseCli } from '../src/cli/args.ts';
+import { loadDefaultData } from '../src/data/node.ts';
+import { acquireNodeGpu } from '../src/gpu/node.ts';
+import { decodeCheckpoint } from '../src/train/checkpoint.ts';
+import { Trainer, limitsFor } from '../src/train/trainer.ts';
+import { decodeGrayPng } from '../src/viz/png.ts';
+import { trainerPictures } from '../src/viz/trainer-pictures.ts';
 
 const run = promisify(execFile);
 const cli = (args: string[]) => run(process.execPath, ['--import', 'tsx', 'src/cli/train.ts', ...args], { timeout: 240_000 });
@@ -68,4 +74,38 @@ test('npm run train: epoch lines, metrics JSON, checkpoint, --init', async () =>
   assert.match(b.stdout, /initialised from/);
   const mismatch = await cli(['--epochs', '1', '--hidden', '32', '--latent', '16', '--adapter', 'llvmpipe', '--init', ck]).catch((e) => e);
   assert.match(String(mismatch.stderr), /encoder\.0\.weight: shape \[64,784\], this model needs \[32,784\]/);
+});
+
+test('--recon and --features write PNGs whose pixels are the trained model\'s', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'wgae-png-'));
+  const [ck, recon, features] = ['model.safetensors', 'recon.png', 'features.png'].map((f) => join(dir, f));
+  const refused = await cli(['--epochs', '1', '--recon', join(dir, 'missing', 'r.png')]).catch((e) => e);
+  assert.match(String(refused.stderr), /--recon .*r\.png: the directory .*missing does not exist or is not writable/);
+  const args = ['--epochs', '1', '--hidden', '64', '--latent', '10', '--noise', 'masking', '--noise-level', '0.3', '--kernel', 'rb8x8', '--adapter', 'llvmpipe'];
+  const out = await cli([...args, '--save', ck, '--recon', recon, '--features', features]);
+  assert.match(out.stdout, /wrote .*recon\.png \(231x177\)/);
+  const r = decodeGrayPng(readFileSync(recon));
+  const f = decodeGrayPng(readFileSync(features));
+  assert.deepEqual([r.width, r.height], [8 * 29 - 1, 2 * (3 * 29 + 4) - 4 - 1]); // 16 test images: input | masked | output
+  assert.deepEqual([f.width, f.height], [4 * 29 - 1, 3 * 29 - 1]); // 10 code units in a 4×3 grid
+  // The same weights in a fresh Trainer, evaluated once, must draw the same pictures.
+  const o = parseCli(args);
+  assert.ok(o !== 'help');
+  const data = await loadDefaultData();
+  const gpu = await acquireNodeGpu('llvmpipe', limitsFor(o.cfg, data));
+  const t = await Trainer.create(gpu, o.cfg, data, 'rb8x8');
+  try {
+    const saved = decodeCheckpoint(readFileSync(ck), t.plan, ck);
+    t.writeSlabs({ params: saved.params, state: saved.state });
+    await t.finishEpoch();
+    const mine = await trainerPictures(t);
+    assert.deepEqual(f.pixels, mine.features.pixels);
+    assert.deepEqual(r.pixels, mine.recon.pixels);
+    const row = (y: number) => r.pixels.subarray(y * r.width, (y + 1) * r.width);
+    assert.ok(row(14).some((v) => v < 255), 'the input row is not blank');
+    assert.notDeepEqual(row(14), row(2 * 29 + 14), 'the output differs from the input');
+  } finally {
+    t.destroy();
+    gpu.release();
+  }
 });

@@ -9,7 +9,7 @@ import { validateConfig } from '../model/validate.ts';
 import { Trainer, type EpochMetrics, type StepRecord } from '../train/trainer.ts';
 import { LiveRecords } from './live.ts';
 import { ThroughputMeter } from './meter.ts';
-import { takeSnapshot, type Snapshot } from './snapshot.ts';
+import { takeSnapshot, type Snapshot } from '../viz/snapshot.ts';
 
 export type RunState = 'idle' | 'running' | 'paused' | 'finished';
 export interface Progress { epoch: number; epochs: number; stepInEpoch: number; stepsPerEpoch: number; globalStep: number; samplesPerSec: number; etaSeconds: number }

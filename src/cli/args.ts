@@ -15,6 +15,8 @@ export interface CliOptions {
   init: string | null;
   save: string | null;
   metrics: string | null;
+  recon: string | null;
+  features: string | null;
   quiet: boolean;
 }
 
@@ -43,6 +45,8 @@ export const USAGE = `Usage: npm run train -- [options]
   --init FILE           start from the weights of a safetensors checkpoint
   --save FILE           write a safetensors checkpoint (PyTorch state_dict names) at the end
   --metrics FILE        write per-epoch metrics as JSON (rewritten after every epoch)
+  --recon FILE.png      after the last epoch, write the reconstruction grid of a fixed test batch (input | corrupted | output)
+  --features FILE.png   after the last epoch, write the learned features: the decoder applied to each one-hot code
   --adapter A           ${NODE_ADAPTERS.join('|')} (default auto: a real GPU, else llvmpipe)
   --kernel K            matmul variant: ${AUTO_KERNEL}|${Object.keys(MATMUL_VARIANTS).join('|')} (default ${AUTO_KERNEL}: the fastest per product, timed on this adapter)
   --quiet               print only the final summary
@@ -68,7 +72,7 @@ export function parseCli(argv: string[]): CliOptions | 'help' {
       options: Object.fromEntries([
         ...['preset', 'data', 'epochs', 'batch', 'hidden', 'latent', 'beta', 'rho', 'lr', 'lr-T', 'warmup', 'optimizer', 'momentum', 'dropout', 'seed',
           'loss', 'sparsity', 'sparsity-weight', 'noise', 'noise-level',
-          'init', 'save', 'metrics', 'adapter', 'kernel'].map((k) => [k, { type: 'string' as const }]),
+          'init', 'save', 'metrics', 'recon', 'features', 'adapter', 'kernel'].map((k) => [k, { type: 'string' as const }]),
         ...['no-shuffle', 'lr-per-step', 'quiet', 'help'].map((k) => [k, { type: 'boolean' as const }]),
       ]),
     });
@@ -123,6 +127,7 @@ export function parseCli(argv: string[]): CliOptions | 'help' {
   if (!NODE_ADAPTERS.includes(adapter)) throw new Error(`--adapter ${JSON.stringify(adapter)}: must be one of ${NODE_ADAPTERS.join(', ')}`);
   const kernel = s('kernel') ?? AUTO_KERNEL;
   if (kernel !== AUTO_KERNEL && !(kernel in MATMUL_VARIANTS)) throw new Error(`--kernel ${JSON.stringify(kernel)}: must be ${AUTO_KERNEL} or one of ${Object.keys(MATMUL_VARIANTS).join(', ')}`);
-  for (const k of ['data', 'init', 'save', 'metrics']) if (a[k] === '') throw new Error(`--${k} needs a value`);
-  return { cfg, data: s('data') ?? 'default', adapter, kernel, init: s('init') ?? null, save: s('save') ?? null, metrics: s('metrics') ?? null, quiet: Boolean(a.quiet) };
+  for (const k of ['data', 'init', 'save', 'metrics', 'recon', 'features']) if (a[k] === '') throw new Error(`--${k} needs a value`);
+  return { cfg, data: s('data') ?? 'default', adapter, kernel, init: s('init') ?? null, save: s('save') ?? null, metrics: s('metrics') ?? null,
+    recon: s('recon') ?? null, features: s('features') ?? null, quiet: Boolean(a.quiet) };
 }

@@ -1,5 +1,5 @@
 // `npm run train`: headless training in Node through Dawn. One progress line per epoch, a metrics JSON
-// rewritten atomically after each epoch, and a safetensors checkpoint at the end.
+// rewritten atomically after each epoch, and a safetensors checkpoint and PNG pictures at the end.
 import { accessSync, constants, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { acquireNodeGpu } from '../gpu/node.ts';
@@ -9,6 +9,8 @@ import { AUTO_KERNEL, kernelSummary } from '../train/autotune.ts';
 import { Trainer, limitsFor } from '../train/trainer.ts';
 import { decodeCheckpoint, encodeCheckpoint } from '../train/checkpoint.ts';
 import { parseCli, USAGE, type CliOptions } from './args.ts';
+import { encodeGrayPng } from '../viz/png.ts';
+import { trainerPictures } from '../viz/trainer-pictures.ts';
 import { describeModel, epochLine, stepFlops, type EpochRow } from './report.ts';
 
 const MAX_CHECKPOINT_BYTES = 2 ** 31;
@@ -27,6 +29,8 @@ async function main(o: CliOptions): Promise<void> {
   const log = (s: string) => { if (!o.quiet) console.log(s); };
   if (o.save) checkWritable(o.save, 'save');
   if (o.metrics) checkWritable(o.metrics, 'metrics');
+  if (o.recon) checkWritable(o.recon, 'recon');
+  if (o.features) checkWritable(o.features, 'features');
   const data = await loadData(o.data);
   const gpu = await acquireNodeGpu(o.adapter, limitsFor(o.cfg, data));
   gpu.device.lost.then((info) => { if (info.reason !== 'destroyed') console.error(`GPU device lost: ${info.message}`); });
@@ -60,6 +64,14 @@ async function main(o: CliOptions): Promise<void> {
     }
     const last = epochs[epochs.length - 1];
     console.log(`done: ${o.cfg.epochs} epochs in ${((performance.now() - started) / 1000).toFixed(1)} s, final test MSE ${last.test_mse.toFixed(5)}`);
+    if (o.recon || o.features) {
+      const pictures = await trainerPictures(trainer); // right after the last evaluation: its final test batch
+      for (const [path, img] of [[o.recon, pictures.recon], [o.features, pictures.features]] as const) {
+        if (!path) continue;
+        await writeFileAtomic(path, encodeGrayPng(img));
+        console.log(`wrote ${path} (${img.width}x${img.height})`);
+      }
+    }
     if (o.save) {
       const s = await trainer.readSlabs();
       await writeFileAtomic(o.save, encodeCheckpoint(trainer.plan, o.cfg, { ...s, step: trainer.globalStep, epoch: trainer.epoch }, data.sha256));
