@@ -98,8 +98,9 @@ export class Trainer {
     this.unitsPool = new ReadbackPool(device, 'Trainer.unitsReadback', pad4(this.plan.widths[this.plan.codeIndex]) * 4);
   }
 
-  static async create(gpu: Gpu, cfg: TrainConfig, data: DataSplit, kernel = DEFAULT_VARIANT): Promise<Trainer> {
-    const kernels = await kernelsFor(gpu, new KernelCache(gpu), cfg, kernel); // 'auto': tuned per product on this adapter
+  /** `cache`: pass one KernelCache to trainers built one after another on a device so they share compiled pipelines. */
+  static async create(gpu: Gpu, cfg: TrainConfig, data: DataSplit, kernel = DEFAULT_VARIANT, cache = new KernelCache(gpu)): Promise<Trainer> {
+    const kernels = await kernelsFor(gpu, cache, cfg, kernel); // 'auto': tuned per product on this adapter
     return new Trainer(gpu, cfg, data, kernels);
   }
 
