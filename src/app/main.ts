@@ -8,6 +8,7 @@ import { AUTO_KERNEL } from '../train/autotune.ts';
 import type { PresetName } from '../model/presets.ts';
 import { App } from './app.ts';
 import { Controls } from './controls.ts';
+import { ExperimentsView } from './experiments-view.ts';
 import { loadDigits } from './data.ts';
 import { installDropzone } from './dropzone.ts';
 import { Notices } from './notices.ts';
@@ -38,6 +39,7 @@ async function run(gpu: Gpu): Promise<void> {
   }
   const controls = new Controls(gpu, app, prefer);
   if (prefer) controls.config.preset = prefer;
+  new ExperimentsView(controls.panel.gui, gpu, app, $('experiment'));
   installDropzone((f) => void controls.loadFile(f), (files) => controls.useFiles(files));
   if (!(await controls.apply(cfg)) && cfg !== fallback) {
     app.notices.error('Starting from the seed preset instead.');

@@ -16,7 +16,7 @@ function plotSvg(p: PlotSpec, r: ExperimentResult): string {
   const ok = r.runs.filter((run) => !run.error);
   if (p.kind === 'heatmap') return heatmap(p.title, ok.map((run) => run.label), p.columns.map(columnTitle), ok.map((run) => p.columns.map((c) => valueOf(run, c))));
   if (p.kind === 'curves') {
-    return lineChart(p.title, 'epoch', p.y, ok.map((run) => ({ name: run.label, points: run.epochs.map((e): [number, number] => [e.epoch, e[p.y]]) })), { logY: p.logY });
+    return lineChart(p.title, 'epoch', columnTitle(p.y), ok.map((run) => ({ name: run.label, points: run.epochs.map((e): [number, number] => [e.epoch, e[p.y]]) })), { logY: p.logY });
   }
   const xs = ok.map((run) => valueOf(run, p.x));
   const labelled = p.x !== 'x'; // a trade-off plot: say which run each point is

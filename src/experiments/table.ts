@@ -13,9 +13,14 @@ export function valueOf(run: RunResult, c: Column): number | null {
 
 export const fmt = (v: number | null): string => (v === null ? '–' : Number.isInteger(v) ? String(v) : Number(v.toPrecision(4)).toString());
 
+/** The table as text cells: a header, then one row per run (a failed run says why in its first value cell). */
+export function tableCells(exp: Experiment, r: ExperimentResult): { head: string[]; rows: string[][] } {
+  return { head: ['run', ...exp.columns.map(columnTitle)],
+    rows: r.runs.map((run) => [run.label, ...(run.error ? [`failed: ${run.error}`, ...exp.columns.slice(1).map(() => '')] : exp.columns.map((c) => fmt(valueOf(run, c))))]) };
+}
+
 export function markdownTable(exp: Experiment, r: ExperimentResult): string {
-  const head = ['run', ...exp.columns.map(columnTitle)];
-  const rows = r.runs.map((run) => [run.label, ...(run.error ? [`failed: ${run.error}`, ...exp.columns.slice(1).map(() => '')] : exp.columns.map((c) => fmt(valueOf(run, c))))]);
+  const { head, rows } = tableCells(exp, r);
   const line = (cells: string[]) => `| ${cells.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`;
   return [line(head), line(head.map(() => '---')), ...rows.map(line)].join('\n');
 }

@@ -227,4 +227,23 @@ export function appSuite(adapter: BrowserAdapter, o: AppSuiteOptions): void {
     assert.deepEqual(await panel(page), mine, 'recalling the lil-gui preset restores every field');
     assert.deepEqual(b.problems, []);
   });
+
+  test('the Experiments panel runs a sweep with progress, then shows its table, plots and pictures', async () => {
+    const { page } = b;
+    await page.locator('.lil-gui.lil-closed:has([data-action="runExperiment"]) > .lil-title').click();
+    await setField(page, 'experiment', 'l1-vs-kl');
+    await setField(page, 'experimentEpochs', 1);
+    await press(page, 'runExperiment');
+    await page.waitForFunction(() => /run \d\/2 /.test((document.querySelector('[data-stat="experiment"] input') as HTMLInputElement).value), null, { timeout: 4 * o.epochTimeout });
+    await page.waitForFunction(() => /done/.test((document.querySelector('[data-stat="experiment"] input') as HTMLInputElement).value), null, { timeout: 4 * o.epochTimeout + 20_000 });
+    const rows = await page.locator('#experiment table tr').allTextContents();
+    assert.equal(rows.length, 3);
+    assert.match(rows[1], /^L1 λ=0\.01\d/);
+    assert.match(rows[2], /^KL β=0\.1\d/);
+    assert.equal(await page.locator('#experiment img').count(), 3, 'two plots and the feature grids');
+    assert.ok(await page.locator('#experiment img').evaluateAll((imgs) => imgs.every((i) => (i as HTMLImageElement).naturalWidth > 0)), 'every picture decodes');
+    assert.deepEqual(await page.locator('#experiment a').allTextContents(), ['results.json', 'results.csv', 'l1-vs-kl-1.svg', 'l1-vs-kl-2.svg', 'l1-vs-kl-features.png', 'report.md']);
+    await shot('experiment');
+    assert.deepEqual(b.problems, []);
+  });
 }
