@@ -72,7 +72,6 @@ export class Trainer {
     this.plan = buildPlan(cfg.model);
     const pixels = data.train.rows * data.train.cols;
     if (pixels !== cfg.model.inputDim) throw new Error(`data has ${pixels} pixels per image but the model's input is ${cfg.model.inputDim}`);
-    if (cfg.contractive > 0) throw new Error('the contractive penalty is not available yet in this build');
     if (data.train.count < 2) throw new Error(`the training split has ${data.train.count} images; need at least 2`);
     const n = data.train.count;
     // A final batch of one sample cannot be batch-normalised: it is left out of that epoch.
@@ -85,7 +84,7 @@ export class Trainer {
     device.queue.writeBuffer(this.slabs.params, 0, initParams(this.plan, cfg.seed));
     device.queue.writeBuffer(this.slabs.state, 0, initBuffers(this.plan));
     this.graph = buildGraph(device, kernels, this.plan, cfg, cfg.batch, this.slabs, this.stepBuffer, this.stepsPerEpoch,
-      { width: data.train.cols, height: data.train.rows });
+      { width: data.train.cols, height: data.train.rows }, cfg.contractive > 0 ? 'train' : 'measure');
     this.trainImages = uploadImages(device, data.train, 'Trainer.trainImages');
     this.testImages = uploadImages(device, data.test, 'Trainer.testImages');
     this.order = storageBuffer(device, 'Trainer.order', n * 4);
@@ -128,7 +127,8 @@ export class Trainer {
       const t = this.globalStep + 1;
       writeStep(this.stepData, s, { rows: Math.min(batch, n - i * batch), step: this.globalStep, seed, batchStart: i * batch,
         lr: this.lrAt(this.epoch, i), bc1: 1 - optimizer.beta1 ** t, bc2: 1 - optimizer.beta2 ** t, training: true, record: i, corrupt: true });
-      this.record(pass, [this.gatherTrain, ...this.inputs(), ...this.graph.forward, this.graph.metricsTrain, ...this.graph.backward, this.graph.update], s);
+      this.record(pass, [this.gatherTrain, ...this.inputs(), ...this.graph.forward, ...this.penalty(), this.graph.metricsTrain,
+        ...(this.graph.jacobian?.adjoint ?? []), ...this.graph.backward, this.graph.update], s);
       this.globalStep++;
     }
     pass.end();
@@ -143,15 +143,25 @@ export class Trainer {
     this.gpu.device.queue.writeBuffer(this.order, 0, order);
   }
 
+  /** The contractive penalty's Jacobian rows, in training steps when λ > 0. */
+  private penalty(): Dispatch[] {
+    return this.cfg.contractive > 0 ? this.graph.jacobian!.rows : [];
+  }
+
   private inputs(): Dispatch[] {
     return this.graph.corrupt ? [this.graph.corrupt] : [];
   }
 
   /** Record evaluation of the test split (evaluation mode: clean, and corrupted when denoising) and the copy of
-   * all metrics; resolves when they are mapped. Corrupted test inputs use fixed RNG steps, the same every epoch. */
-  finishEpoch(): Promise<EpochMetrics> {
+   * all metrics; resolves when they are mapped. Corrupted test inputs use fixed RNG steps, the same every epoch.
+   * Encoder sensitivity ‖J‖²_F (clean inputs) is measured every epoch when λ > 0, else in the last epoch or when
+   * `jacobian` asks (it costs about as much as an epoch's worth of backward passes over the test split). */
+  finishEpoch(opts: { jacobian?: boolean } = {}): Promise<EpochMetrics> {
     const { device } = this.gpu;
     const { batch, seed } = this.cfg;
+    const g = this.graph;
+    const measure = g.metricsEvalJacobian !== null && (this.cfg.contractive > 0 || this.epoch + 1 >= this.cfg.epochs || opts.jacobian === true);
+    const clean = measure ? [...g.jacobian!.rows, g.metricsEvalJacobian!] : [g.metricsEval];
     const count = this.data.test.count;
     const batches = Math.ceil(count / batch);
     const passes = this.graph.corrupt ? [false, true] : [false];
@@ -165,7 +175,7 @@ export class Trainer {
         const { noisy, b } = jobs[j0 + s];
         writeStep(this.stepData, s, { rows: Math.min(batch, count - b * batch), step: noisy ? EVAL_NOISE_STEP + b : this.globalStep, seed,
           batchStart: b * batch, lr: 0, bc1: 1, bc2: 1, training: false, record: 0, corrupt: noisy });
-        this.record(pass, [this.gatherTest, ...this.inputs(), ...this.graph.forward, noisy ? this.graph.metricsEvalNoisy : this.graph.metricsEval], s);
+        this.record(pass, [this.gatherTest, ...this.inputs(), ...g.forward, ...(noisy ? [g.metricsEvalNoisy] : clean)], s);
       }
       pass.end();
       if (j0 + inSubmit >= jobs.length) {
@@ -180,7 +190,7 @@ export class Trainer {
     const { metrics, units } = pending!;
     const z = this.plan.widths[this.plan.codeIndex];
     return Promise.all([metrics.read(), units.read()]).then(([m, u]) =>
-      parseMetrics(new Float32Array(m), new Float32Array(u, 0, z), epoch, lr, this.stepsPerEpoch, this.cfg, this.graph.corrupt !== null));
+      parseMetrics(new Float32Array(m), new Float32Array(u, 0, z), epoch, lr, this.stepsPerEpoch, this.cfg, this.graph.corrupt !== null, measure));
   }
 
   /** Train one epoch: submits every step (with a fence every few steps so the queue stays short), then evaluates. */
@@ -223,7 +233,7 @@ export class Trainer {
   }
 }
 
-function parseMetrics(m: Float32Array, units: Float32Array, epoch: number, lr: number, steps: number, cfg: TrainConfig, noisy: boolean): EpochMetrics {
+function parseMetrics(m: Float32Array, units: Float32Array, epoch: number, lr: number, steps: number, cfg: TrainConfig, noisy: boolean, jacobian: boolean): EpochMetrics {
   const block = (base: number) => (i: number) => m[base + i] / m[base + 4];
   const t = block(TRAIN_SUMS);
   const e = block(EVAL_SUMS);
@@ -239,6 +249,6 @@ function parseMetrics(m: Float32Array, units: Float32Array, epoch: number, lr: n
     epoch, lr, loss: t(0), recon: t(1), mse: t(5), sparsity: t(2), kl: cfg.sparsity.kind === 'kl' ? t(2) : 0, contractive: t(6),
     mean_activity_train: t(3), test_loss: e(1), test_mse: e(5), test_noisy_loss: noisy ? en(1) : null, test_noisy_mse: noisy ? en(5) : null,
     mean_activity: e(3), population_sparsity: m[EVAL_SUMS + 7] / (tested * z), lifetime_sparsity: Array.from(units, (c) => c / tested),
-    jacobian_fro2: null, samples: m[TRAIN_SUMS + 4], steps: records,
+    jacobian_fro2: jacobian ? e(6) : null, samples: m[TRAIN_SUMS + 4], steps: records,
   };
 }
