@@ -33,6 +33,7 @@ export interface Experiment {
   title: string;
   question: string; // the exercise's question, for the report
   epochs: number; // default; --epochs overrides
+  xTitle?: string; // what RunSpec.x is, for the table and plots
   runs: RunSpec[];
   evaluate?: Evaluation[]; // every trained model is also evaluated under these settings
   columns: Column[];
@@ -44,7 +45,7 @@ export const COLUMN_TITLES: Record<string, string> = {
   x: 'value', loss: 'train loss', test_loss: 'test loss', test_mse: 'test MSE', test_noisy_mse: 'noisy→clean MSE',
   mean_activity: 'mean activity', population_sparsity: 'active fraction', dead_units: 'dead units', jacobian_fro2: '‖J‖²_F',
 };
-export const columnTitle = (c: Column): string => (c.startsWith('eval:') ? c.slice(5) : COLUMN_TITLES[c]);
+export const columnTitle = (c: Column, xTitle = 'value'): string => (c === 'x' ? xTitle : c.startsWith('eval:') ? c.slice(5) : COLUMN_TITLES[c]);
 
 const gaussian = (level: number): CorruptionConfig => ({ kind: 'gaussian', level });
 const NOISE_LEVELS = [0.1, 0.2, 0.3, 0.4, 0.5];
@@ -67,14 +68,14 @@ export const EXPERIMENTS: Experiment[] = [
     pictures: 'recon',
   },
   {
-    name: 'latent', title: 'Latent dimension 2…256', epochs: 5,
+    name: 'latent', title: 'Latent dimension 2…256', epochs: 5, xTitle: 'Z',
     question: 'How does the test error fall with the code size?',
     runs: [2, 4, 8, 16, 32, 64, 128, 256].map((z) => ({ label: `Z=${z}`, preset: 'ae', latent: z, x: z })),
-    columns: ['x', 'test_mse', 'mean_activity'],
+    columns: ['x', 'loss', 'test_mse'],
     plots: [{ kind: 'xy', title: 'test MSE vs latent dimension', x: 'x', y: ['test_mse'], logX: true, logY: true, points: true }],
   },
   {
-    name: 'l1-weight', title: 'L1 sparsity weight λ', epochs: 5,
+    name: 'l1-weight', title: 'L1 sparsity weight λ', epochs: 5, xTitle: 'λ',
     question: 'Exercise 2: how does λ trade reconstruction error against sparsity?',
     runs: [1e-4, 1e-3, 1e-2, 1e-1, 1].map((w) => ({ label: `λ=${w}`, preset: 'sae-l1', sparsity: { kind: 'l1', weight: w }, x: w })),
     columns: SPARSITY_COLUMNS,
@@ -82,7 +83,7 @@ export const EXPERIMENTS: Experiment[] = [
     pictures: 'features',
   },
   {
-    name: 'kl-weight', title: 'KL sparsity weight β (ρ = 0.05)', epochs: 5,
+    name: 'kl-weight', title: 'KL sparsity weight β (ρ = 0.05)', epochs: 5, xTitle: 'β',
     question: 'Exercise 2: how does β trade reconstruction error against sparsity?',
     runs: [1e-3, 1e-2, 1e-1, 1, 10].map((w) => ({ label: `β=${w}`, preset: 'sae-kl', sparsity: { kind: 'kl', weight: w, rho: 0.05 }, x: w })),
     columns: SPARSITY_COLUMNS,
@@ -104,14 +105,14 @@ export const EXPERIMENTS: Experiment[] = [
     pictures: 'features',
   },
   {
-    name: 'contractive', title: 'Contractive penalty λ', epochs: 5,
+    name: 'contractive', title: 'Contractive penalty λ', epochs: 5, xTitle: 'λ',
     question: 'Exercise 4: reconstruction error vs encoder sensitivity ‖J‖²_F; where is the best trade-off?',
     runs: [0.001, 0.01, 0.1, 1].map((l) => ({ label: `λ=${l}`, preset: 'cae', contractive: l, x: l })),
     columns: ['x', 'test_mse', 'jacobian_fro2'],
     plots: [{ kind: 'xy', title: 'test MSE vs ‖J‖²_F (λ per point)', x: 'jacobian_fro2', y: ['test_mse'], points: true }],
   },
   {
-    name: 'noise-level', title: 'Gaussian noise level 0.1…0.5', epochs: 5,
+    name: 'noise-level', title: 'Gaussian noise level 0.1…0.5', epochs: 5, xTitle: 'training σ',
     question: 'Exercise 5: is there a best training noise level, and does a model trained on high noise denoise low noise?',
     runs: [{ label: 'σ=0 (plain ae)', preset: 'ae', x: 0 }, ...NOISE_LEVELS.map((l) => ({ label: `σ=${l}`, preset: 'dae' as const, corruption: gaussian(l), x: l }))],
     evaluate: NOISE_LEVELS.map((l) => onNoise({ label: `σ=${l}`, corruption: gaussian(l) })),

@@ -10,11 +10,14 @@ const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replac
 const num = (v: number) => Number(v.toPrecision(3)).toString();
 const text = (x: number, y: number, s: string, attrs = '') => `<text x="${x.toFixed(1)}" y="${y.toFixed(1)}" ${attrs}>${esc(s)}</text>`;
 
-/** Tick values for [lo, hi]: powers of ten on a log axis spanning a decade or more, else about five round numbers. */
+/** Tick values for [lo, hi]: powers of ten (and 2·, 5·) on a log axis spanning a decade or more, else about five round numbers. */
 function ticks(lo: number, hi: number, log: boolean): number[] {
   if (log && Math.log10(hi / lo) >= 1) {
+    const steps = Math.log10(hi / lo) <= 3 ? [1, 2, 5] : [1]; // 1-2-5 steps on short log axes
     const out: number[] = [];
-    for (let e = Math.ceil(Math.log10(lo) - 1e-9); e <= Math.floor(Math.log10(hi) + 1e-9); e++) out.push(10 ** e);
+    for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++) {
+      for (const m of steps) { const v = Number((m * 10 ** e).toPrecision(12)); if (v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9)) out.push(v); }
+    }
     return out;
   }
   const step0 = (hi - lo) / 5 || Math.abs(lo) || 1;

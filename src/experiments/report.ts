@@ -4,7 +4,7 @@
 import { describeModel } from '../cli/report.ts';
 import { besideEachOther } from '../viz/grid.ts';
 import { encodeGrayPng } from '../viz/png.ts';
-import { columnTitle, type Experiment, type PlotSpec } from './definitions.ts';
+import { columnTitle, type Column, type Experiment, type PlotSpec } from './definitions.ts';
 import { heatmap, lineChart } from './plot.ts';
 import type { ExperimentResult, RunPictures } from './runner.ts';
 import { csvTable, fmt, markdownTable, valueOf } from './table.ts';
@@ -12,23 +12,24 @@ import { csvTable, fmt, markdownTable, valueOf } from './table.ts';
 export interface Artifact { name: string; title: string; content: string | Uint8Array }
 export interface Report { table: string; plots: Artifact[]; pictures: Artifact[]; files: Artifact[] }
 
-function plotSvg(p: PlotSpec, r: ExperimentResult): string {
+function plotSvg(exp: Experiment, p: PlotSpec, r: ExperimentResult): string {
+  const title = (c: Column) => columnTitle(c, exp.xTitle);
   const ok = r.runs.filter((run) => !run.error);
-  if (p.kind === 'heatmap') return heatmap(p.title, ok.map((run) => run.label), p.columns.map(columnTitle), ok.map((run) => p.columns.map((c) => valueOf(run, c))));
+  if (p.kind === 'heatmap') return heatmap(p.title, ok.map((run) => run.label), p.columns.map(title), ok.map((run) => p.columns.map((c) => valueOf(run, c))));
   if (p.kind === 'curves') {
-    return lineChart(p.title, 'epoch', columnTitle(p.y), ok.map((run) => ({ name: run.label, points: run.epochs.map((e): [number, number] => [e.epoch, e[p.y]]) })), { logY: p.logY });
+    return lineChart(p.title, 'epoch', title(p.y), ok.map((run) => ({ name: run.label, points: run.epochs.map((e): [number, number] => [e.epoch, e[p.y]]) })), { logY: p.logY });
   }
   const xs = ok.map((run) => valueOf(run, p.x));
   const labelled = p.x !== 'x'; // a trade-off plot: say which run each point is
-  return lineChart(p.title, columnTitle(p.x), p.y.length === 1 ? columnTitle(p.y[0]) : 'MSE', p.y.map((c) => {
+  return lineChart(p.title, title(p.x), p.y.length === 1 ? title(p.y[0]) : 'MSE', p.y.map((c) => {
     const pts = ok.map((run, i): [number, number] => [xs[i] ?? NaN, valueOf(run, c) ?? NaN]);
-    return { name: columnTitle(c), points: pts, labels: labelled ? ok.map((run) => run.label) : undefined };
+    return { name: title(c), points: pts, labels: labelled ? ok.map((run) => run.label) : undefined };
   }), { logX: p.logX, logY: p.logY });
 }
 
 export function buildReport(exp: Experiment, r: ExperimentResult, pictures: RunPictures[]): Report {
   const table = markdownTable(exp, r);
-  const plots = exp.plots.map((p, i): Artifact => ({ name: `${exp.name}-${i + 1}.svg`, title: p.title, content: plotSvg(p, r) }));
+  const plots = exp.plots.map((p, i): Artifact => ({ name: `${exp.name}-${i + 1}.svg`, title: p.title, content: plotSvg(exp, p, r) }));
   const grids = exp.pictures && pictures.length > 0
     ? [{ name: `${exp.name}-${exp.pictures}.png`, title: `${exp.pictures === 'recon' ? 'reconstructions (input | corrupted | output)' : 'learned features (decoder basis, first 64 units)'}, left to right: ${pictures.map((p) => p.label).join(', ')}`,
       content: encodeGrayPng(besideEachOther(pictures.map((p) => p[exp.pictures!]), 12)) }]

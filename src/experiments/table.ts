@@ -15,7 +15,7 @@ export const fmt = (v: number | null): string => (v === null ? '–' : Number.is
 
 /** The table as text cells: a header, then one row per run (a failed run says why in its first value cell). */
 export function tableCells(exp: Experiment, r: ExperimentResult): { head: string[]; rows: string[][] } {
-  return { head: ['run', ...exp.columns.map(columnTitle)],
+  return { head: ['run', ...exp.columns.map((c) => columnTitle(c, exp.xTitle))],
     rows: r.runs.map((run) => [run.label, ...(run.error ? [`failed: ${run.error}`, ...exp.columns.slice(1).map(() => '')] : exp.columns.map((c) => fmt(valueOf(run, c))))]) };
 }
 
