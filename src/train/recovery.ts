@@ -45,7 +45,7 @@ export class ResilientRun {
     this.lost = null;
     this.gpuErrors = [];
     this.lostSignal = gpu.device.lost.then((info) => { if (this.gpu === gpu && !this.releasing) this.lost = `${info.reason}: ${info.message || 'no message'}`; });
-    gpu.device.addEventListener('uncapturederror', (e) => { if (this.gpu === gpu) this.gpuErrors.push((e as GPUUncapturedErrorEvent).error.message); });
+    gpu.device.addEventListener('uncapturederror', (e) => { if (this.gpu === gpu) this.gpuErrors.push((e as GPUUncapturedErrorEvent).error.message.replace(/\s+/g, ' ').trim()); });
     this.trainer = await this.hooks.build(gpu, kernels);
   }
 
