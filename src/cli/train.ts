@@ -14,6 +14,7 @@ import { AUTO_KERNEL, kernelSummary } from '../train/autotune.ts';
 import { Trainer, limitsFor } from '../train/trainer.ts';
 import { checkpointConfig, decodeCheckpoint, encodeCheckpoint } from '../train/checkpoint.ts';
 import { ResilientRun } from '../train/recovery.ts';
+import { checkFits, type BufferLimits } from '../train/fit.ts';
 import type { RunSnapshot } from '../train/snapshot-state.ts';
 import { parseCli, USAGE, type CliOptions } from './args.ts';
 import { describeModel, epochLine, stepFlops, type EpochRow } from './report.ts';
@@ -58,7 +59,11 @@ async function main(o: CliOptions): Promise<void> {
   const from = o.resume ? await readResume(o, data) : undefined;
   const cfg = o.cfg;
   const hooks = {
-    acquire: () => acquireNodeGpu(o.adapter, limitsFor(cfg, data)),
+    acquire: () => acquireNodeGpu(o.adapter, limitsFor(cfg, data)).catch((e: unknown) => {
+      const limits = (e as { adapterLimits?: BufferLimits }).adapterLimits;
+      if (limits) checkFits(cfg, data, limits, `the ${o.adapter} adapter`); // names what would fit
+      throw e;
+    }),
     // A resume or a rebuild reuses the recorded matmul kernels (another variant sums in another order).
     build: (gpu: Parameters<typeof Trainer.create>[0], kernels: Parameters<typeof Trainer.create>[3] | null) =>
       Trainer.create(gpu, cfg, data, kernels && Object.keys(kernels).length > 0 ? kernels : o.kernel),

@@ -9,6 +9,7 @@ import { initBuffers, initParams } from '../model/init.ts';
 import { buildPlan, pad4, type Plan } from '../model/plan.ts';
 import type { DataSplit, ImageSet } from '../data/dataset.ts';
 import { epochPermutation, identityPermutation } from '../data/shuffle.ts';
+import { checkFits } from './fit.ts';
 import { buildGraph, type Dispatch, type Graph, type Slabs } from './graph.ts';
 import { kernelsFor } from './autotune.ts';
 import { DEFAULT_VARIANT, loadKernels, type KernelSet, type MatmulChoices } from './kernels.ts';
@@ -76,6 +77,7 @@ export class Trainer {
     if (pixels !== cfg.model.inputDim) throw new Error(`data has ${pixels} pixels per image but the model's input is ${cfg.model.inputDim}`);
     if (cfg.contractive > 0) throw new Error('the contractive penalty is not available yet in this build');
     if (data.train.count < 2) throw new Error(`the training split has ${data.train.count} images; need at least 2`);
+    checkFits(cfg, data, device.limits, gpu.adapter.name);
     const n = data.train.count;
     // A final batch of one sample cannot be batch-normalised: it is left out of that epoch.
     this.stepsPerEpoch = Math.floor(n / cfg.batch) + (n % cfg.batch > 1 ? 1 : 0);
