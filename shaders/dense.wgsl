@@ -17,7 +17,7 @@ struct Dense {
   use_bias: u32,  // forward: 0 = no bias (Jacobian products)
   fixed_rows: u32, // rows M when > 0 (products of weights with weights) ...
   row_mult: u32,  // ... else M = st.rows · row_mult (1 for batches, Z for per-sample Jacobian rows)
-  pad0: u32,
+  x_off: u32,     // forward: offset of X in lhs, in vec4s (W₀ read from the parameter slab for W₀W₀ᵀ)
   pad1: u32,
 }
 
@@ -47,7 +47,7 @@ fn denseForward(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg:
   var acc: array<array<vec4f, CN>, RM>;
   for (var kk = 0u; kk < p.k4; kk++) {
     var x: array<vec4f, RM>;
-    for (var i = 0u; i < RM; i++) { x[i] = lhs[min(row0 + i, rows - 1u) * p.k4 + kk]; }
+    for (var i = 0u; i < RM; i++) { x[i] = lhs[p.x_off + min(row0 + i, rows - 1u) * p.k4 + kk]; }
     for (var c = 0u; c < CN; c++) {
       let w = p.w_off + min(col0 + c, p.n4 - 1u) * 4u * p.k4 + kk;
       let w0 = params[w];
@@ -106,8 +106,10 @@ fn denseBackwardInput(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups
     for (var i = 0u; i < RM; i++) {
       let row = row0 + i;
       if (row < rows) {
-        let at = row * p.k4 + col;
-        out[at] = acc[i][c] * activateGrad(p.in_act, p.in_alpha, aux[at]);
+        var g = acc[i][c];
+        // X has one row per sample: Jacobian row r belongs to sample r / row_mult.
+        if (p.in_act != ACT_IDENTITY) { g *= activateGrad(p.in_act, p.in_alpha, aux[(row / p.row_mult) * p.k4 + col]); }
+        out[row * p.k4 + col] = g;
       }
     }
   }

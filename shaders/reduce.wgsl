@@ -22,7 +22,7 @@ const RECORD_SIZE = 8u;
 @group(0) @binding(3) var<storage, read> sp: array<vec4f>;          // (4, f4): ρ̂, penalty_j, dKL, active count
 @group(0) @binding(4) var<storage, read_write> metrics: array<f32>; // sums, then per-step records
 @group(0) @binding(5) var<storage, read_write> units: array<f32>;   // (Z) active samples per unit (evaluation)
-@group(0) @binding(6) var<storage, read> jac: array<f32>;           // [0]: Σ_rows ‖J‖²_F of this batch
+@group(0) @binding(6) var<storage, read> jac: array<f32>;           // (rows) ‖J_b‖²_F per sample (zeros when unmeasured)
 
 // All exponent bits set: Inf or NaN.
 fn nonFinite(x: f32) -> bool {
@@ -34,9 +34,11 @@ fn metricsAccumulate() {
   let rows = st.rows;
   var loss_sum = 0.0;
   var sq = 0.0;
+  var jsum = 0.0;
   for (var r = 0u; r < rows; r++) {
     loss_sum += row_loss[2u * r];
     sq += row_loss[2u * r + 1u];
+    jsum += jac[r];
   }
   var penalty = 0.0;
   var act = 0.0;
@@ -55,7 +57,7 @@ fn metricsAccumulate() {
   let n = f32(rows);
   let recon = loss_sum / (n * f32(p.d));
   let mse = sq / (n * f32(p.d));
-  let jf = jac[0] / n;
+  let jf = jsum / n;
   let loss = recon + p.weight * penalty + p.contractive * jf;
   metrics[p.base] += loss * n;
   metrics[p.base + 1u] += recon * n;
@@ -66,7 +68,7 @@ fn metricsAccumulate() {
   metrics[p.base + 6u] += jf * n;
   metrics[p.base + 7u] += n_active;
   // Bit tests, not x != x: WGSL lets compilers assume floats are finite and fold NaN/Inf checks away.
-  metrics[p.base + 8u] += select(0.0, 1.0, nonFinite(loss) || nonFinite(recon) || nonFinite(penalty));
+  metrics[p.base + 8u] += select(0.0, 1.0, nonFinite(loss) || nonFinite(recon) || nonFinite(penalty) || nonFinite(jf));
   if (p.records == 1u) {
     let at = RECORDS + RECORD_SIZE * st.record;
     metrics[at] = loss;

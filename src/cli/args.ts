@@ -24,8 +24,8 @@ export interface CliOptions {
 }
 
 export const USAGE = `Usage: npm run train -- [options]
-  --preset NAME         model and objective: ${PRESET_NAMES.join('|')} (default seed; cae needs the contractive
-                        penalty, which is not in this build yet); the options below override the preset
+  --preset NAME         model and objective: ${PRESET_NAMES.join('|')} (default seed); the options below
+                        override the preset
   --data default|DIR    training data: the embedded digits (default) or a directory of MNIST-format IDX files
   --epochs N            epochs to train (default 10); the cosine schedule's T is N unless --lr-T is given
   --batch B             batch size (default 256)
@@ -35,6 +35,9 @@ export const USAGE = `Usage: npm run train -- [options]
   --sparsity none|l1|kl sparsity penalty on the code (l1: λ·mean|z|, kl: β·Σ KL(ρ‖ρ̂_j))
   --sparsity-weight w   its weight λ or β (--beta β is the same with --sparsity kl; 0 turns it off)
   --rho ρ               KL target mean code activity (default 0.05)
+  --contractive λ       contractive penalty λ·‖J_f(x)‖²_F, batch mean, exact (0 turns it off; cae: 0.1)
+  --contractive-samples P  0: exact (default); P > 0: unbiased estimate of ‖J‖² from P random projections per
+                        sample, Z/P times cheaper (variance in the README)
   --noise K             denoising corruption: gaussian|salt_pepper|masking|block (default none)
   --noise-level x       σ for gaussian, p for salt_pepper and masking, square side in pixels for block
   --lr η0               initial learning rate (default 1e-3)
@@ -80,7 +83,7 @@ export function parseCli(argv: string[]): CliOptions | 'help' {
       allowPositionals: false,
       options: Object.fromEntries([
         ...['preset', 'data', 'epochs', 'batch', 'hidden', 'latent', 'beta', 'rho', 'lr', 'lr-T', 'warmup', 'optimizer', 'momentum', 'dropout', 'seed',
-          'loss', 'sparsity', 'sparsity-weight', 'noise', 'noise-level',
+          'loss', 'sparsity', 'sparsity-weight', 'contractive', 'contractive-samples', 'noise', 'noise-level',
           'init', 'resume', 'save', 'checkpoint-every', 'max-rollbacks', 'metrics', 'adapter', 'kernel'].map((k) => [k, { type: 'string' as const }]),
         ...['no-shuffle', 'lr-per-step', 'quiet', 'help'].map((k) => [k, { type: 'boolean' as const }]),
       ]),
@@ -118,6 +121,8 @@ export function parseCli(argv: string[]): CliOptions | 'help' {
   cfg.sparsity.weight = num('sparsity-weight', s('sparsity-weight'), cfg.sparsity.kind === 'none' ? 0 : cfg.sparsity.weight || 1e-3, range(0, 1e6), 'a number ≥ 0');
   if (cfg.sparsity.weight === 0) cfg.sparsity.kind = 'none';
   cfg.sparsity.rho = num('rho', s('rho'), cfg.sparsity.rho, range(0, 1, true, true), 'strictly between 0 and 1');
+  cfg.contractive = num('contractive', s('contractive'), cfg.contractive, range(0, 1e6), 'a number ≥ 0');
+  cfg.contractiveSamples = num('contractive-samples', s('contractive-samples'), cfg.contractiveSamples, int(0, 4096), 'an integer from 0 (exact) to 4096');
   const noise = s('noise') ?? cfg.corruption.kind;
   if (!['none', 'gaussian', 'salt_pepper', 'masking', 'block'].includes(noise)) throw new Error(`--noise ${JSON.stringify(noise)}: must be gaussian, salt_pepper, masking or block`);
   const defaultLevel = noise === cfg.corruption.kind ? cfg.corruption.level : noise === 'block' ? 8 : noise === 'gaussian' ? 0.1 : 0.2;

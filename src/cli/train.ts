@@ -17,7 +17,7 @@ import { ResilientRun } from '../train/recovery.ts';
 import { checkFits, type BufferLimits } from '../train/fit.ts';
 import type { RunSnapshot } from '../train/snapshot-state.ts';
 import { parseCli, USAGE, type CliOptions } from './args.ts';
-import { describeModel, epochLine, stepFlops, type EpochRow } from './report.ts';
+import { contractiveFlops, describeModel, epochLine, stepFlops, type EpochRow } from './report.ts';
 
 const MAX_CHECKPOINT_BYTES = 2 ** 31;
 
@@ -86,7 +86,7 @@ async function main(o: CliOptions): Promise<void> {
     const kernelNote = from && Object.keys(from.kernels).length > 0 ? 'as recorded in the checkpoint' : o.kernel;
     log(`adapter ${run.gpu.adapter.name} (${run.gpu.adapter.featureLevel}${run.gpu.adapter.isFallback ? ', fallback' : ''}), matmul kernel ${kernelNote}${o.kernel === AUTO_KERNEL ? ` (${kernelSummary(trainer.kernels.choices)})` : ''}`);
     log(`model ${describeModel(cfg)}, batch ${cfg.batch}, ${trainer.stepsPerEpoch} steps/epoch, lr ${cfg.optimizer.lr}`);
-    const flopsPerSample = stepFlops(trainer.plan);
+    const flopsPerSample = stepFlops(trainer.plan) + contractiveFlops(trainer.plan, cfg);
     const epochs: (EpochRow & Record<string, unknown>)[] = [];
     const started = performance.now();
     try {

@@ -11,6 +11,7 @@ import { batchNormBackward, batchNormEval, batchNormForward, batchNormRunningUpd
 import type { BatchNormCache } from './norm.ts';
 import { adamUpdate } from './optimizer.ts';
 import type { AdamHyper } from './optimizer.ts';
+import { refContractive, type EncoderTrace } from './contractive.ts';
 import { klSparsityBackward, klSparsityForward, l1SparsityBackward, l1SparsityForward } from './sparsity.ts';
 
 export type ParamMap = Map<string, Float64Array>;
@@ -102,6 +103,8 @@ export interface RefStepResult {
   mse: number;
   sparsity: number; // the penalty before its weight (KL sum or mean |z|)
   kl: number; // Σ_j KL(ρ‖ρ̂_j), before β; 0 when sparsity.kind is 'none'
+  jacobian: number; // mean ‖J_b‖²_F over the batch (computed when cfg.contractive > 0 or asked for), else 0
+  jacobianPerSample: Float64Array | null;
   output: Float64Array; // (B, D)
   code: Float64Array; // (B, Z)
   rhoHat: Float64Array; // (Z)
@@ -115,6 +118,7 @@ export function refForwardBackward(
   x: Float64Array, // (B, D)
   B: number, step: number, training: boolean,
   image: { width: number; height: number; corrupt: boolean; step?: number; noisy?: Float64Array } = { width: cfg.model.inputDim, height: 1, corrupt: training },
+  opts: { jacobian?: boolean; frozenInvStd?: Map<string, Float64Array> } = {},
 ): RefStepResult {
   const plan = refPlan(cfg.model);
   const D = cfg.model.inputDim;
@@ -172,9 +176,17 @@ export function refForwardBackward(
   const { value, rhoHat } = klSparsityForward(code, B, Z, sp.rho, plan.tanhCode);
   const kl = sp.kind === 'kl' ? value : 0;
   const sparsity = sp.kind === 'kl' ? value : sp.kind === 'l1' ? l1SparsityForward(code) : 0;
-  const loss = recon + (sp.kind === 'none' ? 0 : sp.weight * sparsity);
+  const lambda = cfg.contractive;
+  const contractive = lambda > 0 || opts.jacobian
+    ? refContractive(encoderTrace(plan, params, activations, caches, D, training, eps, opts.frozenInvStd), B, lambda, training && lambda > 0,
+      cfg.contractiveSamples > 0 ? { P: cfg.contractiveSamples, seed: cfg.seed, step } : undefined)
+    : null;
+  const jacobian = contractive?.mean ?? 0;
+  const loss = recon + (sp.kind === 'none' ? 0 : sp.weight * sparsity) + lambda * jacobian;
   const grads: ParamMap = new Map();
-  if (!training) return { loss, recon, mse, sparsity, kl, output, code, rhoHat, grads, running, activations };
+  const jacobianPerSample = contractive?.perSample ?? null;
+  if (!training) return { loss, recon, mse, sparsity, kl, jacobian, jacobianPerSample, output, code, rhoHat, grads, running, activations };
+  const extra = (target: Float64Array, add: Float64Array | null | undefined) => { if (add) for (let e = 0; e < add.length; e++) target[e] += add[e]; };
 
   let dh = lossBackward(cfg.loss, output, x); // (B, D), then the gradient wrt each op's output walking back
   for (let i = plan.ops.length - 1; i >= 0; i--) {
@@ -187,15 +199,19 @@ export function refForwardBackward(
     if (op.kind === 'dense') {
       const W = param(params, `${op.name}.weight`, op.nOut * op.nIn);
       const dz = activationBackward(dh, activations[i], op.fn, op.alpha);
+      extra(dz, contractive?.dPre[i]);
       const g = denseBackward(dz, input, W, B, op.nIn, op.nOut);
+      extra(g.dW, contractive?.dW[i]);
       grads.set(`${op.name}.weight`, g.dW);
       grads.set(`${op.name}.bias`, g.db);
       dh = g.dx;
     } else if (op.kind === 'activation') {
       dh = activationBackward(dh, activations[i], op.fn, op.alpha);
+      extra(dh, contractive?.dPre[i]);
     } else if (op.kind === 'batchnorm') {
       const gamma = param(params, `${op.name}.weight`, op.width);
       const g = batchNormBackward(dh, caches[i] as BatchNormCache, gamma, B, op.width);
+      extra(g.dgamma, contractive?.dGamma[i]);
       grads.set(`${op.name}.weight`, g.dgamma);
       grads.set(`${op.name}.bias`, g.dbeta);
       dh = g.dx;
@@ -203,7 +219,29 @@ export function refForwardBackward(
       dh = dropoutBackward(dh, caches[i] as Float64Array);
     }
   }
-  return { loss, recon, mse, sparsity, kl, output, code, rhoHat, grads, running, activations };
+  return { loss, recon, mse, sparsity, kl, jacobian, jacobianPerSample, output, code, rhoHat, grads, running, activations };
+}
+
+/** What the contractive reference needs of a forward pass over the encoder (ops 0..codeOp). `frozenInvStd`
+ * replaces BatchNorm's 1/σ inside J (by op name), so finite differences can hold the statistics constant there. */
+export function encoderTrace(plan: RefPlan, params: ParamMap, activations: Float64Array[], caches: (BatchNormCache | Float64Array | null)[],
+  D: number, training: boolean, eps: number, frozenInvStd?: Map<string, Float64Array>): EncoderTrace {
+  const ops = plan.ops.slice(0, plan.codeOp + 1);
+  const invStd = ops.map((op, l) => {
+    if (op.kind !== 'batchnorm') return null;
+    const frozen = frozenInvStd?.get(op.name);
+    if (frozen) return frozen;
+    if (training) return (caches[l] as BatchNormCache).invStd;
+    const rv = param(params, `${op.name}.running_var`, op.width);
+    return rv.map((v) => 1 / Math.sqrt(v + eps));
+  });
+  return {
+    ops, inputDim: D, outputs: activations.slice(0, ops.length),
+    weights: ops.map((op) => (op.kind === 'dense' ? param(params, `${op.name}.weight`, op.nOut * op.nIn) : null)),
+    bnInvStd: invStd,
+    bnScale: ops.map((op, l) => (op.kind === 'batchnorm' ? param(params, `${op.name}.weight`, op.width).map((g, f) => g * invStd[l]![f]) : null)),
+    masks: ops.map((op, l) => (op.kind === 'dropout' && training ? (caches[l] as Float64Array) : null)),
+  };
 }
 
 /** Adam over every tensor in grads, in place; missing moment tensors start at zero. */
@@ -224,9 +262,9 @@ export function refTrainStep(
   x: Float64Array, // (B, D)
   B: number, step: number, lr: number,
   image?: { width: number; height: number; corrupt: boolean; noisy?: Float64Array },
-): { loss: number; recon: number; mse: number; sparsity: number; kl: number } {
+): { loss: number; recon: number; mse: number; sparsity: number; kl: number; jacobian: number } {
   const r = refForwardBackward(cfg, params, x, B, step, true, image);
   refAdamStep(params, r.grads, adamM, adamV, step + 1, lr, cfg.optimizer);
   for (const [name, value] of r.running) param(params, name, value.length).set(value);
-  return { loss: r.loss, recon: r.recon, mse: r.mse, sparsity: r.sparsity, kl: r.kl };
+  return { loss: r.loss, recon: r.recon, mse: r.mse, sparsity: r.sparsity, kl: r.kl, jacobian: r.jacobian };
 }

@@ -5,6 +5,7 @@ import type { TrainConfig } from '../model/config.ts';
 import { pad4, producerActivation, type Activation, type Plan } from '../model/plan.ts';
 import { groups, makeBinder, type Dispatch } from './bind.ts';
 import type { KernelSet } from './kernels.ts';
+import { buildJacobian, contractiveUnsupported, type JacobianGraph } from './jacobian.ts';
 import * as U from './uniforms.ts';
 
 export type { Dispatch } from './bind.ts';
@@ -17,6 +18,8 @@ export interface Graph {
   forward: Dispatch[]; // ops in order, the code's sparsity statistics, the loss
   metricsTrain: Dispatch;
   metricsEval: Dispatch; // evaluation on clean inputs
+  jacobian: JacobianGraph | null; // ‖J‖²_F rows (and in training with λ > 0 the adjoint); null when not built
+  metricsEvalJacobian: Dispatch | null; // evaluation on clean inputs after jacobian.rows: with encoder sensitivity
   metricsEvalNoisy: Dispatch; // evaluation on corrupted inputs (denoising)
   backward: Dispatch[];
   update: Dispatch;
@@ -28,8 +31,9 @@ export interface Graph {
 
 const IDENTITY: Activation = { kind: 'identity', alpha: 0 };
 
+/** `jacobian`: 'train' builds the contractive penalty (λ > 0), 'measure' only the ‖J‖²_F evaluation, 'none' neither. */
 export function buildGraph(device: GPUDevice, k: KernelSet, plan: Plan, cfg: TrainConfig, B: number, slabs: Slabs,
-  stepBuffer: GPUBuffer, maxSteps: number, image: { width: number; height: number }): Graph {
+  stepBuffer: GPUBuffer, maxSteps: number, image: { width: number; height: number }, jacobian: 'train' | 'measure' | 'none' = 'none'): Graph {
   const f4 = (i: number) => pad4(plan.widths[i]) / 4;
   const batchBuffer = (label: string, i: number) => storageBuffer(device, label, B * f4(i) * 16);
   const acts = plan.widths.map((_, i) => batchBuffer(`Trainer.acts[${i}]`, i));
@@ -41,7 +45,7 @@ export function buildGraph(device: GPUDevice, k: KernelSet, plan: Plan, cfg: Tra
   const rowLoss = storageBuffer(device, 'Trainer.rowLoss', B * 8);
   const metrics = storageBuffer(device, 'Trainer.metrics', (U.METRIC_RECORDS + U.RECORD_SIZE * maxSteps) * 4);
   const units = storageBuffer(device, 'Trainer.units', pad4(plan.widths[c]) * 4);
-  const jac = storageBuffer(device, 'Trainer.jacobian', B * 4); // per-sample ‖J‖²_F (zero while unused)
+  const noJac = storageBuffer(device, 'Trainer.noJacobian', B * 4); // zeros: batches whose ‖J‖²_F is not measured
   const bce = cfg.loss === 'bce';
   const logits = bce ? batchBuffer('Trainer.logits', n) : storageBuffer(device, 'Trainer.noLogits', 16);
   const denoising = cfg.corruption.kind !== 'none';
@@ -51,6 +55,7 @@ export function buildGraph(device: GPUDevice, k: KernelSet, plan: Plan, cfg: Tra
 
   const forward: Dispatch[] = [];
   const backwardOf: Dispatch[][] = plan.ops.map(() => []);
+  const stats: (GPUBuffer | null)[] = plan.ops.map(() => null);
   plan.ops.forEach((op, i) => {
     const backward = backwardOf[i];
     const x = i === 0 ? input : acts[i];
@@ -74,10 +79,10 @@ export function buildGraph(device: GPUDevice, k: KernelSet, plan: Plan, cfg: Tra
       if (dx) backward.push(bind(`${op.name}.denseBackwardInput`, bi.kernel, fwd, [dy, slabs.params, dx, x], groups(Math.ceil(B / bi.block.RM) * Math.ceil(k4 / bi.block.CN))));
     } else if (op.kind === 'batchnorm') {
       if (!dx) throw new Error(`${op.name}: BatchNorm directly on the input is not supported; put a linear layer first`);
-      const stats = storageBuffer(device, `${op.name}.stats`, 2 * f4(i) * 16);
+      const st = (stats[i] = storageBuffer(device, `${op.name}.stats`, 2 * f4(i) * 16));
       const u = U.normUniform(op.f, op.gamma.offset, op.beta.offset, op.runningMean.offset, op.runningVar.offset, cfg.batchNorm.eps, cfg.batchNorm.momentum, inAct);
-      forward.push(bind(`${op.name}.batchNormForward`, k.normForward, u, [x, slabs.params, stats, y, slabs.state], groups(f4(i), 16)));
-      backward.push(bind(`${op.name}.batchNormBackward`, k.normBackward, u, [x, slabs.params, stats, dy, dx, slabs.grads], groups(f4(i), 16)));
+      forward.push(bind(`${op.name}.batchNormForward`, k.normForward, u, [x, slabs.params, st, y, slabs.state], groups(f4(i), 16)));
+      backward.push(bind(`${op.name}.batchNormBackward`, k.normBackward, u, [x, slabs.params, st, dy, dx, slabs.grads], groups(f4(i), 16)));
     } else if (op.kind === 'dropout') {
       const u = U.dropoutUniform(op.f, op.layer, op.p, inAct);
       forward.push(bind(`${op.name}.dropoutForward`, k.dropoutForward, u, [x, y], groups(B * f4(i))));
@@ -99,7 +104,13 @@ export function buildGraph(device: GPUDevice, k: KernelSet, plan: Plan, cfg: Tra
   forward.push(bind('Trainer.sparsityForward', k.sparsityForward, spU, [acts[c], sparsity], groups(f4(c))));
   // Backward runs the ops in reverse; the sparsity gradient joins the decoder's before the encoder's backward.
   backwardOf[c].push(bind('Trainer.sparsityBackward', k.sparsityBackward, spU, [acts[c], sparsity, grads[c]!, codeGrad], groups(B * f4(c))));
+  // The contractive penalty: its second-order terms join the backward right after the gradient at their level is
+  // written (before the op below reads it); its weight gradients are added at the end.
+  const jg = jacobian === 'none' || (jacobian === 'measure' && contractiveUnsupported(plan)) ? null
+    : buildJacobian(device, k, bind, plan, cfg, B, slabs, { acts, input, grads, codeGrad, stats, scratch }, jacobian === 'train');
+  for (const [level, d] of jg?.injections ?? []) backwardOf[level].push(d);
   const backward = backwardOf.reverse().flat();
+  if (jg?.addGrads) backward.push(jg.addGrads);
 
   const last = plan.ops[plan.ops.length - 1];
   const outAct = last.kind === 'dense' ? last.act : IDENTITY;
@@ -107,7 +118,7 @@ export function buildGraph(device: GPUDevice, k: KernelSet, plan: Plan, cfg: Tra
     throw new Error('--loss bce needs the decoder to end in a linear layer followed by a sigmoid (BCE is computed from its logits)');
   }
   forward.push(bind('Trainer.reconLoss', k.reconLoss, U.lossUniform(plan.inputDim, outAct, cfg.loss), [acts[n], acts[0], grads[n]!, rowLoss, logits], groups(B)));
-  const metricsFor = (label: string, base: number, training: boolean) => bind(label, k.metrics,
+  const metricsFor = (label: string, base: number, training: boolean, jac: GPUBuffer) => bind(label, k.metrics,
     U.metricsUniform(plan.inputDim, z, { base, records: training, units: !training && base === U.EVAL_SUMS, weight, contractive: cfg.contractive }),
     [rowLoss, sparsity, metrics, units, jac], 1);
 
@@ -119,7 +130,9 @@ export function buildGraph(device: GPUDevice, k: KernelSet, plan: Plan, cfg: Tra
 
   const gather = (images: GPUBuffer, order: GPUBuffer, count: number) =>
     bind('Trainer.gatherBatch', k.gather, U.gatherUniform(plan.inputDim, count), [images, order, acts[0]], groups(B * f4(0)));
-  return { acts, input, corrupt, forward, metricsTrain: metricsFor('Trainer.metricsTrain', U.TRAIN_SUMS, true),
-    metricsEval: metricsFor('Trainer.metricsEval', U.EVAL_SUMS, false), metricsEvalNoisy: metricsFor('Trainer.metricsEvalNoisy', U.EVAL_NOISY_SUMS, false),
+  const training = jg?.addGrads ? jg.jac : noJac;
+  return { acts, input, corrupt, forward, metricsTrain: metricsFor('Trainer.metricsTrain', U.TRAIN_SUMS, true, training),
+    metricsEval: metricsFor('Trainer.metricsEval', U.EVAL_SUMS, false, noJac), metricsEvalNoisy: metricsFor('Trainer.metricsEvalNoisy', U.EVAL_NOISY_SUMS, false, noJac),
+    jacobian: jg, metricsEvalJacobian: jg ? metricsFor('Trainer.metricsEvalJacobian', U.EVAL_SUMS, false, jg.jac) : null,
     backward, update, gather, metrics, units, sparsity };
 }

@@ -28,6 +28,12 @@ export const KERNEL_SPECS = {
   sparsityBackward: { file: 'sparsity.wgsl', entry: 'sparsityBackward', bindings: [...STEP_U, 'read', 'rw', 'read', 'rw'] },
   metrics: { file: 'reduce.wgsl', entry: 'metricsAccumulate', bindings: [...STEP_U, 'read', 'read', 'rw', 'rw', 'read'] },
   corrupt: { file: 'corrupt.wgsl', entry: 'corruptBatch', bindings: [...STEP_U, 'read', 'rw'] },
+  jacobianSeed: { file: 'jacobian.wgsl', entry: 'jacobianSeed', bindings: [...STEP_U, 'read', 'rw'] },
+  jacobianScale: { file: 'jacobian.wgsl', entry: 'jacobianScale', bindings: [...STEP_U, 'read', 'rw', 'read', 'read', 'read', 'read', 'read'] },
+  jacobianNorm: { file: 'jacobian.wgsl', entry: 'jacobianNorm', bindings: [...STEP_U, 'read', 'rw', 'rw'] },
+  jacobianSecondOrder: { file: 'jacobian.wgsl', entry: 'jacobianSecondOrder', bindings: [...STEP_U, 'rw', 'read', 'read', 'rw'] },
+  jacobianGammaGrad: { file: 'jacobian.wgsl', entry: 'jacobianGammaGrad', bindings: [...STEP_U, 'read', 'read', 'read', 'rw'] },
+  accumulate: { file: 'jacobian.wgsl', entry: 'accumulate', bindings: [...STEP_U, 'read', 'rw'] },
   adam: { file: 'optimizer.wgsl', entry: 'adamUpdate', bindings: [...STEP_U, 'rw', 'read', 'rw', 'rw'] },
   sgd: { file: 'optimizer.wgsl', entry: 'sgdUpdate', bindings: [...STEP_U, 'rw', 'read', 'rw', 'rw'] },
 } satisfies Record<string, KernelSpec>;

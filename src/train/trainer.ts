@@ -13,6 +13,7 @@ import { checkFits } from './fit.ts';
 import { buildGraph, type Dispatch, type Graph, type Slabs } from './graph.ts';
 import { kernelsFor } from './autotune.ts';
 import { DEFAULT_VARIANT, loadKernels, type KernelSet, type MatmulChoices } from './kernels.ts';
+import { corruptedInputMse } from './baseline.ts';
 import { learningRate } from './schedule.ts';
 import { EVAL_NOISY_SUMS, EVAL_SUMS, METRIC_RECORDS, NONFINITE, RECORD_SIZE, STEP_BYTES, STEP_SLOT, TRAIN_SUMS, writeStep } from './uniforms.ts';
 
@@ -21,13 +22,14 @@ export interface EpochMetrics {
   epoch: number; lr: number;
   loss: number; recon: number; mse: number; sparsity: number; kl: number; contractive: number; mean_activity_train: number;
   test_loss: number; test_mse: number; test_noisy_loss: number | null; test_noisy_mse: number | null;
+  test_corrupted_mse: number | null; // denoising baseline: MSE of the corrupted test inputs themselves against the clean
   mean_activity: number; population_sparsity: number; lifetime_sparsity: number[]; jacobian_fro2: number | null;
   samples: number; steps: StepRecord[];
   nonfinite_steps: number; // training steps whose loss terms were NaN/Inf, counted on the GPU by bit tests
 }
 
 const SLOTS = 64; // step-parameter slots: one per step or evaluation batch recorded in one submit
-const EVAL_NOISE_STEP = 0x80000000; // RNG steps of the corrupted test inputs (fixed, so epochs compare)
+export const EVAL_NOISE_STEP = 0x80000000; // RNG steps of the corrupted test inputs (fixed, so epochs compare)
 
 /** Upload a u8 image set as packed u32 words, rows padded to 4 bytes. */
 function uploadImages(device: GPUDevice, set: ImageSet, label: string): GPUBuffer {
@@ -54,6 +56,7 @@ export class Trainer {
   readonly plan: Plan;
   readonly stepsPerEpoch: number;
   epoch = 0; // epochs completed
+  private corruptedMse: number | null = null;
   globalStep = 0; // optimisation steps taken
   lrScale = 1; // the divergence guard halves this after each rollback (src/train/guard.ts)
   private readonly stepData = new ArrayBuffer(SLOTS * STEP_SLOT);
@@ -75,7 +78,6 @@ export class Trainer {
     this.plan = buildPlan(cfg.model);
     const pixels = data.train.rows * data.train.cols;
     if (pixels !== cfg.model.inputDim) throw new Error(`data has ${pixels} pixels per image but the model's input is ${cfg.model.inputDim}`);
-    if (cfg.contractive > 0) throw new Error('the contractive penalty is not available yet in this build');
     if (data.train.count < 2) throw new Error(`the training split has ${data.train.count} images; need at least 2`);
     checkFits(cfg, data, device.limits, gpu.adapter.name);
     const n = data.train.count;
@@ -89,7 +91,7 @@ export class Trainer {
     device.queue.writeBuffer(this.slabs.params, 0, initParams(this.plan, cfg.seed));
     device.queue.writeBuffer(this.slabs.state, 0, initBuffers(this.plan));
     this.graph = buildGraph(device, kernels, this.plan, cfg, cfg.batch, this.slabs, this.stepBuffer, this.stepsPerEpoch,
-      { width: data.train.cols, height: data.train.rows });
+      { width: data.train.cols, height: data.train.rows }, cfg.contractive > 0 ? 'train' : 'measure');
     this.trainImages = uploadImages(device, data.train, 'Trainer.trainImages');
     this.testImages = uploadImages(device, data.test, 'Trainer.testImages');
     this.order = storageBuffer(device, 'Trainer.order', n * 4);
@@ -133,7 +135,8 @@ export class Trainer {
       const t = this.globalStep + 1;
       writeStep(this.stepData, s, { rows: Math.min(batch, n - i * batch), step: this.globalStep, seed, batchStart: i * batch,
         lr: this.lrAt(this.epoch, i), bc1: 1 - optimizer.beta1 ** t, bc2: 1 - optimizer.beta2 ** t, training: true, record: i, corrupt: true });
-      this.record(pass, [this.gatherTrain, ...this.inputs(), ...this.graph.forward, this.graph.metricsTrain, ...this.graph.backward, this.graph.update], s);
+      this.record(pass, [this.gatherTrain, ...this.inputs(), ...this.graph.forward, ...this.penalty(), this.graph.metricsTrain,
+        ...(this.graph.jacobian?.adjoint ?? []), ...this.graph.backward, this.graph.update], s);
       this.globalStep++;
     }
     pass.end();
@@ -148,15 +151,25 @@ export class Trainer {
     this.gpu.device.queue.writeBuffer(this.order, 0, order);
   }
 
+  /** The contractive penalty's Jacobian rows, in training steps when λ > 0. */
+  private penalty(): Dispatch[] {
+    return this.cfg.contractive > 0 ? this.graph.jacobian!.rows : [];
+  }
+
   private inputs(): Dispatch[] {
     return this.graph.corrupt ? [this.graph.corrupt] : [];
   }
 
   /** Record evaluation of the test split (evaluation mode: clean, and corrupted when denoising) and the copy of
-   * all metrics; resolves when they are mapped. Corrupted test inputs use fixed RNG steps, the same every epoch. */
-  finishEpoch(): Promise<EpochMetrics> {
+   * all metrics; resolves when they are mapped. Corrupted test inputs use fixed RNG steps, the same every epoch.
+   * Encoder sensitivity ‖J‖²_F (clean inputs) is measured every epoch when λ > 0, else in the last epoch or when
+   * `jacobian` asks (it costs about as much as an epoch's worth of backward passes over the test split). */
+  finishEpoch(opts: { jacobian?: boolean } = {}): Promise<EpochMetrics> {
     const { device } = this.gpu;
     const { batch, seed } = this.cfg;
+    const g = this.graph;
+    const measure = g.metricsEvalJacobian !== null && (this.cfg.contractive > 0 || this.epoch + 1 >= this.cfg.epochs || opts.jacobian === true);
+    const clean = measure ? [...g.jacobian!.rows, g.metricsEvalJacobian!] : [g.metricsEval];
     const count = this.data.test.count;
     const batches = Math.ceil(count / batch);
     const passes = this.graph.corrupt ? [false, true] : [false];
@@ -170,7 +183,7 @@ export class Trainer {
         const { noisy, b } = jobs[j0 + s];
         writeStep(this.stepData, s, { rows: Math.min(batch, count - b * batch), step: noisy ? EVAL_NOISE_STEP + b : this.globalStep, seed,
           batchStart: b * batch, lr: 0, bc1: 1, bc2: 1, training: false, record: 0, corrupt: noisy });
-        this.record(pass, [this.gatherTest, ...this.inputs(), ...this.graph.forward, noisy ? this.graph.metricsEvalNoisy : this.graph.metricsEval], s);
+        this.record(pass, [this.gatherTest, ...this.inputs(), ...g.forward, ...(noisy ? [g.metricsEvalNoisy] : clean)], s);
       }
       pass.end();
       if (j0 + inSubmit >= jobs.length) {
@@ -184,8 +197,11 @@ export class Trainer {
     const lr = this.lrAt(epoch, 0);
     const { metrics, units } = pending!;
     const z = this.plan.widths[this.plan.codeIndex];
-    return Promise.all([metrics.read(), units.read()]).then(([m, u]) =>
-      parseMetrics(new Float32Array(m), new Float32Array(u, 0, z), epoch, lr, this.stepsPerEpoch, this.cfg, this.graph.corrupt !== null));
+    if (this.graph.corrupt && this.corruptedMse === null) this.corruptedMse = corruptedInputMse(this.data.test, this.cfg, EVAL_NOISE_STEP);
+    const baseline = this.corruptedMse;
+    return Promise.all([metrics.read(), units.read()]).then(([m, u]) => ({
+      ...parseMetrics(new Float32Array(m), new Float32Array(u, 0, z), epoch, lr, this.stepsPerEpoch, this.cfg, this.graph.corrupt !== null, measure),
+      test_corrupted_mse: baseline }));
   }
 
   /** Train one epoch: submits every step (with a fence every few steps so the queue stays short), then evaluates. */
@@ -228,7 +244,7 @@ export class Trainer {
   }
 }
 
-function parseMetrics(m: Float32Array, units: Float32Array, epoch: number, lr: number, steps: number, cfg: TrainConfig, noisy: boolean): EpochMetrics {
+function parseMetrics(m: Float32Array, units: Float32Array, epoch: number, lr: number, steps: number, cfg: TrainConfig, noisy: boolean, jacobian: boolean): Omit<EpochMetrics, 'test_corrupted_mse'> {
   const block = (base: number) => (i: number) => m[base + i] / m[base + 4];
   const t = block(TRAIN_SUMS);
   const e = block(EVAL_SUMS);
@@ -244,6 +260,6 @@ function parseMetrics(m: Float32Array, units: Float32Array, epoch: number, lr: n
     epoch, lr, loss: t(0), recon: t(1), mse: t(5), sparsity: t(2), kl: cfg.sparsity.kind === 'kl' ? t(2) : 0, contractive: t(6),
     mean_activity_train: t(3), test_loss: e(1), test_mse: e(5), test_noisy_loss: noisy ? en(1) : null, test_noisy_mse: noisy ? en(5) : null,
     mean_activity: e(3), population_sparsity: m[EVAL_SUMS + 7] / (tested * z), lifetime_sparsity: Array.from(units, (c) => c / tested),
-    jacobian_fro2: null, samples: m[TRAIN_SUMS + 4], steps: records, nonfinite_steps: m[TRAIN_SUMS + NONFINITE],
+    jacobian_fro2: jacobian ? e(6) : null, samples: m[TRAIN_SUMS + 4], steps: records, nonfinite_steps: m[TRAIN_SUMS + NONFINITE],
   };
 }

@@ -32,13 +32,13 @@ export function writeStep(target: ArrayBuffer, slot: number, s: StepValues): voi
 }
 
 /** Options of a dense product beyond the layer itself (Jacobian products, BCE logits). */
-export interface DenseOptions { writePre?: boolean; bias?: boolean; fixedRows?: number; rowMult?: number }
+export interface DenseOptions { writePre?: boolean; bias?: boolean; fixedRows?: number; rowMult?: number; xOff?: number }
 
 /** Dense (dense.wgsl). Offsets in floats are converted to vec4s here. */
 export function denseUniform(n: number, k: number, wOff: number, bOff: number, a: Activation, inAct: Activation, o: DenseOptions = {}): ArrayBuffer {
   return pack('Dense', 64, [['u32', n], ['u32', k], ['u32', q(n)], ['u32', q(k)], ['u32', wOff / 4], ['u32', bOff / 4],
     act(a), alpha(a), act(inAct), alpha(inAct), ['u32', o.writePre ? 1 : 0], ['u32', o.bias === false ? 0 : 1],
-    ['u32', o.fixedRows ?? 0], ['u32', o.rowMult ?? 1], ['u32', 0], ['u32', 0]]);
+    ['u32', o.fixedRows ?? 0], ['u32', o.rowMult ?? 1], ['u32', (o.xOff ?? 0) / 4], ['u32', 0]]);
 }
 
 /** DenseGrad (dense_grad.wgsl). */
@@ -100,6 +100,30 @@ export function metricsUniform(d: number, z: number, o: MetricsOptions): ArrayBu
 /** Optimizer (optimizer.wgsl). */
 export function optimizerUniform(floats: number, beta1: number, beta2: number, eps: number, momentum: number): ArrayBuffer {
   return pack('Optimizer', 32, [['u32', q(floats)], ['f32', beta1], ['f32', beta2], ['f32', eps], ['f32', momentum], ['u32', 0], ['u32', 0], ['u32', 0]]);
+}
+
+/** Jac (jacobian.wgsl): one struct for the Jacobian pass's kernels; unused fields stay zero. */
+export interface JacOptions {
+  f?: number; zr?: number; z?: number; kind?: 'none' | 'batchnorm' | 'dropout' | 'activation'; mode?: 'exact' | 'projections';
+  act?: Activation; inAct?: Activation;
+  layer?: number; p?: number; scale?: number; off?: number; off2?: number; eps?: number; count?: number;
+}
+const JAC_KINDS = { none: 0, batchnorm: 1, dropout: 2, activation: 3 } as const;
+const IDENTITY_ACT: Activation = { kind: 'identity', alpha: 0 };
+export function jacUniform(o: JacOptions): ArrayBuffer {
+  const a = o.act ?? IDENTITY_ACT;
+  const ia = o.inAct ?? IDENTITY_ACT;
+  return pack('Jac', 64, [['u32', q(o.f ?? 0)], ['u32', o.zr ?? 0], ['u32', o.z ?? 0], ['u32', o.mode === 'projections' ? 1 : JAC_KINDS[o.kind ?? 'none']], act(a), alpha(a),
+    act(ia), alpha(ia), ['u32', o.f ?? 0], ['u32', o.layer ?? 0], ['f32', o.p ?? 0], ['f32', o.scale ?? 0], ['u32', o.off ?? 0],
+    ['u32', o.off2 ?? 0], ['f32', o.eps ?? 0], ['u32', o.count ?? 0]]);
+}
+
+/** Jac for `accumulate`: dst[dst + i] (+)= α·src[src + i] over `count` vec4s (× the batch's rows when
+ * batchShaped); perRow divides α by the rows; assign overwrites. Offsets in floats. */
+export function accumulateUniform(o: { count: number; dst?: number; src?: number; alpha: number; perRow?: boolean; assign?: boolean; batchShaped?: boolean }): ArrayBuffer {
+  return pack('Jac', 64, [['u32', 0], ['u32', 0], ['u32', 0], ['u32', o.batchShaped ? 1 : 0], ['u32', o.assign ? 1 : 0], ['f32', 0],
+    ['u32', o.perRow ? 1 : 0], ['f32', 0], ['u32', 0], ['u32', 0], ['f32', 0], ['f32', o.alpha], ['u32', (o.dst ?? 0) / 4],
+    ['u32', (o.src ?? 0) / 4], ['f32', 0], ['u32', o.count]]);
 }
 
 /** Gather (data.wgsl). */
