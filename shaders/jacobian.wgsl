@@ -7,9 +7,10 @@
 
 struct Jac {
   f4: u32,       // vec4 columns at this level
-  zr: u32,       // rows per sample (Z)
+  zr: u32,       // rows per sample: Z (exact) or P (projections)
   z: u32,        // seed: logical code width (pad columns stay zero)
-  kind: u32,     // scale: 0 = none, 1 = BatchNorm γ·1/σ, 2 = dropout mask, 3 = activation σ'(y)
+  kind: u32,     // scale: 0 = none, 1 = BatchNorm γ·1/σ, 2 = dropout mask, 3 = activation σ'(y);
+                 // seed and norm: 0 = exact (rows e_z), 1 = P Rademacher projections (rows v_p, ‖J‖² ≈ Σ_p ‖v_pᵀJ‖²/P)
   act: u32,      // seed / scale kind 3 / second order: the activation whose derivative is applied
   alpha: f32,    // its LeakyReLU slope
   in_act: u32,   // scale: activation of the op that produced X, derivative from X
@@ -37,7 +38,9 @@ fn secondOverFirst(kind: u32, y: vec4f) -> vec4f {
   }
 }
 
-// ---- seed: J[r] = e_z ⊙ σ'(code_b) --------------------------------------------------------------------------
+const PROJECTION_LAYER = 0x4A4143u; // RNG layer id of the projection signs ("JAC")
+
+// ---- seed: J[r] = e_z ⊙ σ'(code_b), or v_p ⊙ σ'(code_b) with v_p ∈ {±1}^Z from the counter RNG ----------------
 @group(0) @binding(2) var<storage, read> seed_code: array<vec4f>;      // (B, f4) the code
 @group(0) @binding(3) var<storage, read_write> seed_out: array<vec4f>; // (B·Z, f4)
 
@@ -49,8 +52,15 @@ fn jacobianSeed(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg:
   let c = i % p.f4;
   let b = r / p.zr;
   let z = r % p.zr;
-  let one = select(vec4f(0.0), vec4f(1.0), vec4u(c * 4u) + vec4u(0u, 1u, 2u, 3u) == vec4u(z));
-  seed_out[i] = one * activateGrad(p.act, p.alpha, seed_code[b * p.f4 + c]);
+  let col = vec4u(c * 4u) + vec4u(0u, 1u, 2u, 3u);
+  var v = select(vec4f(0.0), vec4f(1.0), col == vec4u(z));
+  if (p.kind == 1u) {
+    let e = (b * p.zr + z) * p.z + c * 4u;
+    let bits = vec4u(rngU32(st.seed, st.step, PROJECTION_LAYER, e), rngU32(st.seed, st.step, PROJECTION_LAYER, e + 1u),
+                     rngU32(st.seed, st.step, PROJECTION_LAYER, e + 2u), rngU32(st.seed, st.step, PROJECTION_LAYER, e + 3u));
+    v = select(vec4f(0.0), select(vec4f(-1.0), vec4f(1.0), (bits & vec4u(1u)) == vec4u(1u)), col < vec4u(p.z));
+  }
+  seed_out[i] = v * activateGrad(p.act, p.alpha, seed_code[b * p.f4 + c]);
 }
 
 // ---- scale: out[r] = in[r] ⊙ d(b) ⊙ in_act'(x_b), the diagonal ops (BatchNorm, dropout, activation) ------------
@@ -99,7 +109,8 @@ fn jacobianNorm(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg:
   let inBatch = b < st.rows;
   let first = b * p.zr * p.f4;
   let n = p.zr * p.f4;
-  let adjoint = 2.0 * p.scale / f32(st.rows);
+  let w = select(1.0, 1.0 / f32(p.zr), p.kind == 1u); // projections: the mean over P
+  let adjoint = 2.0 * w * p.scale / f32(st.rows);
   var s = 0.0;
   if (inBatch) {
     for (var i = lid; i < n; i += 64u) {
@@ -114,7 +125,7 @@ fn jacobianNorm(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg:
     if (lid < w) { sums[lid] += sums[lid + w]; }
     workgroupBarrier();
   }
-  if (inBatch && lid == 0u) { nm_jac[b] = sums[0]; }
+  if (inBatch && lid == 0u) { nm_jac[b] = w * sums[0]; }
 }
 
 // ---- second order: q_b = Σ_z Ā[r] ⊙ J[r] ⊙ h(y_b) at a level whose J rows carry σ'(y); then Ā[r] ⊙= σ'(y_b) ----

@@ -19,6 +19,8 @@ const CASES: [string, PresetName, (cfg: TrainConfig) => void][] = [
   ['dae (gaussian)', 'dae', () => {}],
   ['dae with salt and pepper', 'dae', (cfg) => { cfg.corruption = { kind: 'salt_pepper', level: 0.2 }; }],
   ['dae with block occlusion', 'dae', (cfg) => { cfg.corruption = { kind: 'block', level: 8 }; }],
+  ['cae (exact ‖J‖²)', 'cae', () => {}],
+  ['cae with 4 projections', 'cae', (cfg) => { cfg.contractiveSamples = 4; }],
 ];
 
 describe('presets train on the default digits (Node/Dawn, llvmpipe)', () => {
@@ -45,6 +47,9 @@ describe('presets train on the default digits (Node/Dawn, llvmpipe)', () => {
         assert.ok(b.test_noisy_mse !== null && Number.isFinite(b.test_noisy_mse), `${name}: noisy→clean error reported`);
       } else assert.equal(b.test_noisy_mse, null);
       if (cfg.sparsity.kind !== 'none') assert.ok(b.sparsity > 0, `${name}: sparsity term reported`);
+      if (cfg.contractive > 0) {
+        assert.ok(b.contractive > 0 && a.jacobian_fro2 !== null && b.jacobian_fro2! > 0, `${name}: ‖J‖²_F measured every epoch (${a.jacobian_fro2}, ${b.jacobian_fro2})`);
+      } else assert.equal(a.jacobian_fro2, null, `${name}: ‖J‖²_F only measured in the last epoch`);
       assert.equal(b.lifetime_sparsity.length, 16);
       assert.ok(b.population_sparsity >= 0 && b.population_sparsity <= 1);
     });

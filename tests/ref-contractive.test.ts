@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { defaultTrainConfig, seedModel, type LayerSpec, type ModelConfig, type TrainConfig } from '../src/model/config.ts';
 import { centralDiff, checkGradient, TestRandom } from '../src/ref/check.ts';
-import { jacobianByColumns } from '../src/ref/contractive.ts';
+import { jacobianByColumns, projection, refContractive } from '../src/ref/contractive.ts';
 import { encoderTrace, refForwardBackward, refParamShapes, refPlan, type ParamMap } from '../src/ref/model.ts';
 
 const SEED = Number(process.env.REF_TEST_SEED ?? Math.floor(Math.random() * 2 ** 32));
@@ -30,9 +30,10 @@ const stacks: Record<string, ModelConfig> = {
   seed: seedModel(6, 3, 0.25, D),
 };
 
-function config(model: ModelConfig, lambda: number): TrainConfig {
+function config(model: ModelConfig, lambda: number, samples = 0): TrainConfig {
   const cfg = defaultTrainConfig(model);
   cfg.contractive = lambda;
+  cfg.contractiveSamples = samples;
   cfg.sparsity = { kind: 'none', weight: 0, rho: 0.05 };
   cfg.seed = SEED;
   return cfg;
@@ -95,9 +96,9 @@ for (const [name, model] of Object.entries(stacks)) {
     }
   });
 
-  test(`contractive reference (${name}): gradient of recon + λ·mean‖J‖² equals finite differences`, () => {
+  for (const samples of [0, 2]) test(`contractive reference (${name}, ${samples ? `${samples} projections` : 'exact'}): gradient of recon + λ·mean‖J‖² equals finite differences`, () => {
     const g = rand();
-    const cfg = config(model, 0.7);
+    const cfg = config(model, 0.7, samples);
     const params = randomParams(model, g);
     const x = g.uniform(B * D, 0, 1);
     const image = { width: D, height: 1, corrupt: false };
@@ -129,3 +130,35 @@ for (const [name, model] of Object.entries(stacks)) {
     assert.ok(differs >= 3, tag(`the penalty changes ${differs} gradient tensors`));
   });
 }
+
+test('contractive reference: the projection estimate is unbiased, with variance (2/P)(‖JJᵀ‖²_F − Σ_z (JJᵀ)_zz²)', () => {
+  const g = rand();
+  const model = stacks.sigmoid;
+  const cfg = config(model, 0);
+  const params = randomParams(model, g);
+  const x = g.uniform(B * D, 0, 1);
+  const plan = refPlan(model);
+  const r = refForwardBackward(cfg, params, x, B, STEP, false, { width: D, height: 1, corrupt: false }, { jacobian: true });
+  const trace = encoderTrace(plan, params, r.activations, [], D, false, cfg.batchNorm.eps);
+  const P = 2;
+  const N = 4000;
+  for (let b = 0; b < B; b++) {
+    const { J, Z } = jacobianByColumns(trace, b);
+    const A = new Float64Array(Z * Z); // JJᵀ
+    for (let i = 0; i < Z; i++) for (let j = 0; j < Z; j++) for (let d = 0; d < D; d++) A[i * Z + j] += J[i * D + d] * J[j * D + d];
+    let fro = 0; let diag = 0;
+    for (let i = 0; i < Z; i++) { diag += A[i * Z + i] ** 2; for (let j = 0; j < Z; j++) fro += A[i * Z + j] ** 2; }
+    const variance = (2 / P) * (fro - diag);
+    let sum = 0; let sq = 0;
+    for (let step = 0; step < N; step++) {
+      const e = refContractive(trace, B, 0, false, { P, seed: SEED, step }).perSample[b];
+      sum += e; sq += e * e;
+    }
+    const mean = sum / N;
+    const empirical = sq / N - mean * mean;
+    const exact = r.jacobianPerSample![b];
+    assert.ok(Math.abs(mean - exact) <= 5 * Math.sqrt(variance / N) + 1e-12, tag(`sample ${b}: mean estimate ${mean} vs exact ${exact} (σ/√N ${Math.sqrt(variance / N)})`));
+    assert.ok(Math.abs(empirical - variance) <= 0.25 * variance + 1e-15, tag(`sample ${b}: variance ${empirical} vs formula ${variance}`));
+    assert.equal(projection(SEED, 0, b, P, Z).length, P * Z);
+  }
+});

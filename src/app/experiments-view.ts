@@ -2,7 +2,6 @@
 // session's command queue (training is paused first), follow its progress, then see its table, plots and picture
 // grids, and download its files (the CLI's report, with the code version recorded as "unknown").
 import type GUI from 'lil-gui';
-import type { Gpu } from '../gpu/device.ts';
 import { EXPERIMENT_NAMES, experiment } from '../experiments/definitions.ts';
 import { buildReport, type Artifact } from '../experiments/report.ts';
 import { runExperiment } from '../experiments/runner.ts';
@@ -21,7 +20,7 @@ export class ExperimentsView {
   readonly status = { progress: '–' };
   private running = false;
 
-  constructor(gui: GUI, private readonly gpu: Gpu, private readonly app: App, private readonly out: HTMLElement) {
+  constructor(gui: GUI, private readonly app: App, private readonly out: HTMLElement) {
     const f = gui.addFolder('experiments');
     f.add(this.options, 'experiment', EXPERIMENT_NAMES).name('experiment').onChange(() => { this.options.epochs = experiment(this.options.experiment).epochs; f.controllers[1].updateDisplay(); })
       .domElement.dataset.key = 'experiment';
@@ -39,7 +38,7 @@ export class ExperimentsView {
     try {
       await session.pause();
       this.status.progress = `${exp.name}: starting`;
-      const { result, pictures } = await session.command(() => runExperiment(this.gpu, session.data, exp, { epochs: this.options.epochs,
+      const { result, pictures } = await session.command(() => runExperiment(session.gpu, session.data, exp, { epochs: this.options.epochs, // session.gpu: replaced if the device is lost
         onProgress: ({ run, runs, label, epoch, epochs }) => { this.status.progress = `run ${run + 1}/${runs} ${label}: epoch ${epoch}/${epochs}`; } }));
       this.status.progress = `${exp.name}: done`;
       this.show(exp.title, tableCells(exp, result), buildReport(exp, result, pictures));

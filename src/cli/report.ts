@@ -24,9 +24,21 @@ export function stepFlops(plan: Plan): number {
   return flops;
 }
 
+/** Matmul FLOPs per training sample of the contractive penalty (rows per sample: Z, or P projections): Jacobian
+ * rows through dense ops 1…c−1, then t·K and tᵀt at the first layer, and per step K = W₀W₀ᵀ and (tᵀt)·W₀. */
+export function contractiveFlops(plan: Plan, cfg: TrainConfig): number {
+  if (cfg.contractive <= 0) return 0;
+  const c = plan.codeIndex;
+  const rows = cfg.contractiveSamples > 0 ? cfg.contractiveSamples : plan.widths[c];
+  const H = plan.widths[1];
+  let flops = 2 * 2 * rows * H * H + (2 * 2 * H * H * plan.inputDim) / cfg.batch;
+  plan.ops.slice(1, c).forEach((op) => { if (op.kind === 'dense') flops += 3 * 2 * rows * op.in * op.out; });
+  return flops;
+}
+
 export interface EpochRow {
   epoch: number; lr: number; loss: number; recon: number; mse: number; sparsity: number; kl: number; contractive: number;
-  test_loss: number; test_mse: number; test_noisy_mse: number | null; mean_activity: number; population_sparsity: number;
+  test_loss: number; test_mse: number; test_noisy_mse: number | null; test_corrupted_mse: number | null; mean_activity: number; population_sparsity: number;
   jacobian_fro2: number | null; samples_per_s: number; gflops: number; seconds: number;
 }
 
@@ -36,11 +48,11 @@ export function epochLine(r: EpochRow, epochs: number, terms: { loss: string; sp
   const w = String(epochs).length;
   const parts = [`${terms.loss === 'mse' ? 'mse' : `${terms.loss} ${f5(r.recon)} mse`} ${f5(r.mse)}`];
   if (terms.sparsity !== 'none') parts.push(`${terms.sparsity} ${r.sparsity.toFixed(terms.sparsity === 'kl' ? 3 : 5)}`);
-  if (terms.contractive) parts.push(`jac ${r.contractive.toFixed(4)}`);
+  if (terms.contractive) parts.push(`jac ${r.contractive.toPrecision(4)}`);
   const test = [`test_mse ${f5(r.test_mse)}`];
   if (terms.loss !== 'mse') test.unshift(`test_${terms.loss} ${f5(r.test_loss)}`);
-  if (r.test_noisy_mse !== null) test.push(`noisy→clean ${f5(r.test_noisy_mse)}`);
-  if (r.jacobian_fro2 !== null) test.push(`‖J‖² ${r.jacobian_fro2.toFixed(4)}`);
+  if (r.test_noisy_mse !== null) test.push(`noisy→clean ${f5(r.test_noisy_mse)}${r.test_corrupted_mse !== null ? ` (input ${f5(r.test_corrupted_mse)})` : ''}`);
+  if (r.jacobian_fro2 !== null) test.push(`‖J‖² ${r.jacobian_fro2.toPrecision(4)}`);
   return `epoch ${String(r.epoch + 1).padStart(w)}/${epochs}  lr ${r.lr.toExponential(3)}  loss ${f5(r.loss)} (${parts.join(' ')})` +
     `  ${test.join(' ')}  activity ${r.mean_activity.toFixed(3)} (active ${r.population_sparsity.toFixed(3)})` +
     `  ${Math.round(r.samples_per_s)} samples/s (${r.gflops.toFixed(1)} GFLOP/s)  ${r.seconds.toFixed(1)}s`;

@@ -35,6 +35,7 @@ export interface TrainConfig {
   loss: LossKind;
   sparsity: SparsityConfig;
   contractive: number; // λ of λ·‖J_f(x)‖²_F (batch mean); 0 = off
+  contractiveSamples: number; // 0: exact ‖J‖²_F; P > 0: unbiased estimate from P Rademacher projections per sample
   corruption: CorruptionConfig;
   optimizer: { kind: 'adam' | 'sgd'; lr: number; beta1: number; beta2: number; eps: number; momentum: number };
   schedule: { kind: 'cosine'; T: number; perStep: boolean; warmupEpochs: number };
@@ -68,6 +69,7 @@ export function defaultTrainConfig(model: ModelConfig = seedModel()): TrainConfi
     loss: 'mse',
     sparsity: { kind: 'kl', weight: 1e-3, rho: 0.05 },
     contractive: 0,
+    contractiveSamples: 0,
     corruption: { kind: 'none', level: 0 },
     optimizer: { kind: 'adam', lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-7, momentum: 0.9 },
     schedule: { kind: 'cosine', T: 10, perStep: false, warmupEpochs: 0 },

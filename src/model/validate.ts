@@ -35,6 +35,7 @@ export function validateConfig(cfg: TrainConfig): string[] {
   need(inRange(s?.weight, 0, 1e6), `sparsity weight must be a number in [0, 1e6], got ${s?.weight}`);
   need(inRange(s?.rho, 0, 1, true, true), `ρ (target activity) must be strictly between 0 and 1, got ${s?.rho}`);
   need(inRange(cfg.contractive, 0, 1e6), `contractive λ must be a number in [0, 1e6], got ${cfg.contractive}`);
+  need(isInt(cfg.contractiveSamples, 0, 4096), `contractive samples must be an integer from 0 (exact) to 4096, got ${cfg.contractiveSamples}`);
   const c = cfg.corruption;
   need(oneOf(c?.kind, CORRUPTION_KINDS), `corruption must be one of ${CORRUPTION_KINDS.join(', ')}, got ${JSON.stringify(c?.kind)}`);
   const side = Math.floor(Math.sqrt(cfg.model?.inputDim ?? 0));
@@ -95,6 +96,7 @@ const FIELDS: Record<string, Field> = {
   weight: { get: (c) => c.sparsity.weight, set: (c, v) => { c.sparsity.weight = num('weight', v); } },
   rho: { get: (c) => c.sparsity.rho, set: (c, v) => { c.sparsity.rho = num('rho', v); } },
   contractive: { get: (c) => c.contractive, set: (c, v) => { c.contractive = num('contractive', v); } },
+  jacobianSamples: { get: (c) => c.contractiveSamples, set: (c, v) => { c.contractiveSamples = num('jacobianSamples', v); } },
   corruption: { get: (c) => c.corruption.kind, set: (c, v) => { c.corruption.kind = v as CorruptionKind; } },
   level: { get: (c) => c.corruption.level, set: (c, v) => { c.corruption.level = num('level', v); } },
   optimizer: { get: (c) => c.optimizer.kind, set: (c, v) => { c.optimizer.kind = v as 'adam' | 'sgd'; } },

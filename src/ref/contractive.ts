@@ -4,6 +4,7 @@
 // Jacobians A_l: with J = A_c ⋯ A_0, ∂‖J‖²/∂A_l = 2 (A_c⋯A_{l+1})ᵀ J (A_{l−1}⋯A_0)ᵀ. BatchNorm statistics are
 // constants inside J (the batch's in training, the running ones in evaluation); dropout masks are the step's.
 
+import { rngU32 } from '../model/rng.ts';
 import { activationGradFromOutput } from './activation.ts';
 import type { RefOp } from './model.ts';
 
@@ -84,7 +85,19 @@ export function jacobianByColumns(t: EncoderTrace, b: number): { J: Float64Array
   return { J, Z };
 }
 
-export function refContractive(t: EncoderTrace, B: number, weight: number, withGrad: boolean): ContractiveResult {
+/** RNG layer id of the projection signs (jacobian.wgsl's PROJECTION_LAYER). */
+export const PROJECTION_LAYER = 0x4a4143;
+
+/** The P × Z Rademacher projection of sample b: V[p][z] = ±1 from the counter RNG (bit 0 of the hash). */
+export function projection(seed: number, step: number, b: number, P: number, Z: number): Float64Array {
+  const V = new Float64Array(P * Z);
+  for (let p = 0; p < P; p++) for (let z = 0; z < Z; z++) V[p * Z + z] = rngU32(seed, step, PROJECTION_LAYER, (b * P + p) * Z + z) & 1 ? 1 : -1;
+  return V;
+}
+
+/** λ·mean_b ‖J_b‖²_F (exact), or with `projections` the unbiased estimate mean_b Σ_p ‖v_pᵀJ_b‖²/P and its gradient. */
+export function refContractive(t: EncoderTrace, B: number, weight: number, withGrad: boolean,
+  projections?: { P: number; seed: number; step: number }): ContractiveResult {
   const n = t.ops.length;
   const perSample = new Float64Array(B);
   const dW: (Float64Array | null)[] = t.ops.map((op) => (withGrad && op.kind === 'dense' ? new Float64Array(op.nOut * op.nIn) : null));
@@ -93,10 +106,13 @@ export function refContractive(t: EncoderTrace, B: number, weight: number, withG
     withGrad && (op.kind === 'dense' || op.kind === 'activation') ? new Float64Array(B * (op.kind === 'dense' ? op.nOut : op.width)) : null);
   const g = (2 * weight) / B;
   for (let b = 0; b < B; b++) {
-    const { J, Z } = jacobianByColumns(t, b);
+    const { J: full, Z } = jacobianByColumns(t, b);
+    const P = projections?.P ?? Z;
+    const V = projections ? projection(projections.seed, projections.step, b, P, Z) : null;
+    const J = V ? matmul(V, full, P, Z, t.inputDim) : full; // (P, D)
     let s = 0;
     for (const v of J) s += v * v;
-    perSample[b] = s;
+    perSample[b] = V ? s / P : s;
     if (!withGrad) continue;
     const L = t.ops.map((_, l) => local(t, l, b));
     // prefix[l] = A_{l−1}⋯A_0 (in_l × D); suffix[l] = A_{n−1}⋯A_{l+1} (Z × out_l)
@@ -105,26 +121,28 @@ export function refContractive(t: EncoderTrace, B: number, weight: number, withG
     for (let i = 0; i < t.inputDim; i++) p[i * t.inputDim + i] = 1;
     for (let l = 0; l < n; l++) { prefix.push(p); p = matmul(L[l].A, p, L[l].rows, L[l].cols, t.inputDim); }
     const suffix: Float64Array[] = new Array(n);
-    let q: Float64Array = new Float64Array(Z * Z);
-    for (let i = 0; i < Z; i++) q[i * Z + i] = 1;
-    for (let l = n - 1; l >= 0; l--) { suffix[l] = q; q = matmul(q, L[l].A, Z, L[l].rows, L[l].cols); }
+    // suffix[l] = V·A_{n−1}⋯A_{l+1} (P × out_l), V = I when exact
+    let q: Float64Array = V ?? new Float64Array(Z * Z);
+    if (!V) for (let i = 0; i < Z; i++) q[i * Z + i] = 1;
+    for (let l = n - 1; l >= 0; l--) { suffix[l] = q; q = matmul(q, L[l].A, P, L[l].rows, L[l].cols); }
+    const gb = V ? g / P : g;
     for (let l = 0; l < n; l++) {
       const { rows, cols, d } = L[l];
       // M = g · suffixᵀ · J · prefixᵀ: (out × in) = ∂(λ·mean ‖J‖²)/∂A_l
-      const M = matmul(matmul(transpose(suffix[l], Z, rows), J, rows, Z, t.inputDim), transpose(prefix[l], cols, t.inputDim), rows, t.inputDim, cols);
+      const M = matmul(matmul(transpose(suffix[l], P, rows), J, rows, P, t.inputDim), transpose(prefix[l], cols, t.inputDim), rows, t.inputDim, cols);
       const op = t.ops[l];
       if (op.kind === 'dense') {
         const W = t.weights[l]!;
         for (let o = 0; o < rows; o++) {
           let dd = 0;
-          for (let i = 0; i < cols; i++) { dW[l]![o * cols + i] += g * d![o] * M[o * cols + i]; dd += M[o * cols + i] * W[o * cols + i]; }
+          for (let i = 0; i < cols; i++) { dW[l]![o * cols + i] += gb * d![o] * M[o * cols + i]; dd += M[o * cols + i] * W[o * cols + i]; }
           // d = σ'(s): ∂d/∂s = σ''(s) = σ'·(σ''/σ'), written from the output like every derivative here.
-          dPre[l]![b * rows + o] += g * dd * d![o] * second(op.fn, t.outputs[l][b * rows + o]);
+          dPre[l]![b * rows + o] += gb * dd * d![o] * second(op.fn, t.outputs[l][b * rows + o]);
         }
       } else if (op.kind === 'activation') {
-        for (let f = 0; f < rows; f++) dPre[l]![b * rows + f] += g * M[f * cols + f] * d![f] * second(op.fn, t.outputs[l][b * rows + f]);
+        for (let f = 0; f < rows; f++) dPre[l]![b * rows + f] += gb * M[f * cols + f] * d![f] * second(op.fn, t.outputs[l][b * rows + f]);
       } else if (op.kind === 'batchnorm') {
-        for (let f = 0; f < rows; f++) dGamma[l]![f] += g * M[f * cols + f] * t.bnInvStd[l]![f];
+        for (let f = 0; f < rows; f++) dGamma[l]![f] += gb * M[f * cols + f] * t.bnInvStd[l]![f];
       }
     }
   }

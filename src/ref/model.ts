@@ -178,7 +178,8 @@ export function refForwardBackward(
   const sparsity = sp.kind === 'kl' ? value : sp.kind === 'l1' ? l1SparsityForward(code) : 0;
   const lambda = cfg.contractive;
   const contractive = lambda > 0 || opts.jacobian
-    ? refContractive(encoderTrace(plan, params, activations, caches, D, training, eps, opts.frozenInvStd), B, lambda, training && lambda > 0)
+    ? refContractive(encoderTrace(plan, params, activations, caches, D, training, eps, opts.frozenInvStd), B, lambda, training && lambda > 0,
+      cfg.contractiveSamples > 0 ? { P: cfg.contractiveSamples, seed: cfg.seed, step } : undefined)
     : null;
   const jacobian = contractive?.mean ?? 0;
   const loss = recon + (sp.kind === 'none' ? 0 : sp.weight * sparsity) + lambda * jacobian;

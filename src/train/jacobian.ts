@@ -48,13 +48,16 @@ export function buildJacobian(device: GPUDevice, k: KernelSet, bind: Bind, plan:
   if (why) throw new Error(why);
   const c = plan.codeIndex;
   const Z = plan.widths[c];
-  const R = B * Z;
+  const P = cfg.contractiveSamples; // 0: exact
+  const zr = P > 0 ? P : Z; // J rows per sample
+  const mode = P > 0 ? 'projections' as const : 'exact' as const;
+  const R = B * zr;
   const f4 = (i: number) => pad4(plan.widths[i]) / 4;
   const widest = Math.max(...plan.widths.slice(1, c + 1).map(pad4));
   const limit = device.limits.maxStorageBufferBindingSize;
   if (R * widest * 4 > limit) {
-    const fits = Math.floor(limit / (Z * widest * 4));
-    throw new Error(`the contractive penalty needs ${B}×${Z} Jacobian rows of ${widest} floats (${((R * widest * 4) / 2 ** 20).toFixed(0)} MiB), over this adapter's maxStorageBufferBindingSize of ${(limit / 2 ** 20).toFixed(0)} MiB: use a batch of at most ${fits}, or a smaller code`);
+    const fits = Math.floor(limit / (zr * widest * 4));
+    throw new Error(`the contractive penalty needs ${B}×${zr} Jacobian rows of ${widest} floats (${((R * widest * 4) / 2 ** 20).toFixed(0)} MiB), over this adapter's maxStorageBufferBindingSize of ${(limit / 2 ** 20).toFixed(0)} MiB: use a batch of at most ${fits}, or a smaller code`);
   }
   const rowsBuffer = (label: string, i: number) => storageBuffer(device, label, R * f4(i) * 16);
   const lambda = cfg.contractive;
@@ -66,14 +69,14 @@ export function buildJacobian(device: GPUDevice, k: KernelSet, bind: Bind, plan:
   const codeOp = plan.ops[c - 1];
   const seedAct = codeOp.kind === 'dense' ? codeOp.act : IDENTITY;
   J[c] = rowsBuffer('Jacobian.rows[code]', c);
-  rows.push(bind('Jacobian.seed', k.jacobianSeed, U.jacUniform({ f: Z, zr: Z, z: Z, act: seedAct }), [g.acts[c], J[c]], groups(R * f4(c))));
+  rows.push(bind('Jacobian.seed', k.jacobianSeed, U.jacUniform({ f: Z, zr, z: Z, act: seedAct, mode }), [g.acts[c], J[c]], groups(R * f4(c))));
   // Back through the encoder to the output of the first layer, each op with its own per-sample derivatives.
   const scaleOf = (i: number, own: boolean) => {
     const op = plan.ops[i];
     const inAct = own ? producerActivation(plan, i) : IDENTITY;
-    if (op.kind === 'batchnorm') return U.jacUniform({ f: op.f, zr: Z, kind: 'batchnorm', inAct, off: op.gamma.offset / 4, off2: op.runningVar.offset / 4, eps: cfg.batchNorm.eps });
-    if (op.kind === 'dropout') return U.jacUniform({ f: op.f, zr: Z, kind: 'dropout', inAct, layer: op.layer, p: op.p, scale: Math.fround(1 / (1 - op.p)) });
-    if (op.kind === 'activation') return U.jacUniform({ f: op.f, zr: Z, kind: own ? 'activation' : 'none', act: op.act, inAct });
+    if (op.kind === 'batchnorm') return U.jacUniform({ f: op.f, zr, kind: 'batchnorm', inAct, off: op.gamma.offset / 4, off2: op.runningVar.offset / 4, eps: cfg.batchNorm.eps });
+    if (op.kind === 'dropout') return U.jacUniform({ f: op.f, zr, kind: 'dropout', inAct, layer: op.layer, p: op.p, scale: Math.fround(1 / (1 - op.p)) });
+    if (op.kind === 'activation') return U.jacUniform({ f: op.f, zr, kind: own ? 'activation' : 'none', act: op.act, inAct });
     throw new Error(`${op.name}: not a diagonal op`);
   };
   for (let i = c - 1; i >= 1; i--) {
@@ -81,7 +84,7 @@ export function buildJacobian(device: GPUDevice, k: KernelSet, bind: Bind, plan:
     J[i] = rowsBuffer(`Jacobian.rows[${i}]`, i);
     if (op.kind === 'dense') {
       const bi = k.dense(op.name, 'backwardInput');
-      rows.push(bind(`${op.name}.jacobianRows`, bi.kernel, U.denseUniform(op.out, op.in, op.weight.offset, op.bias.offset, IDENTITY, producerActivation(plan, i), { rowMult: Z }),
+      rows.push(bind(`${op.name}.jacobianRows`, bi.kernel, U.denseUniform(op.out, op.in, op.weight.offset, op.bias.offset, IDENTITY, producerActivation(plan, i), { rowMult: zr }),
         [J[i + 1], slabs.params, J[i], g.acts[i]], groups(Math.ceil(R / bi.block.RM) * Math.ceil(f4(i) / bi.block.CN))));
     } else {
       rows.push(bind(`${op.name}.jacobianScale`, k.jacobianScale, scaleOf(i, true),
@@ -98,9 +101,9 @@ export function buildJacobian(device: GPUDevice, k: KernelSet, bind: Bind, plan:
   rows.push(bind('Jacobian.K', fw.kernel, U.denseUniform(H, first.in, first.weight.offset, 0, IDENTITY, IDENTITY, { bias: false, fixedRows: h4 * 4, xOff: first.weight.offset }),
     [slabs.params, slabs.params, K, g.scratch], groups(Math.ceil((h4 * 4) / fw.block.RM) * Math.ceil(h4 / fw.block.CN))));
   const T = rowsBuffer('Jacobian.T', 1); // t·K, then the adjoint Ā at level 1 (in place)
-  rows.push(bind('Jacobian.T', fw.kernel, U.denseUniform(H, H, 0, 0, IDENTITY, IDENTITY, { bias: false, rowMult: Z }),
+  rows.push(bind('Jacobian.T', fw.kernel, U.denseUniform(H, H, 0, 0, IDENTITY, IDENTITY, { bias: false, rowMult: zr }),
     [J[1], K, T, g.scratch], groups(Math.ceil(R / fw.block.RM) * Math.ceil(h4 / fw.block.CN))));
-  rows.push(bind('Jacobian.norm', k.jacobianNorm, U.jacUniform({ f: H, zr: Z, scale: lambda, count: adjoint ? 1 : 0 }), [J[1], T, jac], B));
+  rows.push(bind('Jacobian.norm', k.jacobianNorm, U.jacUniform({ f: H, zr, scale: lambda, count: adjoint ? 1 : 0, mode }), [J[1], T, jac], B));
   if (!adjoint) return { jac, rows, adjoint: [], injections: new Map(), addGrads: null };
 
   // ---- adjoint: ∂(λ·mean‖J‖²)/∂· walking from the first layer back up to the code ----
@@ -110,14 +113,14 @@ export function buildJacobian(device: GPUDevice, k: KernelSet, bind: Bind, plan:
   // W₀: ∂/∂W₀ of λ/B Σ t K tᵀ = 2λ/B (tᵀt) W₀.
   const G = storageBuffer(device, 'Jacobian.G', h4 * 4 * h4 * 16);
   const bw0 = k.dense(first.name, 'backwardWeight');
-  adj.push(bind('Jacobian.tt', bw0.kernel, U.denseGradUniform(H, H, 0, 0, { rowMult: Z, bias: false }), [J[1], J[1], G],
+  adj.push(bind('Jacobian.tt', bw0.kernel, U.denseGradUniform(H, H, 0, 0, { rowMult: zr, bias: false }), [J[1], J[1], G],
     groups(Math.ceil(h4 / bw0.block.RM) * Math.ceil(h4 / bw0.block.CN))));
   const d4 = pad4(plan.inputDim) / 4;
   const GW = storageBuffer(device, 'Jacobian.GW0', h4 * 4 * d4 * 16);
   const bi0 = k.dense(first.name, 'backwardInput');
   adj.push(bind('Jacobian.ttW0', bi0.kernel, U.denseUniform(H, first.in, first.weight.offset, 0, IDENTITY, IDENTITY, { fixedRows: h4 * 4 }),
     [G, slabs.params, GW, g.scratch], groups(Math.ceil((h4 * 4) / bi0.block.RM) * Math.ceil(d4 / bi0.block.CN))));
-  adj.push(bind('Jacobian.dW0', k.accumulate, U.accumulateUniform({ count: h4 * 4 * d4, dst: first.weight.offset, alpha: 2 * lambda, perRow: true, assign: true }),
+  adj.push(bind('Jacobian.dW0', k.accumulate, U.accumulateUniform({ count: h4 * 4 * d4, dst: first.weight.offset, alpha: (2 * lambda) / (P > 0 ? P : 1), perRow: true, assign: true }),
     [GW, cgrads], groups(h4 * 4 * d4)));
   let A = T; // Ā at the current level
   for (let lvl = 1; lvl <= c; lvl++) {
@@ -129,7 +132,7 @@ export function buildJacobian(device: GPUDevice, k: KernelSet, bind: Bind, plan:
     if (factor.kind !== 'identity') {
       const second = SECOND_ORDER.has(factor.kind);
       const Q = second ? storageBuffer(device, `Jacobian.q[${lvl}]`, B * f4(lvl) * 16) : g.scratch;
-      adj.push(bind(`Jacobian.secondOrder[${lvl}]`, k.jacobianSecondOrder, U.jacUniform({ f: plan.widths[lvl], zr: Z, act: factor, count: second ? 1 : 0 }),
+      adj.push(bind(`Jacobian.secondOrder[${lvl}]`, k.jacobianSecondOrder, U.jacUniform({ f: plan.widths[lvl], zr, act: factor, count: second ? 1 : 0 }),
         [A, J[lvl], y, Q], groups(B * f4(lvl))));
       const target = lvl === c ? g.codeGrad : g.grads[lvl]!;
       if (second) injections.set(lvl, bind(`Jacobian.inject[${lvl}]`, k.accumulate, U.accumulateUniform({ count: f4(lvl), batchShaped: true, alpha: 1 }), [Q, target], groups(B * f4(lvl))));
@@ -138,15 +141,15 @@ export function buildJacobian(device: GPUDevice, k: KernelSet, bind: Bind, plan:
     if (op.kind === 'dense') {
       const next = rowsBuffer(`Jacobian.adjoint[${lvl + 1}]`, lvl + 1);
       const fwd = k.dense(op.name, 'forward');
-      adj.push(bind(`${op.name}.jacobianAdjoint`, fwd.kernel, U.denseUniform(op.out, op.in, op.weight.offset, 0, IDENTITY, IDENTITY, { bias: false, rowMult: Z }),
+      adj.push(bind(`${op.name}.jacobianAdjoint`, fwd.kernel, U.denseUniform(op.out, op.in, op.weight.offset, 0, IDENTITY, IDENTITY, { bias: false, rowMult: zr }),
         [A, slabs.params, next, g.scratch], groups(Math.ceil(R / fwd.block.RM) * Math.ceil(f4(lvl + 1) / fwd.block.CN))));
       const bw = k.dense(op.name, 'backwardWeight');
-      adj.push(bind(`${op.name}.jacobianWeightGrad`, bw.kernel, U.denseGradUniform(op.out, op.in, op.weight.offset, 0, { rowMult: Z, bias: false }),
+      adj.push(bind(`${op.name}.jacobianWeightGrad`, bw.kernel, U.denseGradUniform(op.out, op.in, op.weight.offset, 0, { rowMult: zr, bias: false }),
         [J[lvl + 1], A, cgrads], groups(Math.ceil(f4(lvl + 1) / bw.block.RM) * Math.ceil(f4(lvl) / bw.block.CN))));
       A = next;
     } else if (op.kind === 'batchnorm' || op.kind === 'dropout') {
       if (op.kind === 'batchnorm') {
-        adj.push(bind(`${op.name}.jacobianGammaGrad`, k.jacobianGammaGrad, U.jacUniform({ f: op.f, zr: Z, off: op.gamma.offset / 4 }),
+        adj.push(bind(`${op.name}.jacobianGammaGrad`, k.jacobianGammaGrad, U.jacUniform({ f: op.f, zr, off: op.gamma.offset / 4 }),
           [A, J[lvl + 1], g.stats[lvl]!, cgrads], groups(f4(lvl), 16)));
       }
       const next = rowsBuffer(`Jacobian.adjoint[${lvl + 1}]`, lvl + 1);

@@ -9,23 +9,27 @@ import { initBuffers, initParams } from '../model/init.ts';
 import { buildPlan, pad4, type Plan } from '../model/plan.ts';
 import type { DataSplit, ImageSet } from '../data/dataset.ts';
 import { epochPermutation, identityPermutation } from '../data/shuffle.ts';
+import { checkFits } from './fit.ts';
 import { buildGraph, type Dispatch, type Graph, type Slabs } from './graph.ts';
 import { kernelsFor } from './autotune.ts';
-import { DEFAULT_VARIANT, type KernelSet } from './kernels.ts';
+import { DEFAULT_VARIANT, loadKernels, type KernelSet, type MatmulChoices } from './kernels.ts';
+import { corruptedInputMse } from './baseline.ts';
 import { learningRate } from './schedule.ts';
-import { EVAL_NOISY_SUMS, EVAL_SUMS, METRIC_RECORDS, RECORD_SIZE, STEP_BYTES, STEP_SLOT, TRAIN_SUMS, writeStep } from './uniforms.ts';
+import { EVAL_NOISY_SUMS, EVAL_SUMS, METRIC_RECORDS, NONFINITE, RECORD_SIZE, STEP_BYTES, STEP_SLOT, TRAIN_SUMS, writeStep } from './uniforms.ts';
 
 export interface StepRecord { loss: number; recon: number; mse: number; sparsity: number; contractive: number; lr: number }
 export interface EpochMetrics {
   epoch: number; lr: number;
   loss: number; recon: number; mse: number; sparsity: number; kl: number; contractive: number; mean_activity_train: number;
   test_loss: number; test_mse: number; test_noisy_loss: number | null; test_noisy_mse: number | null;
+  test_corrupted_mse: number | null; // denoising baseline: MSE of the corrupted test inputs themselves against the clean
   mean_activity: number; population_sparsity: number; lifetime_sparsity: number[]; jacobian_fro2: number | null;
   samples: number; steps: StepRecord[];
+  nonfinite_steps: number; // training steps whose loss terms were NaN/Inf, counted on the GPU by bit tests
 }
 
 const SLOTS = 64; // step-parameter slots: one per step or evaluation batch recorded in one submit
-const EVAL_NOISE_STEP = 0x80000000; // RNG steps of the corrupted test inputs (fixed, so epochs compare)
+export const EVAL_NOISE_STEP = 0x80000000; // RNG steps of the corrupted test inputs (fixed, so epochs compare)
 
 /** Upload a u8 image set as packed u32 words, rows padded to 4 bytes. */
 function uploadImages(device: GPUDevice, set: ImageSet, label: string): GPUBuffer {
@@ -52,7 +56,9 @@ export class Trainer {
   readonly plan: Plan;
   readonly stepsPerEpoch: number;
   epoch = 0; // epochs completed
+  private corruptedMse: number | null = null;
   globalStep = 0; // optimisation steps taken
+  lrScale = 1; // the divergence guard halves this after each rollback (src/train/guard.ts)
   private readonly stepData = new ArrayBuffer(SLOTS * STEP_SLOT);
   private readonly stepBuffer: GPUBuffer;
   private readonly order: GPUBuffer;
@@ -73,6 +79,7 @@ export class Trainer {
     const pixels = data.train.rows * data.train.cols;
     if (pixels !== cfg.model.inputDim) throw new Error(`data has ${pixels} pixels per image but the model's input is ${cfg.model.inputDim}`);
     if (data.train.count < 2) throw new Error(`the training split has ${data.train.count} images; need at least 2`);
+    checkFits(cfg, data, device.limits, gpu.adapter.name);
     const n = data.train.count;
     // A final batch of one sample cannot be batch-normalised: it is left out of that epoch.
     this.stepsPerEpoch = Math.floor(n / cfg.batch) + (n % cfg.batch > 1 ? 1 : 0);
@@ -97,14 +104,16 @@ export class Trainer {
     this.unitsPool = new ReadbackPool(device, 'Trainer.unitsReadback', pad4(this.plan.widths[this.plan.codeIndex]) * 4);
   }
 
-  /** `cache`: pass one KernelCache to trainers built one after another on a device so they share compiled pipelines. */
-  static async create(gpu: Gpu, cfg: TrainConfig, data: DataSplit, kernel = DEFAULT_VARIANT, cache = new KernelCache(gpu)): Promise<Trainer> {
-    const kernels = await kernelsFor(gpu, cache, cfg, kernel); // 'auto': tuned per product on this adapter
+  /** `kernel`: a variant name, 'auto' (tuned per product on this adapter), or explicit per-product choices (a resume).
+   * `cache`: pass one KernelCache to trainers built one after another on a device so they share compiled pipelines. */
+  static async create(gpu: Gpu, cfg: TrainConfig, data: DataSplit, kernel: string | MatmulChoices = DEFAULT_VARIANT,
+    cache = new KernelCache(gpu)): Promise<Trainer> {
+    const kernels = typeof kernel === 'string' ? await kernelsFor(gpu, cache, cfg, kernel) : await loadKernels(cache, DEFAULT_VARIANT, kernel);
     return new Trainer(gpu, cfg, data, kernels);
   }
 
   lrAt(epoch: number, stepInEpoch: number): number {
-    return learningRate(this.cfg, epoch, stepInEpoch, this.stepsPerEpoch);
+    return learningRate(this.cfg, epoch, stepInEpoch, this.stepsPerEpoch) * this.lrScale;
   }
 
   private record(pass: GPUComputePassEncoder, list: Dispatch[], slot: number): void {
@@ -189,8 +198,11 @@ export class Trainer {
     const lr = this.lrAt(epoch, 0);
     const { metrics, units } = pending!;
     const z = this.plan.widths[this.plan.codeIndex];
-    return Promise.all([metrics.read(), units.read()]).then(([m, u]) =>
-      parseMetrics(new Float32Array(m), new Float32Array(u, 0, z), epoch, lr, this.stepsPerEpoch, this.cfg, this.graph.corrupt !== null, measure));
+    if (this.graph.corrupt && this.corruptedMse === null) this.corruptedMse = corruptedInputMse(this.data.test, this.cfg, EVAL_NOISE_STEP);
+    const baseline = this.corruptedMse;
+    return Promise.all([metrics.read(), units.read()]).then(([m, u]) => ({
+      ...parseMetrics(new Float32Array(m), new Float32Array(u, 0, z), epoch, lr, this.stepsPerEpoch, this.cfg, this.graph.corrupt !== null, measure),
+      test_corrupted_mse: baseline }));
   }
 
   /** Train one epoch: submits every step (with a fence every few steps so the queue stays short), then evaluates. */
@@ -233,7 +245,7 @@ export class Trainer {
   }
 }
 
-function parseMetrics(m: Float32Array, units: Float32Array, epoch: number, lr: number, steps: number, cfg: TrainConfig, noisy: boolean, jacobian: boolean): EpochMetrics {
+function parseMetrics(m: Float32Array, units: Float32Array, epoch: number, lr: number, steps: number, cfg: TrainConfig, noisy: boolean, jacobian: boolean): Omit<EpochMetrics, 'test_corrupted_mse'> {
   const block = (base: number) => (i: number) => m[base + i] / m[base + 4];
   const t = block(TRAIN_SUMS);
   const e = block(EVAL_SUMS);
@@ -249,6 +261,6 @@ function parseMetrics(m: Float32Array, units: Float32Array, epoch: number, lr: n
     epoch, lr, loss: t(0), recon: t(1), mse: t(5), sparsity: t(2), kl: cfg.sparsity.kind === 'kl' ? t(2) : 0, contractive: t(6),
     mean_activity_train: t(3), test_loss: e(1), test_mse: e(5), test_noisy_loss: noisy ? en(1) : null, test_noisy_mse: noisy ? en(5) : null,
     mean_activity: e(3), population_sparsity: m[EVAL_SUMS + 7] / (tested * z), lifetime_sparsity: Array.from(units, (c) => c / tested),
-    jacobian_fro2: jacobian ? e(6) : null, samples: m[TRAIN_SUMS + 4], steps: records,
+    jacobian_fro2: jacobian ? e(6) : null, samples: m[TRAIN_SUMS + 4], steps: records, nonfinite_steps: m[TRAIN_SUMS + NONFINITE],
   };
 }

@@ -89,6 +89,8 @@ export const RECORD_SIZE = 8;
 export const TRAIN_SUMS = 0;
 export const EVAL_SUMS = 16;
 export const EVAL_NOISY_SUMS = 32;
+/** Within a block of sums: the count of batches whose loss terms were not finite (reduce.wgsl, bit tests). */
+export const NONFINITE = 8;
 export interface MetricsOptions { base: number; records: boolean; units: boolean; weight: number; contractive: number }
 export function metricsUniform(d: number, z: number, o: MetricsOptions): ArrayBuffer {
   return pack('Metrics', 32, [['u32', d], ['u32', q(z)], ['u32', z], ['f32', o.weight], ['u32', o.base], ['u32', o.records ? 1 : 0],
@@ -102,7 +104,8 @@ export function optimizerUniform(floats: number, beta1: number, beta2: number, e
 
 /** Jac (jacobian.wgsl): one struct for the Jacobian pass's kernels; unused fields stay zero. */
 export interface JacOptions {
-  f?: number; zr?: number; z?: number; kind?: 'none' | 'batchnorm' | 'dropout' | 'activation'; act?: Activation; inAct?: Activation;
+  f?: number; zr?: number; z?: number; kind?: 'none' | 'batchnorm' | 'dropout' | 'activation'; mode?: 'exact' | 'projections';
+  act?: Activation; inAct?: Activation;
   layer?: number; p?: number; scale?: number; off?: number; off2?: number; eps?: number; count?: number;
 }
 const JAC_KINDS = { none: 0, batchnorm: 1, dropout: 2, activation: 3 } as const;
@@ -110,7 +113,7 @@ const IDENTITY_ACT: Activation = { kind: 'identity', alpha: 0 };
 export function jacUniform(o: JacOptions): ArrayBuffer {
   const a = o.act ?? IDENTITY_ACT;
   const ia = o.inAct ?? IDENTITY_ACT;
-  return pack('Jac', 64, [['u32', q(o.f ?? 0)], ['u32', o.zr ?? 0], ['u32', o.z ?? 0], ['u32', JAC_KINDS[o.kind ?? 'none']], act(a), alpha(a),
+  return pack('Jac', 64, [['u32', q(o.f ?? 0)], ['u32', o.zr ?? 0], ['u32', o.z ?? 0], ['u32', o.mode === 'projections' ? 1 : JAC_KINDS[o.kind ?? 'none']], act(a), alpha(a),
     act(ia), alpha(ia), ['u32', o.f ?? 0], ['u32', o.layer ?? 0], ['f32', o.p ?? 0], ['f32', o.scale ?? 0], ['u32', o.off ?? 0],
     ['u32', o.off2 ?? 0], ['f32', o.eps ?? 0], ['u32', o.count ?? 0]]);
 }

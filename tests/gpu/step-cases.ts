@@ -61,6 +61,12 @@ const VARIANTS: Record<string, (cfg: TrainConfig) => void> = {
     cfg.sparsity.kind = 'none';
     cfg.contractive = 0.3;
   },
+  // … the unbiased estimate from 3 Rademacher projections per sample (the same signs in the reference) …
+  'contractive, 3 projections': (cfg) => {
+    cfg.sparsity.kind = 'none';
+    cfg.contractive = 0.3;
+    cfg.contractiveSamples = 3;
+  },
   // … and a standalone tanh after BatchNorm, with denoising (J of the corrupted input).
   'contractive, standalone tanh + gaussian': (cfg) => {
     cfg.model = { inputDim: cfg.model.inputDim, encoder: [{ kind: 'linear', units: 8 }, { kind: 'batchnorm' }, { kind: 'activation', fn: 'tanh' },
