@@ -24,6 +24,11 @@ const RECORD_SIZE = 8u;
 @group(0) @binding(5) var<storage, read_write> units: array<f32>;   // (Z) active samples per unit (evaluation)
 @group(0) @binding(6) var<storage, read> jac: array<f32>;           // (rows) ‖J_b‖²_F per sample (zeros when unmeasured)
 
+// All exponent bits set: Inf or NaN.
+fn nonFinite(x: f32) -> bool {
+  return (bitcast<u32>(x) & 0x7f800000u) == 0x7f800000u;
+}
+
 @compute @workgroup_size(1)
 fn metricsAccumulate() {
   let rows = st.rows;
@@ -62,6 +67,8 @@ fn metricsAccumulate() {
   metrics[p.base + 5u] += mse * n;
   metrics[p.base + 6u] += jf * n;
   metrics[p.base + 7u] += n_active;
+  // Bit tests, not x != x: WGSL lets compilers assume floats are finite and fold NaN/Inf checks away.
+  metrics[p.base + 8u] += select(0.0, 1.0, nonFinite(loss) || nonFinite(recon) || nonFinite(penalty) || nonFinite(jf));
   if (p.records == 1u) {
     let at = RECORDS + RECORD_SIZE * st.record;
     metrics[at] = loss;

@@ -2,8 +2,8 @@
 // the reference's own code must give the reference's output, for models with BatchNorm, dropout and tanh/ReLU codes.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { decode, decoderBasis, meanActivity } from '../src/app/features.ts';
-import { lastTestBatch } from '../src/app/snapshot.ts';
+import { decode, decoderBasis, meanActivity } from '../src/viz/features.ts';
+import { lastTestBatch } from '../src/viz/snapshot.ts';
 import { initBuffers, initParams, unpackTensor } from '../src/model/init.ts';
 import { buildPlan, pad4 } from '../src/model/plan.ts';
 import { preset } from '../src/model/presets.ts';

@@ -1,13 +1,19 @@
 // The command line: argument validation gives clear errors, and a short real run prints epoch lines,
-// writes the metrics JSON and a checkpoint that --init accepts.
+// writes the metrics JSON, a checkpoint that --init accepts, and PNG pictures that match the trained model.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { parseCli } from '../src/cli/args.ts';
+import { loadDefaultData } from '../src/data/node.ts';
+import { acquireNodeGpu } from '../src/gpu/node.ts';
+import { decodeCheckpoint } from '../src/train/checkpoint.ts';
+import { Trainer, limitsFor } from '../src/train/trainer.ts';
+import { decodeGrayPng } from '../src/viz/png.ts';
+import { trainerPictures } from '../src/viz/trainer-pictures.ts';
 
 const run = promisify(execFile);
 const cli = (args: string[]) => run(process.execPath, ['--import', 'tsx', 'src/cli/train.ts', ...args], { timeout: 240_000 });
@@ -68,4 +74,69 @@ test('npm run train: epoch lines, metrics JSON, checkpoint, --init', async () =>
   assert.match(b.stdout, /initialised from/);
   const mismatch = await cli(['--epochs', '1', '--hidden', '32', '--latent', '16', '--adapter', 'llvmpipe', '--init', ck]).catch((e) => e);
   assert.match(String(mismatch.stderr), /encoder\.0\.weight: shape \[64,784\], this model needs \[32,784\]/);
+});
+
+test('--recon and --features write PNGs whose pixels are the trained model\'s', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'wgae-png-'));
+  const [ck, recon, features] = ['model.safetensors', 'recon.png', 'features.png'].map((f) => join(dir, f));
+  const refused = await cli(['--epochs', '1', '--recon', join(dir, 'missing', 'r.png')]).catch((e) => e);
+  assert.match(String(refused.stderr), /--recon .*r\.png: the directory .*missing does not exist or is not writable/);
+  const args = ['--epochs', '1', '--hidden', '64', '--latent', '10', '--noise', 'masking', '--noise-level', '0.3', '--kernel', 'rb8x8', '--adapter', 'llvmpipe'];
+  const out = await cli([...args, '--save', ck, '--recon', recon, '--features', features]);
+  assert.match(out.stdout, /wrote .*recon\.png \(231x177\)/);
+  const r = decodeGrayPng(readFileSync(recon));
+  const f = decodeGrayPng(readFileSync(features));
+  assert.deepEqual([r.width, r.height], [8 * 29 - 1, 2 * (3 * 29 + 4) - 4 - 1]); // 16 test images: input | masked | output
+  assert.deepEqual([f.width, f.height], [4 * 29 - 1, 3 * 29 - 1]); // 10 code units in a 4×3 grid
+  // The same weights in a fresh Trainer, evaluated once, must draw the same pictures.
+  const o = parseCli(args);
+  assert.ok(o !== 'help');
+  const data = await loadDefaultData();
+  const gpu = await acquireNodeGpu('llvmpipe', limitsFor(o.cfg, data));
+  const t = await Trainer.create(gpu, o.cfg, data, 'rb8x8');
+  try {
+    const saved = await decodeCheckpoint(readFileSync(ck), t.plan, ck);
+    t.writeSlabs({ params: saved.params, state: saved.state });
+    await t.finishEpoch();
+    const mine = await trainerPictures(t);
+    assert.deepEqual(f.pixels, mine.features.pixels);
+    assert.deepEqual(r.pixels, mine.recon.pixels);
+    const row = (y: number) => r.pixels.subarray(y * r.width, (y + 1) * r.width);
+    assert.ok(row(14).some((v) => v < 255), 'the input row is not blank');
+    assert.notDeepEqual(row(14), row(2 * 29 + 14), 'the output differs from the input');
+  } finally {
+    t.destroy();
+    gpu.release();
+  }
+});
+
+test('the CLI checks its config with the same schema as the page and the URL hash; --resume refuses config flags', () => {
+  // The flag parser allows a block side up to 4096; validateConfig knows a 28×28 image fits at most 28.
+  assert.throws(() => parseCli(['--noise', 'block', '--noise-level', '100']), /invalid configuration:\n\s+block side must be an integer number of pixels from 1 to 28, got 100/);
+  assert.throws(() => parseCli(['--resume', 'x.safetensors', '--lr', '0.01']), /--resume continues the checkpoint's own config, so --lr cannot be given/);
+  assert.throws(() => parseCli(['--checkpoint-every', '2']), /--checkpoint-every needs --save FILE/);
+  assert.throws(() => parseCli(['--max-rollbacks=-1']), /--max-rollbacks "-1": must be an integer from 0 to 100/);
+  const o = parseCli(['--resume', 'x.safetensors', '--epochs', '5', '--save', 'y', '--checkpoint-every', '1']);
+  assert.ok(o !== 'help' && o.resume === 'x.safetensors' && o.epochsGiven && o.checkpointEvery === 1);
+});
+
+test('npm run train: stopped after epoch 1 and resumed gives a byte-identical checkpoint and the same losses; a tampered file is refused', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'wgae-resume-'));
+  const f = (n: string) => join(dir, n);
+  const flags = ['--hidden', '64', '--latent', '16', '--adapter', 'llvmpipe', '--lr-T', '3', '--kernel', 'rb8x16']; // 'auto' may tune differently per run
+  await cli([...flags, '--epochs', '3', '--save', f('whole.st'), '--metrics', f('whole.json')]);
+  await cli([...flags, '--epochs', '1', '--save', f('part.st')]);
+  const resumed = await cli(['--resume', f('part.st'), '--epochs', '3', '--save', f('resumed.st'), '--metrics', f('resumed.json')]);
+  assert.match(resumed.stdout, /resumed .*part\.st at epoch 1 \(step 32\); training to 3 epochs/);
+  assert.match(resumed.stdout, /matmul kernel as recorded in the checkpoint/);
+  assert.deepEqual(readFileSync(f('resumed.st')), readFileSync(f('whole.st')), 'weights, running stats, Adam moments, metadata: byte-identical');
+  const losses = (n: string) => JSON.parse(readFileSync(f(n), 'utf8')).epochs.map((e: { loss: number; test_mse: number }) => [e.loss, e.test_mse]);
+  assert.deepEqual(losses('resumed.json'), losses('whole.json').slice(1));
+  const bytes = readFileSync(f('part.st'));
+  bytes[bytes.length - 3] ^= 0x40; // one bit of one weight
+  writeFileSync(f('tampered.st'), bytes);
+  const bad = await cli(['--resume', f('tampered.st'), '--epochs', '3']).catch((e) => e);
+  assert.match(String(bad.stderr), /tampered\.st: the tensor data's SHA-256 is [0-9a-f]{16}…, but the metadata records [0-9a-f]{16}…/);
+  const done = await cli(['--resume', f('whole.st'), '--epochs', '3']).catch((e) => e);
+  assert.match(String(done.stderr), /has already trained 3 epochs; give --epochs above 3/);
 });

@@ -175,7 +175,7 @@ test('refTrainStep = forward/backward + Adam (t = step + 1) + running stats writ
   for (const [n, v] of r.running) expected.get(n)!.set(v);
   const [m, v] = [new Map(), new Map()];
   const terms = refTrainStep(cfg, params, m, v, x, B, 4, 1e-2);
-  assert.deepEqual(terms, { loss: r.loss, recon: r.recon, mse: r.mse, sparsity: r.sparsity, kl: r.kl });
+  assert.deepEqual(terms, { loss: r.loss, recon: r.recon, mse: r.mse, sparsity: r.sparsity, kl: r.kl, jacobian: r.jacobian });
   assert.deepEqual(params, expected);
   assert.equal(m.size, r.grads.size);
   assert.throws(() => refTrainStep(cfg, params, m, v, x.subarray(1), B, 4, 1e-2), /x has/);

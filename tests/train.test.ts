@@ -42,12 +42,12 @@ describe('training the seed model on the default digits (Node/Dawn, llvmpipe)', 
     const tr = await Trainer.create(gpu, small, data);
     await (await tr.runEpoch()).metrics;
     const s = await tr.readSlabs();
-    const bytes = encodeCheckpoint(tr.plan, small, { ...s, step: tr.globalStep, epoch: tr.epoch }, data.sha256);
+    const bytes = await encodeCheckpoint(tr.plan, small, { ...s, step: tr.globalStep, epoch: tr.epoch }, data.sha256);
     const names = [...decodeSafetensors(bytes, 'ck').tensors.keys()];
     for (const n of ['encoder.0.weight', 'encoder.2.running_var', 'encoder.2.num_batches_tracked', 'decoder.4.bias', 'optimizer.encoder.0.weight.exp_avg']) {
       assert.ok(names.includes(n), `checkpoint has ${n}`);
     }
-    const ck = decodeCheckpoint(bytes, tr.plan, 'ck');
+    const ck = await decodeCheckpoint(bytes, tr.plan, 'ck');
     assert.equal(ck.step, tr.globalStep);
     assert.equal(ck.meta.dataSha256, data.sha256);
     const fresh = await Trainer.create(gpu, small, data);

@@ -9,13 +9,13 @@ import type { StepRecord, Trainer } from '../train/trainer.ts';
 import { Charts } from './charts.ts';
 import { describeData } from './data.ts';
 import { modelSummary } from './describe.ts';
-import { decoderBasis, meanActivity } from './features.ts';
+import { decoderBasis, meanActivity } from '../viz/features.ts';
 import { drawActivity } from './histogram.ts';
 import { Notices } from './notices.ts';
 import { FEATURE_VIEWS, type Stats, type ViewOptions } from './panel.ts';
 import { drawFeatures, drawReconstructions } from './pictures.ts';
 import { formatSeconds, ProgressView } from './progress-view.ts';
-import type { Snapshot } from './snapshot.ts';
+import type { Snapshot } from '../viz/snapshot.ts';
 import { Session, type EpochResult, type Progress, type RunState, type SessionView, type StepPoints } from './session.ts';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;

@@ -3,15 +3,14 @@
 import { decodeSafetensors } from '../io/safetensors.ts';
 import type { TrainConfig } from '../model/config.ts';
 import { buildPlan } from '../model/plan.ts';
-import { validateConfig } from '../model/validate.ts';
-import { decodeCheckpoint, encodeCheckpoint } from '../train/checkpoint.ts';
+import { checkpointConfig, decodeCheckpoint, encodeCheckpoint } from '../train/checkpoint.ts';
 import type { Session } from './session.ts';
 
 export async function saveCheckpoint(session: Session): Promise<{ bytes: Uint8Array; name: string }> {
   return session.command(async () => {
     const t = session.need();
     const s = await session.carry();
-    const bytes = encodeCheckpoint(t.plan, session.cfg, { params: s.params, state: s.state, m: s.m, v: s.v, step: t.globalStep, epoch: t.epoch },
+    const bytes = await encodeCheckpoint(t.plan, session.cfg, { params: s.params, state: s.state, m: s.m, v: s.v, step: t.globalStep, epoch: t.epoch },
       session.data.sha256);
     return { bytes, name: `autoencoder-epoch${t.epoch}-step${t.globalStep}.safetensors` };
   });
@@ -34,19 +33,12 @@ export async function loadCheckpoint(session: Session, bytes: Uint8Array, name: 
   return session.command(async () => {
     const { metadata } = decodeSafetensors(bytes, name);
     const notes: string[] = [];
-    let cfg = session.cfg;
-    if (metadata.config !== undefined) {
-      let parsed: TrainConfig;
-      try { parsed = JSON.parse(metadata.config) as TrainConfig; } catch { throw new Error(`${name}: the config in its metadata is not JSON`); }
-      const problems = validateConfig(parsed);
-      if (problems.length > 0) throw new Error(`${name}: its config is not usable:\n${problems.join('\n')}`);
-      cfg = parsed;
-    } else {
-      notes.push('it holds no config, so the current one is kept');
-    }
+    const parsed = checkpointConfig(metadata, name);
+    const cfg = parsed ?? session.cfg;
+    if (!parsed) notes.push('it holds no config, so the current one is kept');
     const pixels = session.data.train.rows * session.data.train.cols;
     if (cfg.model.inputDim !== pixels) throw new Error(`${name} is a model for ${cfg.model.inputDim}-pixel images, but the data has ${pixels} pixels per image`);
-    const ck = decodeCheckpoint(bytes, buildPlan(cfg.model), name);
+    const ck = await decodeCheckpoint(bytes, buildPlan(cfg.model), name);
     if (!ck.m || !ck.v) notes.push('it has no optimiser state, so the optimiser starts afresh');
     if (ck.meta.dataSha256 && ck.meta.dataSha256 !== session.data.sha256) notes.push(`it was trained on other data (SHA-256 ${ck.meta.dataSha256.slice(0, 12)}…)`);
     const zeros = () => new Float32Array(ck.params.length);

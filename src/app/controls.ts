@@ -167,7 +167,7 @@ export class Controls implements PanelActions {
     const root = document.getElementById('kernels')!;
     showKernelMessage(root, 'timing every dispatch of one step…');
     const s = this.app.session;
-    s.command(() => profileKernels(this.gpu, s.cfg, s.data, s.kernel)).then((p) => {
+    s.command(() => profileKernels(s.gpu, s.cfg, s.data, s.kernel)).then((p) => {
       const rate = s.progress().samplesPerSec;
       showKernelTimes(root, p, rate > 0 ? (s.cfg.batch / rate) * 1000 : null);
     }, (e: Error) => { showKernelMessage(root, `timing failed: ${e.message}`); this.app.error(`Kernel timing failed: ${e.message}`); });

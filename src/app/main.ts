@@ -8,6 +8,7 @@ import { AUTO_KERNEL } from '../train/autotune.ts';
 import type { PresetName } from '../model/presets.ts';
 import { App } from './app.ts';
 import { Controls } from './controls.ts';
+import { ExperimentsView } from './experiments-view.ts';
 import { loadDigits } from './data.ts';
 import { installDropzone } from './dropzone.ts';
 import { Notices } from './notices.ts';
@@ -21,14 +22,31 @@ function describeGpu(gpu: Gpu): string {
     `timestamp queries ${gpu.hasTimestamps ? 'yes' : 'no'}`;
 }
 
+/** Errors are shown; a lost device (the page never destroys its own) is replaced and training continues from the
+ * last epoch boundary, with a notice saying so. */
+function watchDevice(gpu: Gpu, app: App): void {
+  gpu.device.addEventListener('uncapturederror', (e) => app.error(`WebGPU error: ${(e as GPUUncapturedErrorEvent).error.message}`));
+  void gpu.device.lost.then(async (info) => {
+    const what = `The GPU device was lost (${info.reason}${info.message ? `: ${info.message}` : ''})`;
+    try {
+      const next = await acquireBrowserGpu(['core', 'compatibility']);
+      watchDevice(next, app);
+      $('adapter').textContent = describeGpu(next);
+      const from = await app.session.replaceDevice(next);
+      app.notices.notice(`${what}; re-acquired ${next.adapter.name} and ${from ? `resumed from epoch ${from.epoch} (step ${from.globalStep})` : 'started a new model'}.`);
+    } catch (e) {
+      app.error(`${what} and could not be replaced: ${e instanceof Error ? e.message : String(e)}. Reload the page.`);
+    }
+  });
+}
+
 async function run(gpu: Gpu): Promise<void> {
   $('adapter').textContent = describeGpu(gpu);
   const data = await loadDigits();
   const inputDim = data.train.rows * data.train.cols;
   const fallback = presetConfig('seed', inputDim);
   const app = new App(gpu, fallback, data, AUTO_KERNEL);
-  gpu.device.addEventListener('uncapturederror', (e) => app.error(`WebGPU error: ${(e as GPUUncapturedErrorEvent).error.message}`));
-  void gpu.device.lost.then((info) => { if (info.reason !== 'destroyed') app.error(`The GPU device was lost (${info.reason}): ${info.message}. Reload the page.`); });
+  watchDevice(gpu, app);
   let cfg = fallback;
   let prefer: PresetName | null = 'seed';
   if (location.hash.length > 1) {
@@ -38,6 +56,7 @@ async function run(gpu: Gpu): Promise<void> {
   }
   const controls = new Controls(gpu, app, prefer);
   if (prefer) controls.config.preset = prefer;
+  new ExperimentsView(controls.panel.gui, app, $('experiment'));
   installDropzone((f) => void controls.loadFile(f), (files) => controls.useFiles(files));
   if (!(await controls.apply(cfg)) && cfg !== fallback) {
     app.notices.error('Starting from the seed preset instead.');

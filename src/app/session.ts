@@ -9,7 +9,7 @@ import { validateConfig } from '../model/validate.ts';
 import { Trainer, type EpochMetrics, type StepRecord } from '../train/trainer.ts';
 import { LiveRecords } from './live.ts';
 import { ThroughputMeter } from './meter.ts';
-import { takeSnapshot, type Snapshot } from './snapshot.ts';
+import { takeSnapshot, type Snapshot } from '../viz/snapshot.ts';
 
 export type RunState = 'idle' | 'running' | 'paused' | 'finished';
 export interface Progress { epoch: number; epochs: number; stepInEpoch: number; stepsPerEpoch: number; globalStep: number; samplesPerSec: number; etaSeconds: number }
@@ -46,6 +46,7 @@ function sameParameters(a: TrainConfig, b: TrainConfig): boolean {
   return shapes(a) === shapes(b);
 }
 
+const LOSS_GRACE_MS = 1000;
 const CHUNK = 4; // steps submitted between fences: pause and config changes land within this many steps
 
 export class Session {
@@ -65,9 +66,13 @@ export class Session {
   private readonly jobs: (() => Promise<void>)[] = [];
   private wake: (() => void) | null = null;
 
-  constructor(readonly gpu: Gpu, cfg: TrainConfig, data: DataSplit, private readonly view: SessionView, public kernel: string) {
+  private deviceLost = false; // until replaceDevice: nothing trains, and the dead device's failed reads are not reported
+  private lastGood: Carry | null = null; // CPU copy of the state at the last epoch boundary: what a new device continues from
+
+  constructor(public gpu: Gpu, cfg: TrainConfig, data: DataSplit, private readonly view: SessionView, public kernel: string) {
     this.cfg = cfg;
     this.data = data;
+    this.watchLoss(gpu);
     void this.drive();
   }
 
@@ -138,6 +143,7 @@ export class Session {
       if (at > 0 && at < t.stepsPerEpoch) this.openEpoch(at);
     }
     if (fresh) this.meter.reset();
+    this.keepGood(t);
     this.view.built(t, fresh);
     this.setState(t.epoch >= cfg.epochs ? 'finished' : carry ? (this.runState === 'idle' ? 'idle' : 'paused') : 'idle');
     return t;
@@ -241,6 +247,49 @@ export class Session {
       globalStep: t?.globalStep ?? 0, samplesPerSec: this.meter.rate, etaSeconds: this.meter.rate > 0 ? left / this.meter.rate : NaN };
   }
 
+  /** Copy the state at this boundary (submitted now, mapped later, never awaited in the loop) as the last good one. */
+  private keepGood(t: Trainer): void {
+    const at = { epoch: t.epoch, globalStep: t.globalStep, stepInEpoch: this.epochOpen ? this.stepInEpoch : 0 };
+    t.readSlabs().then((s) => { if (this.trainer === t) this.lastGood = { params: s.params, state: s.state, m: s.m, v: s.v, ...at }; }, () => {});
+  }
+
+  /** Show a failed read unless `t`'s device was lost or replaced: a destroyed device fails its pending maps before
+   * its `lost` promise settles, so that gets a moment to arrive first. */
+  private async report(t: Trainer, message: string): Promise<void> {
+    await Promise.race([t.gpu.device.lost, new Promise((r) => setTimeout(r, LOSS_GRACE_MS))]);
+    if (this.trainer === t && !this.deviceLost) this.view.error(message);
+  }
+
+  private watchLoss(gpu: Gpu): void {
+    void gpu.device.lost.then(() => { if (this.gpu === gpu) this.deviceLost = true; });
+  }
+
+  /** Continue on a new device after the old one was lost: a trainer rebuilt from the last good state, running again
+   * if it was running. Returns where it continues from (null: no state was kept, so the model starts afresh). */
+  replaceDevice(gpu: Gpu): Promise<{ epoch: number; globalStep: number } | null> {
+    return this.command(async () => {
+      const mode = this.mode;
+      const carry = this.lastGood;
+      this.mode = 'stop';
+      this.trainer?.destroy();
+      this.trainer = null;
+      this.live?.destroy();
+      this.live = null;
+      this.epochOpen = false;
+      this.gpu = gpu;
+      this.deviceLost = false;
+      this.watchLoss(gpu);
+      this.lastFence = Promise.resolve();
+      await this.install(this.cfg, this.data, carry, carry === null);
+      if (mode !== 'stop' && this.trainer!.epoch < this.cfg.epochs) {
+        this.mode = mode;
+        this.meter.restart();
+        this.setState('running');
+      }
+      return carry && { epoch: carry.epoch, globalStep: carry.globalStep };
+    });
+  }
+
   private closeEpoch(): void {
     const t = this.trainer!;
     const stepBase = t.globalStep - t.stepsPerEpoch;
@@ -251,18 +300,20 @@ export class Session {
     const { cfg, firstRecord } = this;
     this.epochResults = Promise.all([metrics, snapshot]).then(
       ([m, s]) => this.view.epoch({ cfg, metrics: m, snapshot: s, stepBase, firstRecord, samplesPerSec, seconds: activeMs / 1000 }))
-      .catch((e: unknown) => this.view.error(`the epoch's results: ${(e as Error).message}`));
+      .catch((e: unknown) => this.report(t, `the epoch's results: ${(e as Error).message}`));
     this.epochOpen = false;
     this.stepInEpoch = 0;
+    this.keepGood(t);
     if (t.epoch >= this.cfg.epochs) { this.mode = 'stop'; this.setState('finished'); }
     else if (this.mode === 'epoch') { this.mode = 'stop'; this.setState('paused'); }
   }
 
   private forwardLive(p: Promise<{ from: number; records: StepRecord[] }> | null): void {
     if (!p) return;
-    const base = this.trainer!.globalStep - this.stepInEpoch;
+    const t = this.trainer!;
+    const base = t.globalStep - this.stepInEpoch;
     const delivered = p.then(({ from, records }) => this.view.steps({ firstStep: base + from, records }))
-      .catch((e: unknown) => this.view.error(`live metrics: ${(e as Error).message}`));
+      .catch((e: unknown) => this.report(t, `live metrics: ${(e as Error).message}`));
     this.liveReads = Promise.all([this.liveReads, delivered]);
   }
 
@@ -288,7 +339,7 @@ export class Session {
     for (;;) {
       const job = this.jobs.shift();
       if (job) { await job(); continue; }
-      if (this.mode !== 'stop' && this.trainer) {
+      if (this.mode !== 'stop' && this.trainer && !this.deviceLost) {
         try {
           await this.trainChunk();
         } catch (e) {

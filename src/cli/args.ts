@@ -6,6 +6,7 @@ import { PRESET_NAMES, preset, type PresetName } from '../model/presets.ts';
 import { NODE_ADAPTERS, type NodeAdapterChoice } from '../gpu/node.ts';
 import { AUTO_KERNEL } from '../train/autotune.ts';
 import { MATMUL_VARIANTS } from '../train/kernels.ts';
+import { validateConfig } from '../model/validate.ts';
 
 export interface CliOptions {
   cfg: TrainConfig;
@@ -13,8 +14,14 @@ export interface CliOptions {
   adapter: NodeAdapterChoice;
   kernel: string;
   init: string | null;
+  resume: string | null; // continue a run exactly: the config comes from the checkpoint, --epochs from here
+  epochsGiven: boolean;
   save: string | null;
+  checkpointEvery: number; // write --save every N epochs (0: only at the end)
+  maxRollbacks: number;
   metrics: string | null;
+  recon: string | null;
+  features: string | null;
   quiet: boolean;
 }
 
@@ -44,12 +51,22 @@ export const USAGE = `Usage: npm run train -- [options]
   --seed S              run seed: initialisation, shuffling, dropout (default 0)
   --no-shuffle          keep the data order fixed
   --init FILE           start from the weights of a safetensors checkpoint
+  --resume FILE         continue the run saved in FILE exactly (its config, weights, optimizer, RNG and position)
+                        up to --epochs in total; only --epochs, --data, file, adapter and kernel flags may be given
   --save FILE           write a safetensors checkpoint (PyTorch state_dict names) at the end
+  --checkpoint-every N  also write --save after every N epochs (atomically: the last good one always stays)
+  --max-rollbacks K     divergence guard: roll back and halve the learning rate at most K times, then stop
+                        (default 3; 0 stops at the first non-finite or exploding loss)
   --metrics FILE        write per-epoch metrics as JSON (rewritten after every epoch)
+  --recon FILE.png      after the last epoch, write the reconstruction grid of a fixed test batch (input | corrupted | output)
+  --features FILE.png   after the last epoch, write the learned features: the decoder applied to each one-hot code
   --adapter A           ${NODE_ADAPTERS.join('|')} (default auto: a real GPU, else llvmpipe)
   --kernel K            matmul variant: ${AUTO_KERNEL}|${Object.keys(MATMUL_VARIANTS).join('|')} (default ${AUTO_KERNEL}: the fastest per product, timed on this adapter)
   --quiet               print only the final summary
   --help                this text`;
+
+/** Flags that may accompany --resume: they choose files, devices and how far to train, not what is trained. */
+const RESUME_FLAGS = ['resume', 'epochs', 'data', 'save', 'checkpoint-every', 'max-rollbacks', 'metrics', 'recon', 'features', 'adapter', 'kernel', 'quiet', 'help'];
 
 function num(name: string, raw: string | undefined, def: number, ok: (v: number) => boolean, rule: string): number {
   if (raw === undefined) return def;
@@ -71,7 +88,7 @@ export function parseCli(argv: string[]): CliOptions | 'help' {
       options: Object.fromEntries([
         ...['preset', 'data', 'epochs', 'batch', 'hidden', 'latent', 'beta', 'rho', 'lr', 'lr-T', 'warmup', 'optimizer', 'momentum', 'dropout', 'seed',
           'loss', 'sparsity', 'sparsity-weight', 'contractive', 'contractive-samples', 'noise', 'noise-level',
-          'init', 'save', 'metrics', 'adapter', 'kernel'].map((k) => [k, { type: 'string' as const }]),
+          'init', 'resume', 'save', 'checkpoint-every', 'max-rollbacks', 'metrics', 'recon', 'features', 'adapter', 'kernel'].map((k) => [k, { type: 'string' as const }]),
         ...['no-shuffle', 'lr-per-step', 'quiet', 'help'].map((k) => [k, { type: 'boolean' as const }]),
       ]),
     });
@@ -128,6 +145,22 @@ export function parseCli(argv: string[]): CliOptions | 'help' {
   if (!NODE_ADAPTERS.includes(adapter)) throw new Error(`--adapter ${JSON.stringify(adapter)}: must be one of ${NODE_ADAPTERS.join(', ')}`);
   const kernel = s('kernel') ?? AUTO_KERNEL;
   if (kernel !== AUTO_KERNEL && !(kernel in MATMUL_VARIANTS)) throw new Error(`--kernel ${JSON.stringify(kernel)}: must be ${AUTO_KERNEL} or one of ${Object.keys(MATMUL_VARIANTS).join(', ')}`);
-  for (const k of ['data', 'init', 'save', 'metrics']) if (a[k] === '') throw new Error(`--${k} needs a value`);
-  return { cfg, data: s('data') ?? 'default', adapter, kernel, init: s('init') ?? null, save: s('save') ?? null, metrics: s('metrics') ?? null, quiet: Boolean(a.quiet) };
+  for (const k of ['data', 'init', 'resume', 'save', 'metrics', 'recon', 'features']) if (a[k] === '') throw new Error(`--${k} needs a value`);
+  const resume = s('resume') ?? null;
+  if (resume !== null) {
+    const given = Object.keys(a).filter((k) => a[k] !== undefined && !RESUME_FLAGS.includes(k));
+    if (given.length > 0) {
+      throw new Error(`--resume continues the checkpoint's own config, so --${given.join(', --')} cannot be given with it ` +
+        '(use --init FILE to start a new run from its weights instead)');
+    }
+  }
+  const checkpointEvery = num('checkpoint-every', s('checkpoint-every'), 0, int(1, 100000), 'an integer from 1 to 100000');
+  if (checkpointEvery > 0 && !a.save) throw new Error('--checkpoint-every needs --save FILE (where the checkpoints go)');
+  const maxRollbacks = num('max-rollbacks', s('max-rollbacks'), 3, int(0, 100), 'an integer from 0 to 100');
+  // The one schema the page and the URL hash use too: anything the flags above let through is checked again here.
+  const problems = validateConfig(cfg);
+  if (problems.length > 0) throw new Error(`the options give an invalid configuration:\n  ${problems.join('\n  ')}`);
+  return { cfg, data: s('data') ?? 'default', adapter, kernel, init: s('init') ?? null, resume, epochsGiven: a.epochs !== undefined,
+    save: s('save') ?? null, checkpointEvery, maxRollbacks, metrics: s('metrics') ?? null,
+    recon: s('recon') ?? null, features: s('features') ?? null, quiet: Boolean(a.quiet) };
 }

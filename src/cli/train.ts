@@ -1,14 +1,24 @@
 // `npm run train`: headless training in Node through Dawn. One progress line per epoch, a metrics JSON
-// rewritten atomically after each epoch, and a safetensors checkpoint at the end.
+// rewritten atomically after each epoch, safetensors checkpoints (at the end, or every N epochs), exact resume,
+// PNG pictures at the end, and a run that rolls back on divergence and rebuilds on device loss (src/train/recovery.ts).
 import { accessSync, constants, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { acquireNodeGpu } from '../gpu/node.ts';
 import { loadData } from '../data/node.ts';
+import type { DataSplit } from '../data/dataset.ts';
 import { readFileLimited, writeFileAtomic } from '../io/files.ts';
+import { decodeSafetensors } from '../io/safetensors.ts';
+import { buildPlan } from '../model/plan.ts';
+import { validateConfig } from '../model/validate.ts';
 import { AUTO_KERNEL, kernelSummary } from '../train/autotune.ts';
 import { Trainer, limitsFor } from '../train/trainer.ts';
-import { decodeCheckpoint, encodeCheckpoint } from '../train/checkpoint.ts';
+import { checkpointConfig, decodeCheckpoint, encodeCheckpoint } from '../train/checkpoint.ts';
+import { ResilientRun } from '../train/recovery.ts';
+import { checkFits, type BufferLimits } from '../train/fit.ts';
+import type { RunSnapshot } from '../train/snapshot-state.ts';
 import { parseCli, USAGE, type CliOptions } from './args.ts';
+import { encodeGrayPng } from '../viz/png.ts';
+import { trainerPictures } from '../viz/trainer-pictures.ts';
 import { contractiveFlops, describeModel, epochLine, stepFlops, type EpochRow } from './report.ts';
 
 const MAX_CHECKPOINT_BYTES = 2 ** 31;
@@ -23,51 +33,108 @@ function checkWritable(path: string, flag: string): void {
   }
 }
 
+/** --resume: the checkpoint's config (validated) with the new epoch goal, and its full state. */
+async function readResume(o: CliOptions, data: DataSplit): Promise<RunSnapshot> {
+  const path = o.resume!;
+  const bytes = await readFileLimited(path, MAX_CHECKPOINT_BYTES, `--resume ${path}`);
+  const cfg = checkpointConfig(decodeSafetensors(bytes, path).metadata, path);
+  if (!cfg) throw new Error(`${path}: no config in its metadata, so the run cannot be resumed exactly; use --init to start from its weights`);
+  const ck = await decodeCheckpoint(bytes, buildPlan(cfg.model), path, { full: true });
+  if (ck.meta.dataSha256 !== data.sha256) {
+    throw new Error(`${path} was trained on data with SHA-256 ${ck.meta.dataSha256?.slice(0, 16)}…, but --data ${o.data} has ${data.sha256.slice(0, 16)}…; ` +
+      'resume with the same --data');
+  }
+  if (o.epochsGiven) cfg.epochs = o.cfg.epochs;
+  if (cfg.epochs <= ck.epoch) throw new Error(`${path} has already trained ${ck.epoch} epochs; give --epochs above ${ck.epoch} to continue`);
+  const problems = validateConfig(cfg);
+  if (problems.length > 0) throw new Error(`--resume ${path} with --epochs ${cfg.epochs}:\n  ${problems.join('\n  ')}`);
+  o.cfg = cfg;
+  const kernels = o.kernel !== AUTO_KERNEL || !ck.meta.kernels ? null : ck.meta.kernels;
+  return { params: ck.params, state: ck.state, m: ck.m!, v: ck.v!, epoch: ck.epoch, globalStep: ck.step, lrScale: ck.lrScale, kernels: kernels ?? {} };
+}
+
 async function main(o: CliOptions): Promise<void> {
   const log = (s: string) => { if (!o.quiet) console.log(s); };
   if (o.save) checkWritable(o.save, 'save');
   if (o.metrics) checkWritable(o.metrics, 'metrics');
+  if (o.recon) checkWritable(o.recon, 'recon');
+  if (o.features) checkWritable(o.features, 'features');
   const data = await loadData(o.data);
-  const gpu = await acquireNodeGpu(o.adapter, limitsFor(o.cfg, data));
-  gpu.device.lost.then((info) => { if (info.reason !== 'destroyed') console.error(`GPU device lost: ${info.message}`); });
-  gpu.device.addEventListener('uncapturederror', (e) => console.error(`GPU error: ${(e as GPUUncapturedErrorEvent).error.message}`));
-  const trainer = await Trainer.create(gpu, o.cfg, data, o.kernel);
+  const from = o.resume ? await readResume(o, data) : undefined;
+  const cfg = o.cfg;
+  const hooks = {
+    acquire: () => acquireNodeGpu(o.adapter, limitsFor(cfg, data)).catch((e: unknown) => {
+      const limits = (e as { adapterLimits?: BufferLimits }).adapterLimits;
+      if (limits) checkFits(cfg, data, limits, `the ${o.adapter} adapter`); // names what would fit
+      throw e;
+    }),
+    // A resume or a rebuild reuses the recorded matmul kernels (another variant sums in another order).
+    build: (gpu: Parameters<typeof Trainer.create>[0], kernels: Parameters<typeof Trainer.create>[3] | null) =>
+      Trainer.create(gpu, cfg, data, kernels && Object.keys(kernels).length > 0 ? kernels : o.kernel),
+    log: (line: string) => console.log(line), // recovery lines are printed even with --quiet
+  };
+  const run = await ResilientRun.start(hooks, { maxRollbacks: o.maxRollbacks }, from);
+  const save = async (s: RunSnapshot) => {
+    await writeFileAtomic(o.save!, await encodeCheckpoint(run.trainer.plan, cfg, { ...s, step: s.globalStep }, data.sha256));
+  };
   try {
+    const trainer = run.trainer;
     if (o.init) {
-      const ck = decodeCheckpoint(await readFileLimited(o.init, MAX_CHECKPOINT_BYTES, `--init ${o.init}`), trainer.plan, o.init);
+      const ck = await decodeCheckpoint(await readFileLimited(o.init, MAX_CHECKPOINT_BYTES, `--init ${o.init}`), trainer.plan, o.init);
       trainer.writeSlabs({ params: ck.params, state: ck.state });
+      run.snapshot = { ...run.snapshot, params: ck.params, state: ck.state };
       log(`initialised from ${o.init} (trained ${ck.epoch} epochs, ${ck.step} steps)`);
     }
+    if (from) log(`resumed ${o.resume} at epoch ${from.epoch} (step ${from.globalStep}${from.lrScale !== 1 ? `, learning rate ×${from.lrScale}` : ''}); training to ${cfg.epochs} epochs`);
     log(`data ${data.name}: ${data.train.count} train / ${data.test.count} test images of ${data.train.rows}x${data.train.cols}, sha256 ${data.sha256.slice(0, 16)}…`);
-    log(`adapter ${gpu.adapter.name} (${gpu.adapter.featureLevel}${gpu.adapter.isFallback ? ', fallback' : ''}), matmul kernel ${o.kernel}${o.kernel === AUTO_KERNEL ? ` (${kernelSummary(trainer.kernels.choices)})` : ''}`);
-    log(`model ${describeModel(o.cfg)}, batch ${o.cfg.batch}, ${trainer.stepsPerEpoch} steps/epoch, lr ${o.cfg.optimizer.lr}`);
-    const flopsPerSample = stepFlops(trainer.plan) + contractiveFlops(trainer.plan, o.cfg);
+    const kernelNote = from && Object.keys(from.kernels).length > 0 ? 'as recorded in the checkpoint' : o.kernel;
+    log(`adapter ${run.gpu.adapter.name} (${run.gpu.adapter.featureLevel}${run.gpu.adapter.isFallback ? ', fallback' : ''}), matmul kernel ${kernelNote}${o.kernel === AUTO_KERNEL ? ` (${kernelSummary(trainer.kernels.choices)})` : ''}`);
+    log(`model ${describeModel(cfg)}, batch ${cfg.batch}, ${trainer.stepsPerEpoch} steps/epoch, lr ${cfg.optimizer.lr}`);
+    const flopsPerSample = stepFlops(trainer.plan) + contractiveFlops(trainer.plan, cfg);
     const epochs: (EpochRow & Record<string, unknown>)[] = [];
     const started = performance.now();
-    for (let e = 0; e < o.cfg.epochs; e++) {
-      const { metrics, trainSeconds } = await trainer.runEpoch();
-      const m = await metrics;
-      const samplesPerS = m.samples / trainSeconds;
-      const seconds = (performance.now() - started) / 1000;
-      const { steps: _steps, samples: _samples, ...fields } = m;
-      const row = { ...fields, samples_per_s: samplesPerS, gflops: (samplesPerS * flopsPerSample) / 1e9, seconds };
-      epochs.push(row);
-      log(epochLine(row, o.cfg.epochs, { loss: o.cfg.loss, sparsity: o.cfg.sparsity.kind, contractive: o.cfg.contractive > 0 }));
-      if (!Number.isFinite(m.loss)) throw new Error(`the loss became ${m.loss} in epoch ${m.epoch + 1}: lower --lr (now ${o.cfg.optimizer.lr})`);
-      if (o.metrics) {
-        await writeFileAtomic(o.metrics, JSON.stringify({ config: o.cfg, adapter: gpu.adapter, data: { name: data.name, sha256: data.sha256 }, kernel: o.kernel, epochs }, null, 1));
+    try {
+      while (run.trainer.epoch < cfg.epochs) {
+        const { metrics: m, trainSeconds } = await run.epoch();
+        const samplesPerS = m.samples / trainSeconds;
+        const seconds = (performance.now() - started) / 1000;
+        const { steps: _steps, samples: _samples, ...fields } = m;
+        const row = { ...fields, samples_per_s: samplesPerS, gflops: (samplesPerS * flopsPerSample) / 1e9, seconds, lr_scale: run.trainer.lrScale };
+        epochs.push(row);
+        log(epochLine(row, cfg.epochs, { loss: cfg.loss, sparsity: cfg.sparsity.kind, contractive: cfg.contractive > 0 }));
+        if (o.metrics) {
+          await writeFileAtomic(o.metrics, JSON.stringify({ config: cfg, adapter: run.gpu.adapter, data: { name: data.name, sha256: data.sha256 }, kernel: o.kernel,
+            recovery: { divergences: run.divergences, device_faults: run.deviceFaults }, epochs }, null, 1));
+        }
+        if (o.save && o.checkpointEvery > 0 && run.trainer.epoch % o.checkpointEvery === 0 && run.trainer.epoch < cfg.epochs) {
+          await save(run.snapshot);
+          log(`checkpoint ${o.save} (epoch ${run.snapshot.epoch})`);
+        }
       }
+    } catch (e) {
+      // Keep the last good state: a diverged or failed run still leaves a checkpoint to resume from.
+      if (o.save && run.snapshot.epoch > (from?.epoch ?? 0)) {
+        await save(run.snapshot);
+        console.error(`saved the last good state (epoch ${run.snapshot.epoch}) to ${o.save}`);
+      }
+      throw e;
     }
     const last = epochs[epochs.length - 1];
-    console.log(`done: ${o.cfg.epochs} epochs in ${((performance.now() - started) / 1000).toFixed(1)} s, final test MSE ${last.test_mse.toFixed(5)}`);
+    console.log(`done: ${cfg.epochs} epochs in ${((performance.now() - started) / 1000).toFixed(1)} s, final test MSE ${last.test_mse.toFixed(5)}`);
+    if (o.recon || o.features) {
+      const pictures = await trainerPictures(run.trainer); // right after the last evaluation: its final test batch
+      for (const [path, img] of [[o.recon, pictures.recon], [o.features, pictures.features]] as const) {
+        if (!path) continue;
+        await writeFileAtomic(path, encodeGrayPng(img));
+        console.log(`wrote ${path} (${img.width}x${img.height})`);
+      }
+    }
     if (o.save) {
-      const s = await trainer.readSlabs();
-      await writeFileAtomic(o.save, encodeCheckpoint(trainer.plan, o.cfg, { ...s, step: trainer.globalStep, epoch: trainer.epoch }, data.sha256));
+      await save(run.snapshot);
       console.log(`saved ${o.save}`);
     }
   } finally {
-    trainer.destroy();
-    gpu.release();
+    run.release();
   }
 }
 

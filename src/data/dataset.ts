@@ -103,3 +103,15 @@ export async function fetchIdxSplit(name: string, baseUrl: string | URL, fetchFn
   );
   return splitFromIdxFiles(name, Object.fromEntries(entries) as Record<IdxRole, NamedBytes>);
 }
+
+/** The first `train` and `test` images of a split (quick runs and smoke tests); hashed anew, named `name[:train/:test]`. */
+export async function subsetSplit(data: DataSplit, train: number, test: number): Promise<DataSplit> {
+  const head = (set: ImageSet, n: number): ImageSet => {
+    const count = Math.min(n, set.count);
+    return { ...set, count, images: set.images.subarray(0, count * pixelsOf(set)), labels: set.labels?.subarray(0, count) ?? null };
+  };
+  const [tr, te] = [head(data.train, train), head(data.test, test)];
+  const empty = new Uint8Array(0);
+  const sha256 = await sha256Hex([tr.images, tr.labels ?? empty, te.images, te.labels ?? empty]);
+  return { name: `${data.name}[:${tr.count}/:${te.count}]`, train: tr, test: te, sha256 };
+}

@@ -52,8 +52,9 @@ export function checkLimits(adapter: GPUAdapter, wanted: LimitRequest, adapterNa
     else required[name] = value;
   }
   if (problems.length > 0) {
-    throw new Error(`WebGPU adapter "${adapterName}" cannot run this configuration:\n  ${problems.join('\n  ')}\n` +
-      'Reduce the batch size, hidden width or dataset size, or use an adapter with larger limits.');
+    // The adapter's limits travel with the error so a caller can say what size would fit (src/train/fit.ts).
+    throw Object.assign(new Error(`WebGPU adapter "${adapterName}" cannot run this configuration:\n  ${problems.join('\n  ')}\n` +
+      'Reduce the batch size, hidden width or dataset size, or use an adapter with larger limits.'), { adapterLimits: adapterLimitsOf(adapter) });
   }
   return required;
 }

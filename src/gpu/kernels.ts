@@ -127,11 +127,16 @@ function locate(sources: { file: string; lines: number }[], line: number): strin
   return `line ${line}`;
 }
 
-/** Labelled buffer helpers: storage buffers are always copyable both ways so tests and checkpoints can read them. */
+/** Labelled buffer helpers: storage buffers are always copyable both ways so tests and checkpoints can read them.
+ * Sizes are checked against the device first, so an oversized buffer is an error naming it, not a lost device. */
 export function storageBuffer(device: GPUDevice, label: string, bytes: number): GPUBuffer {
+  const size = Math.max(16, Math.ceil(bytes / 16) * 16);
+  if (size > device.limits.maxBufferSize) {
+    throw new Error(`buffer ${label}: ${size} bytes exceed this device's maxBufferSize of ${device.limits.maxBufferSize}`);
+  }
   return device.createBuffer({
     label,
-    size: Math.max(16, Math.ceil(bytes / 16) * 16),
+    size,
     usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
   });
 }
@@ -142,10 +147,22 @@ export function uniformBuffer(device: GPUDevice, label: string, data: ArrayBuffe
   return buffer;
 }
 
+/** The WebGPU default of maxComputeWorkgroupsPerDimension; devices here are never asked for more. */
+export const MAX_WORKGROUPS_PER_DIMENSION = 65535;
+
+/** Split a workgroup count into (x, y) with both ≤ `max`; kernels recover the index with groupIndex (common.wgsl)
+ * and skip the few extra groups of the last row. */
+export function splitWorkgroups(workgroups: number, max = MAX_WORKGROUPS_PER_DIMENSION, what = 'dispatch'): [number, number] {
+  if (!Number.isSafeInteger(workgroups) || workgroups < 1) throw new Error(`${what}: ${workgroups} workgroups is not a positive integer`);
+  const x = Math.min(workgroups, max);
+  const y = Math.ceil(workgroups / x);
+  if (y > max) throw new Error(`${what}: ${workgroups} workgroups exceed maxComputeWorkgroupsPerDimension² (${max}² = ${max * max}); reduce the batch or layer width`);
+  return [x, y];
+}
+
 /** Record one dispatch; workgroup counts above the per-dimension limit are folded into y. */
 export function dispatch(pass: GPUComputePassEncoder, kernel: Kernel, group: GPUBindGroup, workgroups: number, dynamicOffset?: number): void {
   pass.setPipeline(kernel.pipeline);
   pass.setBindGroup(0, group, dynamicOffset === undefined ? [] : [dynamicOffset]);
-  const x = Math.min(workgroups, 65535);
-  pass.dispatchWorkgroups(x, Math.ceil(workgroups / x));
+  pass.dispatchWorkgroups(...splitWorkgroups(workgroups, MAX_WORKGROUPS_PER_DIMENSION, kernel.label));
 }

@@ -1,6 +1,6 @@
 // A dispatch as data (kernel, bind group, workgroup count), and the binder that makes one: the Step slot at
 // binding 0, the op's own uniform at 1, then its buffers in binding order — all created once, never per step.
-import { uniformBuffer, type Kernel } from '../gpu/kernels.ts';
+import { MAX_WORKGROUPS_PER_DIMENSION, splitWorkgroups, uniformBuffer, type Kernel } from '../gpu/kernels.ts';
 import { STEP_BYTES } from './uniforms.ts';
 
 export interface Dispatch { kernel: Kernel; group: GPUBindGroup; workgroups: number; label: string }
@@ -9,7 +9,13 @@ export type Bind = (label: string, kernel: Kernel, uniform: ArrayBuffer, buffers
 export const groups = (threads: number, wg = 64): number => Math.max(1, Math.ceil(threads / wg));
 
 export function makeBinder(device: GPUDevice, stepBuffer: GPUBuffer): Bind {
+  const { maxStorageBufferBindingSize: maxBinding, maxComputeWorkgroupsPerDimension: maxGroups } = device.limits;
   return (label, kernel, uniform, buffers, workgroups) => {
+    // Checked when the dispatch is made, never when it runs: a binding or a grid the device cannot take is named here.
+    for (const b of buffers) {
+      if (b.size > maxBinding) throw new Error(`${label}: binding ${b.label} is ${b.size} bytes, over this device's maxStorageBufferBindingSize of ${maxBinding}`);
+    }
+    splitWorkgroups(workgroups, Math.min(maxGroups, MAX_WORKGROUPS_PER_DIMENSION), label);
     const u = uniformBuffer(device, `${label}.uniform`, uniform);
     const group = device.createBindGroup({
       label,

@@ -1,10 +1,14 @@
 // Checkpoints as safetensors with the names and layouts of the equivalent PyTorch nn.Sequential
-// (`encoder.0.weight` (out, in), BatchNorm running stats and num_batches_tracked), the config and run position in
-// __metadata__, and the optimizer state under `optimizer.*`. Platform-neutral: the page saves the same file.
+// (`encoder.0.weight` (out, in), BatchNorm running stats and num_batches_tracked), the optimizer state under
+// `optimizer.*`, and in __metadata__ the config, the run position (step, epoch, RNG state, the divergence guard's
+// learning-rate scale) and a SHA-256 of the tensor bytes. Platform-neutral: the page saves the same file.
 import type { TrainConfig } from '../model/config.ts';
 import { packTensor, unpackTensor } from '../model/init.ts';
-import type { Plan } from '../model/plan.ts';
+import { buildPlan, type Plan } from '../model/plan.ts';
+import { validateConfig } from '../model/validate.ts';
 import { decodeSafetensors, encodeSafetensors, type TensorEntry } from '../io/safetensors.ts';
+import type { MatmulChoices } from './kernels.ts';
+import { checkChoices } from './snapshot-state.ts';
 
 export const CHECKPOINT_FORMAT = 'webgpu-autoencoder/1';
 
@@ -15,11 +19,31 @@ export interface CheckpointState {
   v: Float32Array | null;
   step: number; // optimisation steps taken
   epoch: number; // epochs completed
+  lrScale?: number; // factor the divergence guard applied to the schedule (1 when it never intervened)
+  kernels?: MatmulChoices; // matmul variant per product, so a resume sums in the same order
 }
 
-export interface CheckpointMeta { config: TrainConfig; step: number; epoch: number; seed: number; dataSha256: string }
+/** The counter RNG's whole state: masks and noise are a hash of (seed, step, layer, element), shuffles of (seed, epoch). */
+export interface RngState { kind: 'pcg-counter'; seed: number; step: number; shuffle_epoch: number }
 
-export function encodeCheckpoint(plan: Plan, cfg: TrainConfig, s: CheckpointState, dataSha256: string): Uint8Array {
+export interface CheckpointMeta {
+  config: TrainConfig | undefined; step: number; epoch: number; seed: number; dataSha256: string | undefined;
+  rng: RngState | undefined; lrScale: number; tensorsSha256: string | undefined; kernels: MatmulChoices | undefined;
+}
+
+const hex = (b: ArrayBuffer) => Array.from(new Uint8Array(b), (x) => x.toString(16).padStart(2, '0')).join('');
+/** SHA-256 through WebCrypto (Node ≥ 20 and secure browser contexts). */
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  return hex(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>));
+}
+
+/** The data buffer of a safetensors file: everything after the 8-byte length and the header. */
+function dataRegion(file: Uint8Array): Uint8Array {
+  const n = Number(new DataView(file.buffer, file.byteOffset, 8).getBigUint64(0, true));
+  return file.subarray(8 + n);
+}
+
+export async function encodeCheckpoint(plan: Plan, cfg: TrainConfig, s: CheckpointState, dataSha256: string): Promise<Uint8Array> {
   const tensors: TensorEntry[] = [];
   for (const t of plan.params) tensors.push({ name: t.name, dtype: 'F32', shape: t.shape, data: unpackTensor(s.params, t) });
   for (const t of plan.buffers) tensors.push({ name: t.name, dtype: 'F32', shape: t.shape, data: unpackTensor(s.state, t) });
@@ -32,36 +56,122 @@ export function encodeCheckpoint(plan: Plan, cfg: TrainConfig, s: CheckpointStat
       tensors.push({ name: `optimizer.${t.name}.exp_avg_sq`, dtype: 'F32', shape: t.shape, data: unpackTensor(s.v, t) });
     }
   }
-  return encodeSafetensors(tensors, {
+  const rng: RngState = { kind: 'pcg-counter', seed: cfg.seed, step: s.step, shuffle_epoch: s.epoch };
+  const metadata: Record<string, string> = {
     format: CHECKPOINT_FORMAT,
     config: JSON.stringify(cfg),
     step: String(s.step),
     epoch: String(s.epoch),
     seed: String(cfg.seed),
+    rng: JSON.stringify(rng),
+    lr_scale: String(s.lrScale ?? 1),
     data_sha256: dataSha256,
-  });
+    ...(s.kernels ? { matmul: JSON.stringify(s.kernels) } : {}),
+  };
+  // The data buffer does not depend on the header, so its hash can go into the header of the final file.
+  const tensorsSha256 = await sha256Hex(dataRegion(encodeSafetensors(tensors, metadata)));
+  return encodeSafetensors(tensors, { ...metadata, tensors_sha256: tensorsSha256 });
 }
 
-/** Read a checkpoint into slabs laid out for `plan`; every tensor's presence and shape is checked. */
-export function decodeCheckpoint(bytes: Uint8Array, plan: Plan, what: string): CheckpointState & { meta: Partial<CheckpointMeta> } {
+/** Integer metadata field: absent → `fallback`; present but not a non-negative integer → an error naming it. */
+function intField(metadata: Record<string, string>, key: string, what: string, fallback: number): number {
+  const v = metadata[key];
+  if (v === undefined) return fallback;
+  if (!/^\d{1,15}$/.test(v)) throw new Error(`${what}: metadata "${key}" is ${JSON.stringify(v.slice(0, 40))}, expected a non-negative integer`);
+  return Number(v);
+}
+
+/** The config in a checkpoint's metadata, validated by the shared schema; undefined when the file has none. */
+export function checkpointConfig(metadata: Record<string, string>, what: string): TrainConfig | undefined {
+  if (metadata.config === undefined) return undefined;
+  let cfg: TrainConfig;
+  try { cfg = JSON.parse(metadata.config) as TrainConfig; } catch { throw new Error(`${what}: metadata "config" is not valid JSON`); }
+  if (typeof cfg !== 'object' || cfg === null) throw new Error(`${what}: metadata "config" is not a JSON object`);
+  const problems = validateConfig(cfg);
+  if (problems.length > 0) throw new Error(`${what}: the config in its metadata is not usable:\n  ${problems.join('\n  ')}`);
+  return cfg;
+}
+
+function readMeta(metadata: Record<string, string>, what: string, plan: Plan): CheckpointMeta {
+  const config = checkpointConfig(metadata, what);
+  let rng: RngState | undefined;
+  if (metadata.rng !== undefined) {
+    try { rng = JSON.parse(metadata.rng) as RngState; } catch { throw new Error(`${what}: metadata "rng" is not valid JSON`); }
+    if (rng?.kind !== 'pcg-counter' || ![rng.seed, rng.step, rng.shuffle_epoch].every((x) => Number.isSafeInteger(x) && x >= 0)) {
+      throw new Error(`${what}: metadata "rng" ${metadata.rng.slice(0, 80)} is not {kind: "pcg-counter", seed, step, shuffle_epoch}`);
+    }
+  }
+  const lrScale = metadata.lr_scale === undefined ? 1 : Number(metadata.lr_scale);
+  if (!(lrScale > 0 && lrScale <= 1)) throw new Error(`${what}: metadata "lr_scale" is ${JSON.stringify(metadata.lr_scale)}, expected a number in (0, 1]`);
+  const tensorsSha256 = metadata.tensors_sha256;
+  if (tensorsSha256 !== undefined && !/^[0-9a-f]{64}$/.test(tensorsSha256)) throw new Error(`${what}: metadata "tensors_sha256" is not 64 hex digits`);
+  const step = intField(metadata, 'step', what, 0);
+  const epoch = intField(metadata, 'epoch', what, 0);
+  const seed = intField(metadata, 'seed', what, config?.seed ?? 0);
+  if (rng && (rng.step !== step || rng.shuffle_epoch !== epoch || rng.seed !== seed)) {
+    throw new Error(`${what}: metadata "rng" (seed ${rng.seed}, step ${rng.step}, epoch ${rng.shuffle_epoch}) disagrees with seed ${seed}, step ${step}, epoch ${epoch}`);
+  }
+  if (config && config.seed !== seed) throw new Error(`${what}: metadata "seed" ${seed} disagrees with the config's seed ${config.seed}`);
+  let kernels: MatmulChoices | undefined;
+  if (metadata.matmul !== undefined) {
+    try { kernels = JSON.parse(metadata.matmul) as MatmulChoices; } catch { throw new Error(`${what}: metadata "matmul" is not valid JSON`); }
+    kernels = checkChoices(kernels, plan, what);
+  }
+  return { config, step, epoch, seed, dataSha256: metadata.data_sha256, rng, lrScale, tensorsSha256, kernels };
+}
+
+/** What a caller insists on: `full` for an exact resume (hash, config, RNG state and optimizer state present). */
+export interface DecodeOptions { full?: boolean }
+
+/** Read and verify a checkpoint into slabs laid out for `plan`. Checks, each failing with the tensor or field named:
+ * the safetensors structure, the SHA-256 of the tensor bytes, the metadata, every tensor's presence, dtype and shape
+ * (against `plan` and against the config in the metadata), and that no tensor holds NaN or Inf. */
+export async function decodeCheckpoint(bytes: Uint8Array, plan: Plan, what: string, opts: DecodeOptions = {}):
+  Promise<CheckpointState & { lrScale: number; meta: CheckpointMeta }> {
   const { tensors, metadata } = decodeSafetensors(bytes, what);
+  const meta = readMeta(metadata, what, plan);
+  if (meta.tensorsSha256 !== undefined) {
+    const actual = await sha256Hex(dataRegion(bytes));
+    if (actual !== meta.tensorsSha256) {
+      throw new Error(`${what}: the tensor data's SHA-256 is ${actual.slice(0, 16)}…, but the metadata records ${meta.tensorsSha256.slice(0, 16)}…; ` +
+        'the file was corrupted or edited after it was written');
+    }
+  }
+  if (opts.full) {
+    const missing = [['tensors_sha256', meta.tensorsSha256], ['config', meta.config], ['rng', meta.rng]].filter(([, v]) => v === undefined).map(([k]) => k);
+    if (missing.length > 0) throw new Error(`${what}: cannot resume exactly: metadata lacks ${missing.join(', ')} (was it written by this program's --save?)`);
+  }
   const problems: string[] = [];
+  if (meta.config) {
+    const declared = buildPlan(meta.config.model);
+    for (const t of [...declared.params, ...declared.buffers]) {
+      const found = tensors.get(t.name);
+      if (found && JSON.stringify(found.shape) !== JSON.stringify(t.shape)) {
+        problems.push(`${t.name}: shape ${JSON.stringify(found.shape)}, but the config in the metadata says ${JSON.stringify(t.shape)}`);
+      }
+    }
+  }
   const take = (name: string, shape: number[]): Float32Array | null => {
     const t = tensors.get(name);
     if (!t) { problems.push(`missing tensor ${name} ${JSON.stringify(shape)}`); return null; }
     if (t.dtype !== 'F32') { problems.push(`${name}: dtype ${t.dtype}, expected F32`); return null; }
     if (JSON.stringify(t.shape) !== JSON.stringify(shape)) { problems.push(`${name}: shape ${JSON.stringify(t.shape)}, this model needs ${JSON.stringify(shape)}`); return null; }
     const data = t.data as Float32Array;
-    if (!data.every(Number.isFinite)) { problems.push(`${name}: contains NaN or Inf`); return null; }
+    const bad = data.findIndex((x) => !Number.isFinite(x));
+    if (bad >= 0) { problems.push(`${name}: element ${bad} is ${data[bad]} (NaN or Inf)`); return null; }
     return data;
   };
   const params = new Float32Array(plan.paramFloats);
   const state = new Float32Array(plan.bufferFloats);
   for (const t of plan.params) { const d = take(t.name, t.shape); if (d) packTensor(params, t, d); }
   for (const t of plan.buffers) { const d = take(t.name, t.shape); if (d) packTensor(state, t, d); }
+  for (const op of plan.ops) {
+    const t = op.kind === 'batchnorm' ? tensors.get(`${op.name}.num_batches_tracked`) : undefined;
+    if (t && (t.dtype !== 'I64' || t.shape.length !== 0)) problems.push(`${op.name}.num_batches_tracked: ${t.dtype} ${JSON.stringify(t.shape)}, expected an I64 scalar`);
+  }
   let m: Float32Array | null = null;
   let v: Float32Array | null = null;
-  if (plan.params.some((t) => tensors.has(`optimizer.${t.name}.exp_avg`))) {
+  if (opts.full || plan.params.some((t) => tensors.has(`optimizer.${t.name}.exp_avg`))) {
     m = new Float32Array(plan.paramFloats);
     v = new Float32Array(plan.paramFloats);
     for (const t of plan.params) {
@@ -75,9 +185,5 @@ export function decodeCheckpoint(bytes: Uint8Array, plan: Plan, what: string): C
     throw new Error(`${what} does not fit this model:\n  ${problems.slice(0, 12).join('\n  ')}${problems.length > 12 ? `\n  … and ${problems.length - 12} more` : ''}\n` +
       'Use the same --hidden/--latent (architecture) the checkpoint was trained with.');
   }
-  const int = (k: string) => (metadata[k] !== undefined && /^\d+$/.test(metadata[k]) ? Number(metadata[k]) : 0);
-  let config: TrainConfig | undefined;
-  try { config = metadata.config ? (JSON.parse(metadata.config) as TrainConfig) : undefined; } catch { config = undefined; }
-  return { params, state, m, v, step: int('step'), epoch: int('epoch'),
-    meta: { config, step: int('step'), epoch: int('epoch'), seed: int('seed'), dataSha256: metadata.data_sha256 } };
+  return { params, state, m, v, step: meta.step, epoch: meta.epoch, lrScale: meta.lrScale, meta };
 }

@@ -9,12 +9,13 @@ import { initBuffers, initParams } from '../model/init.ts';
 import { buildPlan, pad4, type Plan } from '../model/plan.ts';
 import type { DataSplit, ImageSet } from '../data/dataset.ts';
 import { epochPermutation, identityPermutation } from '../data/shuffle.ts';
+import { checkFits } from './fit.ts';
 import { buildGraph, type Dispatch, type Graph, type Slabs } from './graph.ts';
 import { kernelsFor } from './autotune.ts';
-import { DEFAULT_VARIANT, type KernelSet } from './kernels.ts';
+import { DEFAULT_VARIANT, loadKernels, type KernelSet, type MatmulChoices } from './kernels.ts';
 import { corruptedInputMse } from './baseline.ts';
 import { learningRate } from './schedule.ts';
-import { EVAL_NOISY_SUMS, EVAL_SUMS, METRIC_RECORDS, RECORD_SIZE, STEP_BYTES, STEP_SLOT, TRAIN_SUMS, writeStep } from './uniforms.ts';
+import { EVAL_NOISY_SUMS, EVAL_SUMS, METRIC_RECORDS, NONFINITE, RECORD_SIZE, STEP_BYTES, STEP_SLOT, TRAIN_SUMS, writeStep } from './uniforms.ts';
 
 export interface StepRecord { loss: number; recon: number; mse: number; sparsity: number; contractive: number; lr: number }
 export interface EpochMetrics {
@@ -24,6 +25,7 @@ export interface EpochMetrics {
   test_corrupted_mse: number | null; // denoising baseline: MSE of the corrupted test inputs themselves against the clean
   mean_activity: number; population_sparsity: number; lifetime_sparsity: number[]; jacobian_fro2: number | null;
   samples: number; steps: StepRecord[];
+  nonfinite_steps: number; // training steps whose loss terms were NaN/Inf, counted on the GPU by bit tests
 }
 
 const SLOTS = 64; // step-parameter slots: one per step or evaluation batch recorded in one submit
@@ -56,6 +58,7 @@ export class Trainer {
   epoch = 0; // epochs completed
   private corruptedMse: number | null = null;
   globalStep = 0; // optimisation steps taken
+  lrScale = 1; // the divergence guard halves this after each rollback (src/train/guard.ts)
   private readonly stepData = new ArrayBuffer(SLOTS * STEP_SLOT);
   private readonly stepBuffer: GPUBuffer;
   private readonly order: GPUBuffer;
@@ -76,6 +79,7 @@ export class Trainer {
     const pixels = data.train.rows * data.train.cols;
     if (pixels !== cfg.model.inputDim) throw new Error(`data has ${pixels} pixels per image but the model's input is ${cfg.model.inputDim}`);
     if (data.train.count < 2) throw new Error(`the training split has ${data.train.count} images; need at least 2`);
+    checkFits(cfg, data, device.limits, gpu.adapter.name);
     const n = data.train.count;
     // A final batch of one sample cannot be batch-normalised: it is left out of that epoch.
     this.stepsPerEpoch = Math.floor(n / cfg.batch) + (n % cfg.batch > 1 ? 1 : 0);
@@ -100,13 +104,16 @@ export class Trainer {
     this.unitsPool = new ReadbackPool(device, 'Trainer.unitsReadback', pad4(this.plan.widths[this.plan.codeIndex]) * 4);
   }
 
-  static async create(gpu: Gpu, cfg: TrainConfig, data: DataSplit, kernel = DEFAULT_VARIANT): Promise<Trainer> {
-    const kernels = await kernelsFor(gpu, new KernelCache(gpu), cfg, kernel); // 'auto': tuned per product on this adapter
+  /** `kernel`: a variant name, 'auto' (tuned per product on this adapter), or explicit per-product choices (a resume).
+   * `cache`: pass one KernelCache to trainers built one after another on a device so they share compiled pipelines. */
+  static async create(gpu: Gpu, cfg: TrainConfig, data: DataSplit, kernel: string | MatmulChoices = DEFAULT_VARIANT,
+    cache = new KernelCache(gpu)): Promise<Trainer> {
+    const kernels = typeof kernel === 'string' ? await kernelsFor(gpu, cache, cfg, kernel) : await loadKernels(cache, DEFAULT_VARIANT, kernel);
     return new Trainer(gpu, cfg, data, kernels);
   }
 
   lrAt(epoch: number, stepInEpoch: number): number {
-    return learningRate(this.cfg, epoch, stepInEpoch, this.stepsPerEpoch);
+    return learningRate(this.cfg, epoch, stepInEpoch, this.stepsPerEpoch) * this.lrScale;
   }
 
   private record(pass: GPUComputePassEncoder, list: Dispatch[], slot: number): void {
@@ -254,6 +261,6 @@ function parseMetrics(m: Float32Array, units: Float32Array, epoch: number, lr: n
     epoch, lr, loss: t(0), recon: t(1), mse: t(5), sparsity: t(2), kl: cfg.sparsity.kind === 'kl' ? t(2) : 0, contractive: t(6),
     mean_activity_train: t(3), test_loss: e(1), test_mse: e(5), test_noisy_loss: noisy ? en(1) : null, test_noisy_mse: noisy ? en(5) : null,
     mean_activity: e(3), population_sparsity: m[EVAL_SUMS + 7] / (tested * z), lifetime_sparsity: Array.from(units, (c) => c / tested),
-    jacobian_fro2: jacobian ? e(6) : null, samples: m[TRAIN_SUMS + 4], steps: records,
+    jacobian_fro2: jacobian ? e(6) : null, samples: m[TRAIN_SUMS + 4], steps: records, nonfinite_steps: m[TRAIN_SUMS + NONFINITE],
   };
 }

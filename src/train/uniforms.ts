@@ -89,6 +89,8 @@ export const RECORD_SIZE = 8;
 export const TRAIN_SUMS = 0;
 export const EVAL_SUMS = 16;
 export const EVAL_NOISY_SUMS = 32;
+/** Within a block of sums: the count of batches whose loss terms were not finite (reduce.wgsl, bit tests). */
+export const NONFINITE = 8;
 export interface MetricsOptions { base: number; records: boolean; units: boolean; weight: number; contractive: number }
 export function metricsUniform(d: number, z: number, o: MetricsOptions): ArrayBuffer {
   return pack('Metrics', 32, [['u32', d], ['u32', q(z)], ['u32', z], ['f32', o.weight], ['u32', o.base], ['u32', o.records ? 1 : 0],

@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import { configFromHash, hashFromConfig } from '../../src/model/validate.ts';
 import { openBrowserPage, type BrowserAdapter, type BrowserPage } from './browser.ts';
 import {
-  canvasPixels, checkpointTensors, digitsSubset, dismissMessages, field, loadCheckpoint, logLines, press, saveCheckpoint, setField,
+  canvasPixels, checkpointTensors, digitsSubset, dismissMessages, field, loadCheckpoint, logLines, messages, press, saveCheckpoint, setField,
   stat, uploadIdx, values, VIEWPORT, waitForEpochLines, waitForMessage, waitForState, waitReady,
 } from './app.ts';
 
@@ -226,5 +226,53 @@ export function appSuite(adapter: BrowserAdapter, o: AppSuiteOptions): void {
     await page.waitForFunction((h) => location.hash.slice(1) === h, hash, { timeout: 30_000 });
     assert.deepEqual(await panel(page), mine, 'recalling the lil-gui preset restores every field');
     assert.deepEqual(b.problems, []);
+  });
+
+  test('the Experiments panel runs a sweep with progress, then shows its table, plots and pictures', async () => {
+    const { page } = b;
+    await page.locator('.lil-gui.lil-closed:has([data-action="runExperiment"]) > .lil-title').click();
+    await setField(page, 'experiment', 'l1-vs-kl');
+    await setField(page, 'experimentEpochs', 1);
+    await press(page, 'runExperiment');
+    await page.waitForFunction(() => /run \d\/2 /.test((document.querySelector('[data-stat="experiment"] input') as HTMLInputElement).value), null, { timeout: 4 * o.epochTimeout });
+    await page.waitForFunction(() => /done/.test((document.querySelector('[data-stat="experiment"] input') as HTMLInputElement).value), null, { timeout: 4 * o.epochTimeout + 20_000 });
+    const rows = await page.locator('#experiment table tr').allTextContents();
+    assert.equal(rows.length, 3);
+    assert.match(rows[1], /^L1 λ=0\.01\d/);
+    assert.match(rows[2], /^KL β=0\.1\d/);
+    assert.equal(await page.locator('#experiment img').count(), 3, 'two plots and the feature grids');
+    assert.ok(await page.locator('#experiment img').evaluateAll((imgs) => imgs.every((i) => (i as HTMLImageElement).naturalWidth > 0)), 'every picture decodes');
+    assert.deepEqual(await page.locator('#experiment a').allTextContents(), ['results.json', 'results.csv', 'l1-vs-kl-1.svg', 'l1-vs-kl-2.svg', 'l1-vs-kl-features.png', 'report.md']);
+    await shot('experiment');
+    assert.deepEqual(b.problems, []);
+  });
+
+  test('a GPU device lost mid-run is replaced: a notice says so and training continues from the last epoch', async () => {
+    const page = await b.page.context().newPage();
+    try {
+      // Keep a handle on every device the page creates, so the test can destroy one as a driver reset would.
+      await page.addInitScript(() => {
+        const request = GPUAdapter.prototype.requestDevice;
+        GPUAdapter.prototype.requestDevice = async function (this: GPUAdapter, d?: GPUDeviceDescriptor) {
+          const device = await request.call(this, d);
+          ((window as unknown as { devices: GPUDevice[] }).devices ??= []).push(device);
+          return device;
+        };
+      });
+      await page.goto(`${b.baseUrl}/#${o.hash}&epochs=8`);
+      await waitReady(page);
+      await press(page, 'start');
+      await waitForEpochLines(page, 1, 2 * o.epochTimeout + 10_000);
+      await page.evaluate(() => (window as unknown as { devices: GPUDevice[] }).devices[0].destroy());
+      const notice = await waitForMessage(page, 'notice', /The GPU device was lost \(destroyed.*re-acquired .* and resumed from epoch [1-9]\d* \(step \d+\)/, 30_000);
+      const resumedAt = Number(/resumed from epoch (\d+)/.exec(notice)![1]);
+      await waitForEpochLines(page, resumedAt + 2, 3 * o.epochTimeout + 10_000);
+      assert.equal(await page.evaluate(() => (window as unknown as { devices: GPUDevice[] }).devices.length), 2, 'one new device');
+      assert.deepEqual(await messages(page, 'error'), []);
+      const test = values(await logLines(page), 'test_mse');
+      assert.ok(test.every(Number.isFinite) && test[test.length - 1] < test[0], `training went on: test MSE ${test.join(', ')}`);
+    } finally {
+      await page.close();
+    }
   });
 }

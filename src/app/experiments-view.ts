@@ -1,0 +1,62 @@
+// The page's Experiments panel: pick one of src/experiments' sweeps, run it on this page's GPU and data from the
+// session's command queue (training is paused first), follow its progress, then see its table, plots and picture
+// grids, and download its files (the CLI's report, with the code version recorded as "unknown").
+import type GUI from 'lil-gui';
+import { EXPERIMENT_NAMES, experiment } from '../experiments/definitions.ts';
+import { buildReport, type Artifact } from '../experiments/report.ts';
+import { runExperiment } from '../experiments/runner.ts';
+import { tableCells } from '../experiments/table.ts';
+import type { App } from './app.ts';
+
+const el = <K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTMLElementTagNameMap[K]> = {}, ...children: (Node | string)[]) => {
+  const e = Object.assign(document.createElement(tag), props);
+  e.append(...children);
+  return e;
+};
+const blobUrl = (a: Artifact) => URL.createObjectURL(new Blob([a.content as BlobPart], { type: a.name.endsWith('.png') ? 'image/png' : a.name.endsWith('.svg') ? 'image/svg+xml' : 'text/plain' }));
+
+export class ExperimentsView {
+  readonly options = { experiment: EXPERIMENT_NAMES[0], epochs: 5 };
+  readonly status = { progress: '–' };
+  private running = false;
+
+  constructor(gui: GUI, private readonly app: App, private readonly out: HTMLElement) {
+    const f = gui.addFolder('experiments');
+    f.add(this.options, 'experiment', EXPERIMENT_NAMES).name('experiment').onChange(() => { this.options.epochs = experiment(this.options.experiment).epochs; f.controllers[1].updateDisplay(); })
+      .domElement.dataset.key = 'experiment';
+    f.add(this.options, 'epochs', 1, 100, 1).name('epochs per run').domElement.dataset.key = 'experimentEpochs';
+    f.add(this, 'run').name('run experiment (pauses training)').domElement.dataset.action = 'runExperiment';
+    f.add(this.status, 'progress').name('progress').disable().listen().domElement.dataset.stat = 'experiment';
+    f.close();
+  }
+
+  async run(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    const exp = experiment(this.options.experiment);
+    const { session } = this.app;
+    try {
+      await session.pause();
+      this.status.progress = `${exp.name}: starting`;
+      const { result, pictures } = await session.command(() => runExperiment(session.gpu, session.data, exp, { epochs: this.options.epochs, // session.gpu: replaced if the device is lost
+        onProgress: ({ run, runs, label, epoch, epochs }) => { this.status.progress = `run ${run + 1}/${runs} ${label}: epoch ${epoch}/${epochs}`; } }));
+      this.status.progress = `${exp.name}: done`;
+      this.show(exp.title, tableCells(exp, result), buildReport(exp, result, pictures));
+    } catch (e) {
+      this.status.progress = `${exp.name}: failed`;
+      this.app.error(`The experiment ${exp.name} failed: ${e instanceof Error ? e.message : String(e)}`);
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private show(title: string, cells: { head: string[]; rows: string[][] }, report: ReturnType<typeof buildReport>): void {
+    const table = el('table', { className: 'experiment-table' },
+      el('tr', {}, ...cells.head.map((h) => el('th', {}, h))), ...cells.rows.map((r) => el('tr', {}, ...r.map((c) => el('td', {}, c)))));
+    const plots = report.plots.map((a) => el('figure', {}, el('img', { src: blobUrl(a), alt: a.title })));
+    const grids = report.pictures.map((a) => el('figure', {}, el('img', { src: blobUrl(a), alt: a.title, className: 'pixels' }), el('figcaption', { className: 'caption' }, a.title)));
+    const links = report.files.map((a) => el('a', { href: blobUrl(a), download: a.name }, a.name));
+    this.out.replaceChildren(el('h2', {}, `experiment: ${title}`), table, ...plots, ...grids, el('p', { className: 'caption' }, 'files: ', ...links.flatMap((l) => [l, ' '])));
+    this.out.hidden = false;
+  }
+}

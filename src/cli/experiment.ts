@@ -1,0 +1,92 @@
+// `npm run experiment -- NAME`: one of src/experiments' sweeps on one device, a progress line per run, then the
+// table; results.json, results.csv, SVG plots, PNG grids and report.md land in the output directory.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { subsetSplit } from '../data/dataset.ts';
+import { loadData } from '../data/node.ts';
+import { acquireNodeGpu, NODE_ADAPTERS, type NodeAdapterChoice } from '../gpu/node.ts';
+import { writeFileAtomic } from '../io/files.ts';
+import { EXPERIMENT_NAMES, experiment } from '../experiments/definitions.ts';
+import { buildReport } from '../experiments/report.ts';
+import { experimentLimits, runExperiment } from '../experiments/runner.ts';
+import { fmt } from '../experiments/table.ts';
+import { AUTO_KERNEL } from '../train/autotune.ts';
+import { DEFAULT_VARIANT, MATMUL_VARIANTS } from '../train/kernels.ts';
+
+const USAGE = `Usage: npm run experiment -- NAME [options]
+  NAME                  ${EXPERIMENT_NAMES.join('|')}
+  --data default|DIR    the embedded digits (default) or a directory of MNIST-format IDX files
+  --epochs N            epochs per run (default: the experiment's, 5; presets 10)
+  --out DIR             output directory (default runs/experiments/NAME)
+  --seed S              seed of every run (default 0)
+  --kernel K            matmul variant (default ${DEFAULT_VARIANT}: fixed, so re-runs give identical numbers; ${AUTO_KERNEL} tunes by timing)
+  --adapter A           ${NODE_ADAPTERS.join('|')} (default auto)
+  --runs N              only the first N configurations
+  --subset TRAIN/TEST   only the first TRAIN training and TEST test images
+  --quiet               print only the table`;
+
+function positiveInt(flag: string, raw: string | undefined, def: number): number {
+  if (raw === undefined) return def;
+  const v = Number(raw);
+  if (!Number.isInteger(v) || v < 1) throw new Error(`--${flag} ${JSON.stringify(raw)}: must be a positive integer`);
+  return v;
+}
+
+/** HEAD's commit, marked +dirty when tracked files differ from it; 'unknown' outside a git checkout. */
+function codeVersion(): string {
+  try {
+    const head = execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return dirty ? `${head}+dirty` : head;
+  } catch {
+    return 'unknown';
+  }
+}
+
+async function main(argv: string[]): Promise<void> {
+  const { values: a, positionals } = parseArgs({ args: argv, strict: true, allowPositionals: true, options: {
+    data: { type: 'string' }, epochs: { type: 'string' }, out: { type: 'string' }, seed: { type: 'string' }, kernel: { type: 'string' },
+    adapter: { type: 'string' }, runs: { type: 'string' }, subset: { type: 'string' }, quiet: { type: 'boolean' }, help: { type: 'boolean' } } });
+  if (a.help) { console.log(USAGE); return; }
+  if (positionals.length !== 1) throw new Error(`give one experiment name\n\n${USAGE}`);
+  const exp = experiment(positionals[0]);
+  const epochs = positiveInt('epochs', a.epochs, exp.epochs);
+  const seed = a.seed === undefined ? 0 : Number(a.seed);
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new Error(`--seed ${JSON.stringify(a.seed)}: must be an integer from 0 to 4294967295`);
+  const kernel = a.kernel ?? DEFAULT_VARIANT;
+  if (kernel !== AUTO_KERNEL && !(kernel in MATMUL_VARIANTS)) throw new Error(`--kernel ${JSON.stringify(kernel)}: must be ${AUTO_KERNEL} or one of ${Object.keys(MATMUL_VARIANTS).join(', ')}`);
+  const adapter = (a.adapter ?? 'auto') as NodeAdapterChoice;
+  if (!NODE_ADAPTERS.includes(adapter)) throw new Error(`--adapter ${JSON.stringify(adapter)}: must be one of ${NODE_ADAPTERS.join(', ')}`);
+  const subset = a.subset?.match(/^(\d+)\/(\d+)$/);
+  if (a.subset !== undefined && !subset) throw new Error(`--subset ${JSON.stringify(a.subset)}: must be TRAIN/TEST, e.g. 512/256`);
+  const out = resolve(a.out ?? join('runs', 'experiments', exp.name));
+  try { mkdirSync(out, { recursive: true }); } catch (e) { throw new Error(`--out ${out}: cannot create the directory (${(e as Error).message})`); }
+  const log = (s: string) => { if (!a.quiet) console.log(s); };
+
+  let data = await loadData(a.data ?? 'default');
+  if (subset) data = await subsetSplit(data, Number(subset[1]), Number(subset[2]));
+  const gpu = await acquireNodeGpu(adapter, experimentLimits(exp, data));
+  try {
+    log(`${exp.name}: ${exp.title}; ${data.name} (${data.train.count}/${data.test.count}), ${gpu.adapter.name}, ${epochs} epochs per run, kernel ${kernel}`);
+    const t0 = performance.now();
+    const { result, pictures } = await runExperiment(gpu, data, exp, { epochs, seed, kernel, commit: codeVersion(),
+      maxRuns: a.runs === undefined ? undefined : positiveInt('runs', a.runs, 1),
+      onProgress: ({ run, runs, label, done }) => {
+        if (!done) return;
+        const last = done.epochs[done.epochs.length - 1];
+        log(`[${run + 1}/${runs}] ${label}: ${done.error ? `failed: ${done.error}` : `test MSE ${fmt(last.test_mse)}, active ${fmt(last.population_sparsity)}, ${last.seconds.toFixed(1)} s`}`);
+      } });
+    const report = buildReport(exp, result, pictures);
+    for (const f of report.files) await writeFileAtomic(join(out, f.name), f.content);
+    console.log(`\n${report.table}\n\n${report.files.length} files in ${out} (report.md), ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  } finally {
+    gpu.release();
+  }
+}
+
+main(process.argv.slice(2)).catch((e) => {
+  console.error(`error: ${e instanceof Error ? e.message : String(e)}`);
+  process.exit(1);
+});

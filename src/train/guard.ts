@@ -1,0 +1,35 @@
+// Divergence detection from the epoch's asynchronously read metrics: the GPU's non-finite counter (bit tests in
+// reduce.wgsl), non-finite per-step records or means, and a loss that explodes past a factor of the last good one.
+
+import type { EpochMetrics } from './trainer.ts';
+
+export interface GuardOptions {
+  maxRollbacks: number; // rollbacks allowed in a run; the next divergence stops it (0: stop at the first, as Keras TerminateOnNaN)
+  explodeFactor: number; // an epoch's mean loss above this × the reference loss counts as divergence
+}
+
+export const DEFAULT_GUARD: GuardOptions = { maxRollbacks: 3, explodeFactor: 10 };
+
+/** Why this epoch diverged, or null. `reference`: the last good epoch's mean loss (null before the first good
+ * epoch: the epoch's own first step is the reference then). */
+export function divergence(m: EpochMetrics, reference: number | null, factor: number): string | null {
+  const badStep = m.steps.findIndex((r) => !Number.isFinite(r.loss));
+  if (m.nonfinite_steps > 0 || badStep >= 0) {
+    const first = badStep >= 0 ? `, first at step ${badStep + 1} of the epoch (loss ${m.steps[badStep].loss}, lr ${m.steps[badStep].lr.toExponential(3)})` : '';
+    return `${m.nonfinite_steps} of ${m.steps.length} steps had a non-finite loss${first}`;
+  }
+  if (!Number.isFinite(m.loss) || !Number.isFinite(m.test_loss)) return `the epoch's mean loss is ${m.loss} and test loss ${m.test_loss}`;
+  const ref = reference ?? m.steps[0]?.loss;
+  if (ref !== undefined && ref > 0 && m.loss > factor * ref) {
+    return `the loss exploded: mean ${m.loss.toPrecision(4)} is over ${factor}× the ${reference === null ? "epoch's first step" : 'last good epoch'} (${ref.toPrecision(4)})`;
+  }
+  return null;
+}
+
+/** The error a run stops with once the rollbacks are spent; `report` lists every divergence. */
+export class DivergenceError extends Error {
+  constructor(readonly report: string[], readonly lastGood: { epoch: number; globalStep: number }) {
+    super(`training stopped: the loss diverged ${report.length} times (allowed rollbacks: ${report.length - 1}).\n  ${report.join('\n  ')}\n` +
+      `The last good state is after epoch ${lastGood.epoch} (step ${lastGood.globalStep}); lower --lr and resume from it.`);
+  }
+}

@@ -1,0 +1,14 @@
+// Grayscale pictures as PNG files through fast-png (8-bit, one channel), and back for tests and tools.
+import { decode, encode } from 'fast-png';
+import type { GrayImage } from './grid.ts';
+
+export function encodeGrayPng(img: GrayImage): Uint8Array {
+  return encode({ width: img.width, height: img.height, data: img.pixels, depth: 8, channels: 1 });
+}
+
+/** Decode a PNG written by encodeGrayPng; other layouts are refused rather than converted. */
+export function decodeGrayPng(bytes: Uint8Array): GrayImage {
+  const png = decode(bytes);
+  if (png.channels !== 1 || png.depth !== 8) throw new Error(`expected an 8-bit grayscale PNG, got ${png.channels} channel(s) of ${png.depth} bits`);
+  return { width: png.width, height: png.height, pixels: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.byteLength) };
+}
