@@ -8,6 +8,7 @@ export type BindingKind = 'step' | 'uniform' | 'read' | 'rw';
 export interface KernelSpec {
   file: string; // e.g. 'dense.wgsl'
   entry: string; // entry point name
+  include?: string[]; // files compiled before `file` (declarations it shares with them), after common.wgsl
   bindings: BindingKind[];
   consts?: Record<string, number | boolean>; // emitted as WGSL `const` (used where array sizes need constants)
   overrides?: Record<string, number>; // pipeline-overridable constants
@@ -51,14 +52,15 @@ export class KernelCache {
     return layout;
   }
 
-  private moduleFor(file: string, consts: Record<string, number | boolean>) {
+  private moduleFor(file: string, consts: Record<string, number | boolean>, include: string[]) {
     const header = Object.entries(consts).map(([k, v]) => wgslConst(k, v)).join('\n');
-    const key = `${file}|${header}`;
+    const key = `${[...include, file].join('+')}|${header}`;
     let entry = this.modules.get(key);
     if (!entry) {
       const common = this.source('common.wgsl');
       const body = this.source(file);
-      const parts = [{ file: 'common.wgsl', text: common }, { file: `${file} (consts)`, text: header }, { file, text: body }];
+      const parts = [{ file: 'common.wgsl', text: common }, { file: `${file} (consts)`, text: header },
+        ...include.map((f) => ({ file: f, text: this.source(f) })), { file, text: body }];
       const code = parts.map((p) => p.text).join('\n');
       // The scope is pushed and popped synchronously, so concurrent compilations never interleave scopes.
       this.gpu.device.pushErrorScope('validation');
@@ -78,7 +80,7 @@ export class KernelCache {
 
   /** Compile (once) and return the pipeline for a kernel spec. */
   get(spec: KernelSpec): Promise<Kernel> {
-    const key = JSON.stringify([spec.file, spec.entry, spec.bindings, spec.consts ?? {}, spec.overrides ?? {}]);
+    const key = JSON.stringify([spec.file, spec.include ?? [], spec.entry, spec.bindings, spec.consts ?? {}, spec.overrides ?? {}]);
     let p = this.pipelines.get(key);
     if (!p) {
       p = this.compile(spec);
@@ -90,7 +92,7 @@ export class KernelCache {
 
   private async compile(spec: KernelSpec): Promise<Kernel> {
     const { device } = this.gpu;
-    const { module, sources, moduleError } = this.moduleFor(spec.file, spec.consts ?? {});
+    const { module, sources, moduleError } = this.moduleFor(spec.file, spec.consts ?? {}, spec.include ?? []);
     const label = `${spec.file}:${spec.entry}`;
     const layout = this.layoutFor(spec.bindings);
     // Chrome can leave getCompilationInfo() pending until other GPU work ticks the device, so it is awaited

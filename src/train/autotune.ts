@@ -38,7 +38,7 @@ function hashString(s: string): string {
 
 /** Keyed by everything that changes the answer: adapter, the kernels' source and blocks, the product's shape. */
 function cacheKey(gpu: Gpu, product: Product, s: { M: number; K: number; N: number }): string {
-  const source = hashString(['dense.wgsl', 'dense_grad.wgsl', 'common.wgsl'].map((f) => gpu.shaders[f] ?? '').join('\n') + JSON.stringify(MATMUL_VARIANTS));
+  const source = hashString(['dense.wgsl', 'dense_grad.wgsl', 'dense_tile.wgsl', 'dense_grad_tile.wgsl', 'tile.wgsl', 'common.wgsl'].map((f) => gpu.shaders[f] ?? '').join('\n') + JSON.stringify(MATMUL_VARIANTS));
   return `${gpu.adapter.name}|${gpu.adapter.featureLevel}|${source}|${product}|${s.M}x${s.K}x${s.N}`;
 }
 
@@ -109,6 +109,12 @@ async function timeSubmit(device: GPUDevice, record: (pass: GPUComputePassEncode
   return (performance.now() - t0) / 1000;
 }
 
+/** Variants whose single screening dispatch takes over this many times the fastest one's are not timed further. */
+const SCREEN_FACTOR = 3;
+
+/** Seconds of one dispatch of `d` alone, queue fences included (the first use of a pipeline pays extra). */
+const timeOnce = (device: GPUDevice, d: Dispatch) => timeSubmit(device, (pass) => dispatch(pass, d.kernel, d.group, d.workgroups, 0));
+
 /**
  * Seconds per dispatch of `d` run alone: a first run (which pays for first use) sizes the repetitions, each of
  * `count` back-to-back copies in one pass lasting about minRepSeconds; the median over `reps` repetitions.
@@ -141,8 +147,12 @@ export async function tuneMatmuls(gpu: Gpu, cache: KernelCache, cfg: TrainConfig
       const lists = scratch.map((s) => s.denseDispatches());
       gpu.device.pushErrorScope('validation');
       for (const [i, { layer, product }] of lists[0].entries()) {
+        // One dispatch of each variant screens out the clear losers (the rb kernels run 3–4× slower than the mt
+        // ones on SwiftShader): they keep that single time; the rest are timed properly.
         const ms: Record<string, number> = {};
-        for (const [j, v] of variants.entries()) ms[v] = (await timeDispatch(gpu.device, lists[j][i].d)) * 1000;
+        for (const [j, v] of variants.entries()) ms[v] = (await timeOnce(gpu.device, lists[j][i].d)) * 1000;
+        const cut = SCREEN_FACTOR * Math.min(...Object.values(ms));
+        for (const [j, v] of variants.entries()) if (ms[v] <= cut) ms[v] = (await timeDispatch(gpu.device, lists[j][i].d)) * 1000;
         measured.set(`${layer}.${product}`, ms);
       }
       const error = await gpu.device.popErrorScope();

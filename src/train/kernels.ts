@@ -3,13 +3,25 @@ import { KernelCache, type Kernel, type KernelSpec } from '../gpu/kernels.ts';
 
 /** Register block of one matmul kernel: RM rows × 4·CN columns per invocation (dense_grad: 4·RM × 4·CN). */
 export interface Block { RM: number; CN: number }
-export interface MatmulVariant { forward: Block; backwardInput: Block; backwardWeight: Block }
+/**
+ * A block shape per product and the kernel family: 'rb' register blocks indexed by loop counters (dense.wgsl,
+ * dense_grad.wgsl; fastest on llvmpipe), 'mt' 4×4 matrix tiles with static indexing only (dense_tile.wgsl,
+ * dense_grad_tile.wgsl; 2–4× faster on SwiftShader, which keeps loop-indexed local arrays in memory).
+ */
+export interface MatmulVariant { family: 'rb' | 'mt'; forward: Block; backwardInput: Block; backwardWeight: Block }
+
+const mt = (RM: number, CN: number): MatmulVariant =>
+  ({ family: 'mt', forward: { RM, CN }, backwardInput: { RM, CN }, backwardWeight: { RM: RM / 4, CN } });
 
 export const MATMUL_VARIANTS: Record<string, MatmulVariant> = {
-  rb4x4: { forward: { RM: 4, CN: 1 }, backwardInput: { RM: 4, CN: 1 }, backwardWeight: { RM: 1, CN: 1 } },
-  rb8x8: { forward: { RM: 8, CN: 2 }, backwardInput: { RM: 8, CN: 2 }, backwardWeight: { RM: 2, CN: 2 } },
-  rb8x16: { forward: { RM: 8, CN: 4 }, backwardInput: { RM: 8, CN: 4 }, backwardWeight: { RM: 2, CN: 4 } },
-  rb16x8: { forward: { RM: 16, CN: 2 }, backwardInput: { RM: 16, CN: 2 }, backwardWeight: { RM: 4, CN: 2 } },
+  rb4x4: { family: 'rb', forward: { RM: 4, CN: 1 }, backwardInput: { RM: 4, CN: 1 }, backwardWeight: { RM: 1, CN: 1 } },
+  rb8x8: { family: 'rb', forward: { RM: 8, CN: 2 }, backwardInput: { RM: 8, CN: 2 }, backwardWeight: { RM: 2, CN: 2 } },
+  rb8x16: { family: 'rb', forward: { RM: 8, CN: 4 }, backwardInput: { RM: 8, CN: 4 }, backwardWeight: { RM: 2, CN: 4 } },
+  rb16x8: { family: 'rb', forward: { RM: 16, CN: 2 }, backwardInput: { RM: 16, CN: 2 }, backwardWeight: { RM: 4, CN: 2 } },
+  mt8x8: mt(8, 2),
+  mt8x16: mt(8, 4),
+  mt16x8: mt(16, 2),
+  mt16x16: mt(16, 4),
 };
 export const DEFAULT_VARIANT = 'rb8x8';
 
@@ -38,17 +50,22 @@ export const KERNEL_SPECS = {
   sgd: { file: 'optimizer.wgsl', entry: 'sgdUpdate', bindings: [...STEP_U, 'rw', 'read', 'rw', 'rw'] },
 } satisfies Record<string, KernelSpec>;
 
+/** The three dense kernels of a variant. Both families have the same uniforms, bindings and block semantics. */
 export function denseSpecs(v: MatmulVariant) {
+  const tiled = v.family === 'mt';
+  const fwd = tiled ? { file: 'dense_tile.wgsl', include: ['dense.wgsl', 'tile.wgsl'] } : { file: 'dense.wgsl' };
+  const grad = tiled ? { file: 'dense_grad_tile.wgsl', include: ['dense_grad.wgsl', 'tile.wgsl'] } : { file: 'dense_grad.wgsl' };
+  const entry = (name: string) => (tiled ? `${name}Tiled` : name);
   return {
-    denseForward: { file: 'dense.wgsl', entry: 'denseForward', bindings: [...STEP_U, 'read', 'read', 'rw', 'rw'], consts: { ...v.forward } },
-    denseBackwardInput: { file: 'dense.wgsl', entry: 'denseBackwardInput', bindings: [...STEP_U, 'read', 'read', 'rw', 'rw'], consts: { ...v.backwardInput } },
-    denseBackwardWeight: { file: 'dense_grad.wgsl', entry: 'denseBackwardWeight', bindings: [...STEP_U, 'read', 'read', 'rw'], consts: { ...v.backwardWeight } },
+    denseForward: { ...fwd, entry: entry('denseForward'), bindings: [...STEP_U, 'read', 'read', 'rw', 'rw'], consts: { ...v.forward } },
+    denseBackwardInput: { ...fwd, entry: entry('denseBackwardInput'), bindings: [...STEP_U, 'read', 'read', 'rw', 'rw'], consts: { ...v.backwardInput } },
+    denseBackwardWeight: { ...grad, entry: entry('denseBackwardWeight'), bindings: [...STEP_U, 'read', 'read', 'rw'], consts: { ...v.backwardWeight } },
   } satisfies Record<string, KernelSpec>;
 }
 
 export type KernelName = keyof typeof KERNEL_SPECS | keyof ReturnType<typeof denseSpecs>;
 /** The three products of a dense layer: forward X·Wᵀ, input gradient dY·W, weight gradient dYᵀ·X. */
-export type Product = keyof MatmulVariant;
+export type Product = 'forward' | 'backwardInput' | 'backwardWeight';
 /** Variant per dense layer (by op name) and product; products not listed use the set's variant. */
 export type MatmulChoices = Record<string, Partial<Record<Product, string>>>;
 export interface DenseKernel { kernel: Kernel; block: Block; variant: string }

@@ -78,14 +78,14 @@ const VARIANTS: Record<string, (cfg: TrainConfig) => void> = {
 };
 
 /** Each step starts the reference from the GPU's exact state, so every step is compared without drift. */
-async function trainingSteps(gpu: Gpu, seed: number, variant = 'mse + KL'): Promise<void> {
+async function trainingSteps(gpu: Gpu, seed: number, variant = 'mse + KL', kernel?: string): Promise<void> {
   const D = 15; // 3×5 pixels: not a multiple of 4
   const image = { width: 5, height: 3, corrupt: true };
   const data = syntheticSplit(seed, 45, 11, 3, 5);
   const cfg = smallConfig(seed, D);
   VARIANTS[variant](cfg);
-  const tag = `[${variant}] `;
-  const tr = await Trainer.create(gpu, cfg, data);
+  const tag = `[${variant}${kernel ? `, ${kernel}` : ''}] `;
+  const tr = await Trainer.create(gpu, cfg, data, kernel);
   try {
     tr.beginEpoch();
     const order = epochPermutation(data.train.count, seed, 0);
@@ -174,5 +174,10 @@ async function determinism(gpu: Gpu, seed: number): Promise<void> {
 
 export const stepCases: Record<string, (gpu: Gpu, seed: number) => Promise<void>> = {
   ...Object.fromEntries(Object.keys(VARIANTS).map((v) => [`trainingSteps (${v})`, (gpu: Gpu, seed: number) => trainingSteps(gpu, seed, v)])),
+  // The matrix-tile matmuls (dense_tile.wgsl) inside whole steps; the cases above run the default rb kernels.
+  'trainingSteps (mse + KL, mt16x16 matmuls)': (gpu: Gpu, seed: number) => trainingSteps(gpu, seed, 'mse + KL', 'mt16x16'),
+  'trainingSteps (mse + KL, mt8x8 matmuls)': (gpu: Gpu, seed: number) => trainingSteps(gpu, seed, 'mse + KL', 'mt8x8'),
+  'trainingSteps (contractive, sigmoid stack, mt16x8 matmuls)': (gpu: Gpu, seed: number) => trainingSteps(gpu, seed, 'contractive, sigmoid stack', 'mt16x8'),
+  'trainingSteps (contractive, 3 projections, mt8x16 matmuls)': (gpu: Gpu, seed: number) => trainingSteps(gpu, seed, 'contractive, 3 projections', 'mt8x16'),
   determinism,
 };
