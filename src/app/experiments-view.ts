@@ -22,9 +22,11 @@ export class ExperimentsView {
 
   constructor(gui: GUI, private readonly app: App, private readonly out: HTMLElement) {
     const f = gui.addFolder('experiments');
-    f.add(this.options, 'experiment', EXPERIMENT_NAMES).name('experiment').onChange(() => { this.options.epochs = experiment(this.options.experiment).epochs; f.controllers[1].updateDisplay(); })
-      .domElement.dataset.key = 'experiment';
-    f.add(this.options, 'epochs', 1, 100, 1).name('epochs per run').domElement.dataset.key = 'experimentEpochs';
+    const name = f.add(this.options, 'experiment', EXPERIMENT_NAMES).name('experiment');
+    const epochs = f.add(this.options, 'epochs', 1, 100, 1).name('epochs per run');
+    name.onChange(() => { this.options.epochs = experiment(this.options.experiment).epochs; epochs.updateDisplay(); }); // each sweep's default
+    name.domElement.dataset.key = 'experiment';
+    epochs.domElement.dataset.key = 'experimentEpochs';
     f.add(this, 'run').name('run experiment (pauses training)').domElement.dataset.action = 'runExperiment';
     f.add(this.status, 'progress').name('progress').disable().listen().domElement.dataset.stat = 'experiment';
     f.close();

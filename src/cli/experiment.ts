@@ -34,11 +34,12 @@ function positiveInt(flag: string, raw: string | undefined, def: number): number
   return v;
 }
 
-/** HEAD's commit, marked +dirty when tracked files differ from it; 'unknown' outside a git checkout. */
+/** HEAD's commit, marked +dirty when tracked code or data differ from it (not docs: reports may be written into
+ * tracked folders); 'unknown' outside a git checkout. */
 function codeVersion(): string {
   try {
     const head = execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no', '--', 'src', 'shaders', 'data', 'package.json', 'package-lock.json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
     return dirty ? `${head}+dirty` : head;
   } catch {
     return 'unknown';

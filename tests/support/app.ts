@@ -15,7 +15,9 @@ export async function press(page: Page, action: string): Promise<void> {
   const button = page.locator(`[data-action="${action}"] button`);
   // A button in a closed folder: open the folder by its title, as a person would.
   const closed = page.locator(`.lil-gui.lil-closed:has([data-action="${action}"]) > .lil-title`);
-  if (await closed.count()) await closed.click();
+  // force: while a software adapter trains in the same browser, animation frames can be too sparse for Playwright's
+  // "stable" check on the folder's open animation; the title is a plain button either way.
+  if (await closed.count()) await closed.click({ force: true });
   await button.waitFor({ state: 'visible' });
   if (await button.isDisabled()) throw new Error(`panel button "${action}" is disabled`);
   await button.click();
