@@ -230,7 +230,7 @@ export function appSuite(adapter: BrowserAdapter, o: AppSuiteOptions): void {
 
   test('the Experiments panel runs a sweep with progress, then shows its table, plots and pictures', async () => {
     const { page } = b;
-    await page.locator('.lil-gui.lil-closed:has([data-action="runExperiment"]) > .lil-title').click();
+    await page.locator('.lil-gui.lil-closed:has([data-action="runExperiment"]) > .lil-title').click({ force: true }); // as press(): no stability wait under load
     await setField(page, 'experiment', 'l1-vs-kl');
     await setField(page, 'experimentEpochs', 1);
     await press(page, 'runExperiment');
