@@ -26,7 +26,6 @@ struct Jac {
 }
 
 override WG: u32 = 64u;
-
 @group(0) @binding(0) var<uniform> st: Step;
 @group(0) @binding(1) var<uniform> p: Jac;
 
@@ -43,7 +42,6 @@ const PROJECTION_LAYER = 0x4A4143u; // RNG layer id of the projection signs ("JA
 // ---- seed: J[r] = e_z ⊙ σ'(code_b), or v_p ⊙ σ'(code_b) with v_p ∈ {±1}^Z from the counter RNG ----------------
 @group(0) @binding(2) var<storage, read> seed_code: array<vec4f>;      // (B, f4) the code
 @group(0) @binding(3) var<storage, read_write> seed_out: array<vec4f>; // (B·Z, f4)
-
 @compute @workgroup_size(WG)
 fn jacobianSeed(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
   let i = groupIndex(wid, nwg) * WG + lid;
@@ -71,7 +69,6 @@ fn jacobianSeed(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg:
 @group(0) @binding(6) var<storage, read> sc_params: array<vec4f>;      // parameter slab (γ)
 @group(0) @binding(7) var<storage, read> sc_stats: array<vec4f>;       // BatchNorm (2, f4): mean, 1/σ of the batch
 @group(0) @binding(8) var<storage, read> sc_state: array<vec4f>;       // buffer slab (running variance)
-
 @compute @workgroup_size(WG)
 fn jacobianScale(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
   let i = groupIndex(wid, nwg) * WG + lid;
@@ -100,7 +97,6 @@ fn jacobianScale(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg
 @group(0) @binding(2) var<storage, read> nm_t: array<vec4f>;           // (B·Z, f4) rows at the first layer's output
 @group(0) @binding(3) var<storage, read_write> nm_tk: array<vec4f>;    // (B·Z, f4) t·K → Ā
 @group(0) @binding(4) var<storage, read_write> nm_jac: array<f32>;     // (B) ‖J_b‖²_F
-
 var<workgroup> sums: array<f32, 64>;
 
 @compute @workgroup_size(64)
@@ -133,7 +129,6 @@ fn jacobianNorm(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg:
 @group(0) @binding(3) var<storage, read> so_j: array<vec4f>;           // (B·Z, f4) J rows after the factor
 @group(0) @binding(4) var<storage, read> so_y: array<vec4f>;           // (B, f4) the activation's output
 @group(0) @binding(5) var<storage, read_write> so_q: array<vec4f>;     // (B, f4) ∂P/∂(pre-activation)
-
 @compute @workgroup_size(WG)
 fn jacobianSecondOrder(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
   let i = groupIndex(wid, nwg) * WG + lid;
@@ -158,7 +153,6 @@ fn jacobianSecondOrder(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroup
 @group(0) @binding(3) var<storage, read> gg_j: array<vec4f>;           // (B·Z, f4) J rows arriving at the op
 @group(0) @binding(4) var<storage, read> gg_stats: array<vec4f>;       // (2, f4)
 @group(0) @binding(5) var<storage, read_write> gg_grads: array<vec4f>; // gradient slab
-
 @compute @workgroup_size(16)
 fn jacobianGammaGrad(@builtin(global_invocation_id) gid: vec3u) {
   let c = gid.x;
@@ -171,7 +165,6 @@ fn jacobianGammaGrad(@builtin(global_invocation_id) gid: vec3u) {
 // ---- dst[off + i] = (count flag) + α·src[off2 + i]: adding the Jacobian pass's terms into the gradients -----------
 @group(0) @binding(2) var<storage, read> ac_src: array<vec4f>;
 @group(0) @binding(3) var<storage, read_write> ac_dst: array<vec4f>;
-
 @compute @workgroup_size(WG)
 fn accumulate(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
   let i = groupIndex(wid, nwg) * WG + lid;
