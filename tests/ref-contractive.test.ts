@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { defaultTrainConfig, seedModel, type LayerSpec, type ModelConfig, type TrainConfig } from '../src/model/config.ts';
 import { centralDiff, checkGradient, TestRandom } from '../src/ref/check.ts';
 import { jacobianByColumns, projection, refContractive } from '../src/ref/contractive.ts';
-import { encoderTrace, refForwardBackward, refParamShapes, refPlan, type ParamMap } from '../src/ref/model.ts';
+import { encoderTrace, refForwardBackward, refPlan, type ParamMap } from '../src/ref/model.ts';
+import { randomParams } from './support/ref-params.ts';
 
 const SEED = Number(process.env.REF_TEST_SEED ?? Math.floor(Math.random() * 2 ** 32));
 console.log(`ref-contractive.test.ts seed ${SEED} (REF_TEST_SEED=${SEED} to reproduce)`);
@@ -37,19 +38,6 @@ function config(model: ModelConfig, lambda: number, samples = 0): TrainConfig {
   cfg.sparsity = { kind: 'none', weight: 0, rho: 0.05 };
   cfg.seed = SEED;
   return cfg;
-}
-
-function randomParams(model: ModelConfig, g: TestRandom): ParamMap {
-  const params: ParamMap = new Map();
-  for (const [name, shape] of refParamShapes(model)) {
-    const n = shape.reduce((a, b) => a * b, 1);
-    if (name.endsWith('running_var')) params.set(name, g.uniform(n, 0.5, 2));
-    else if (name.endsWith('running_mean')) params.set(name, g.normal(n, 0, 0.3));
-    else if (shape.length === 2) params.set(name, g.normal(n, 0, 1.5 / Math.sqrt(shape[1])));
-    else if (name.endsWith('weight')) params.set(name, g.normal(n, 1, 0.2));
-    else params.set(name, g.normal(n, 0, 0.3));
-  }
-  return params;
 }
 
 /** The encoder's code for a batch, as a function of the input (BatchNorm in evaluation: constant statistics). */

@@ -12,6 +12,7 @@ import { denseForward } from '../src/ref/dense.ts';
 import { dropoutForward, dropoutMask } from '../src/ref/dropout.ts';
 import { refAdamStep, refForwardBackward, refParamShapes, refPlan, refTrainStep } from '../src/ref/model.ts';
 import type { ParamMap } from '../src/ref/model.ts';
+import { randomParams } from './support/ref-params.ts';
 
 const SEED = Number(process.env.REF_TEST_SEED ?? Math.floor(Math.random() * 2 ** 32));
 console.log(`ref-model.test.ts seed ${SEED} (REF_TEST_SEED=${SEED} to reproduce)`);
@@ -26,21 +27,6 @@ function smallSeedConfig(dropout = 0.2, klWeight = 0.5): TrainConfig {
   cfg.sparsity.weight = klWeight; // large enough that the KL path shows in the gradients
   cfg.seed = SEED;
   return cfg;
-}
-
-/** Every tensor perturbed away from its init so that no gradient vanishes by symmetry. */
-function randomParams(model: ModelConfig, g: TestRandom): ParamMap {
-  const params: ParamMap = new Map();
-  for (const [name, shape] of refParamShapes(model)) {
-    const n = shape.reduce((a, b) => a * b, 1);
-    const fanIn = shape.length === 2 ? shape[1] : 1;
-    if (name.endsWith('running_var')) params.set(name, g.uniform(n, 0.5, 2));
-    else if (name.endsWith('running_mean')) params.set(name, g.normal(n, 0, 0.3));
-    else if (shape.length === 2) params.set(name, g.normal(n, 0, 1.5 / Math.sqrt(fanIn)));
-    else if (name.endsWith('weight')) params.set(name, g.normal(n, 1, 0.2));
-    else params.set(name, g.normal(n, 0, 0.2));
-  }
-  return params;
 }
 
 /**
