@@ -15,7 +15,7 @@ import { MATMUL_VARIANTS } from '../src/train/kernels.ts';
 import { limitsFor } from '../src/train/trainer.ts';
 import type { BrowserAdapter } from '../tests/support/browser.ts';
 import type { BrowserBudget } from './browser.ts';
-import { benchMatmuls, shapeName, type MatmulBudget, type Shape } from './matmul.ts';
+import { benchMatmuls, benchProducts, shapeName, type MatmulBudget, type Shape } from './matmul.ts';
 import { profileStep } from './profile.ts';
 import { matmulTable, NODE_HOST, profileTable, scalingTable, sections, summaryTable, trainingTable, tuningTable, writeResults,
   type BrowserRun, type NodeReport } from './results.ts';
@@ -90,9 +90,11 @@ async function benchNode(adapter: NodeAdapterChoice, budget: Budget): Promise<No
   try {
     console.log(`== ${adapter} in Node: ${gpu.adapter.name} (${gpu.adapter.featureLevel}${gpu.hasTimestamps ? ', timestamps' : ''})`);
     const matmul = await benchMatmuls(gpu, SHAPES, budget.matmul, (m) =>
-      console.log(`  matmul ${m.variant.padEnd(6)} ${shapeName(m.shape).padEnd(14)} ${m.gflops.toFixed(2).padStart(7)} GFLOP/s  (${m.dispatchesPerRep} dispatches × ${m.reps}, checked)`));
+      console.log(`  matmul ${m.variant.padEnd(7)} ${shapeName(m.shape).padEnd(14)} ${m.gflops.toFixed(2).padStart(7)} GFLOP/s  (${m.dispatchesPerRep} dispatches × ${m.reps}, checked)`));
     const tuning = await tuneMatmuls(gpu, new KernelCache(gpu), cfg);
     console.log(`  tuned in ${tuning.seconds.toFixed(1)} s: ${tuning.products.map((p) => `${p.layer}.${p.product} ${p.best}`).join(', ')}`);
+    matmul.push(...await benchProducts(gpu, cfg, tuning, budget.matmul, (m) =>
+      console.log(`  matmul ${m.variant.padEnd(7)} ${shapeName(m.shape).padEnd(14)} ${m.gflops.toFixed(2).padStart(7)} GFLOP/s  (${m.product}, ${m.dispatchesPerRep} dispatches × ${m.reps})`)));
     const training = [];
     // 'auto' (the default everywhere) at 1 and 4 steps per submit; each fixed variant for comparison.
     for (const [variant, perSubmit] of [['auto', [1, 4]], ...Object.keys(MATMUL_VARIANTS).map((v) => [v, [1]])] as [string, number[]][]) {
@@ -102,7 +104,7 @@ async function benchNode(adapter: NodeAdapterChoice, budget: Budget): Promise<No
         training.push(t);
       }
     }
-    const profile = await profileStep(gpu, cfg);
+    const profile = await profileStep(gpu, cfg, { reps: 3, repSeconds: budget.matmul.repSeconds / 4 });
     const auto = training.find((t) => t.variant === 'auto' && t.stepsPerSubmit === 1)!;
     console.log(profileTable(adapter, profile, auto.msPerStep).replace(/^/gm, '  '));
     return { adapter, name: gpu.adapter.name, featureLevel: gpu.adapter.featureLevel, batch: cfg.batch, seconds: (performance.now() - tA) / 1000,

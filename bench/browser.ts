@@ -35,9 +35,12 @@ export async function benchBrowser(adapter: BrowserAdapter, shapes: Shape[], per
     const desc = await page.evaluate(() => window.__bench!.adapter);
     onLine(`== ${adapter} in Chromium: ${desc.name} (${desc.featureLevel})`);
     const matmul = await page.evaluate(([s, b]) => window.__bench!.matmul(s, b), [shapes, budget.matmul] as const);
-    for (const m of matmul) onLine(`  matmul ${m.variant.padEnd(6)} ${shapeName(m.shape).padEnd(14)} ${m.gflops.toFixed(2).padStart(7)} GFLOP/s`);
+    for (const m of matmul) onLine(`  matmul ${m.variant.padEnd(7)} ${shapeName(m.shape).padEnd(14)} ${m.gflops.toFixed(2).padStart(7)} GFLOP/s`);
     const tuning = await page.evaluate(() => window.__bench!.tuning());
     onLine(`  tuned in ${tuning.seconds.toFixed(1)} s: ${tuning.products.map((p) => `${p.layer}.${p.product} ${p.best}`).join(', ')}`);
+    const products = await page.evaluate((b) => window.__bench!.products(b), budget.matmul);
+    for (const m of products) onLine(`  matmul ${m.variant.padEnd(7)} ${shapeName(m.shape).padEnd(14)} ${m.gflops.toFixed(2).padStart(7)} GFLOP/s  (${m.product})`);
+    matmul.push(...products);
     const ours = await page.evaluate(([b, p]) => window.__bench!.ours(b, 'auto', p), [budget.ours, perSubmit] as const);
     for (const t of ours) onLine(`  ours   auto   ${t.stepsPerSubmit} step/submit  ${t.samplesPerS.toFixed(1).padStart(8)} samples/s  ${t.msPerStep.toFixed(1).padStart(7)} ms/step`);
     const tfjs = await page.evaluate((b) => window.__bench!.tfjs(b), budget.tfjs);

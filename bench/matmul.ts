@@ -2,22 +2,27 @@
 // mt* matrix tiles): warm-up, then the median of timed repetitions (D dispatches in one submit, then a queue fence).
 // Every variant's output is checked on a sample of elements against a float64 product before its numbers count.
 import type { Gpu } from '../src/gpu/device.ts';
+import type { TrainConfig } from '../src/model/config.ts';
+import { buildPlan } from '../src/model/plan.ts';
+import { ScratchStep, type Tuning } from '../src/train/autotune.ts';
 import { dispatch, KernelCache, storageBuffer, uniformBuffer, type Kernel } from '../src/gpu/kernels.ts';
 import { readBuffer } from '../src/gpu/readback.ts';
 import type { Activation } from '../src/model/plan.ts';
 import { TestRandom } from '../src/ref/check.ts';
-import { denseSpecs, MATMUL_VARIANTS } from '../src/train/kernels.ts';
+import { DEFAULT_VARIANT, denseSpecs, loadKernels, MATMUL_VARIANTS } from '../src/train/kernels.ts';
 import { denseUniform, STEP_BYTES, STEP_SLOT, writeStep } from '../src/train/uniforms.ts';
-import { median, timeSubmitted } from './stats.ts';
+import { repeatDispatch, steadyTime, timeSubmitted, type DispatchBudget } from './stats.ts';
 
 export interface Shape { M: number; K: number; N: number }
-export interface MatmulResult { variant: string; shape: Shape; gflops: number; msPerDispatch: number; dispatchesPerRep: number; reps: number }
-export interface MatmulBudget { reps: number; repSeconds: number }
+export interface MatmulResult {
+  variant: string; shape: Shape; gflops: number; msPerDispatch: number; dispatchesPerRep: number; reps: number;
+  product?: string; // a product of the model's step (layer.product, its tuned kernel), absent for the synthetic forward products
+}
+export type MatmulBudget = DispatchBudget;
 
 const IDENTITY: Activation = { kind: 'identity', alpha: 0 };
 const WG = 64; // dense.wgsl's default workgroup size, as the trainer uses it
 const CHECKED = 512; // output elements compared with the float64 product
-const MAX_DISPATCHES = 256;
 
 export const shapeName = (s: Shape) => `${s.M}x${s.K}x${s.N}`;
 
@@ -108,18 +113,40 @@ async function benchVariant(problem: MatmulProblem, cache: KernelCache, variant:
   const what = `denseForward ${variant} ${shapeName(shape)}`;
 
   device.pushErrorScope('validation');
-  // The first run pays for compilation and page-in; a second sizes the repetitions unless the first was already long.
-  const first = await timeSubmitted(device, () => problem.submit(kernel, group, workgroups, 1, true));
-  const oneDispatch = first >= budget.repSeconds ? first : await timeSubmitted(device, () => problem.submit(kernel, group, workgroups, 1));
+  const first = await timeSubmitted(device, () => problem.submit(kernel, group, workgroups, 1, true)); // also Y for the check
   const error = await device.popErrorScope();
   if (error) throw new Error(`${what}: ${error.message}`);
   await problem.check(what, seed);
+  const t = await steadyTime(device, (count) => problem.submit(kernel, group, workgroups, count), budget, first);
+  return { variant, shape, gflops: (2 * M * K * N) / t.seconds / 1e9, msPerDispatch: t.seconds * 1000, dispatchesPerRep: t.perRep, reps: budget.reps };
+}
 
-  const perRep = Math.max(1, Math.min(MAX_DISPATCHES, Math.round(budget.repSeconds / oneDispatch)));
-  const times: number[] = [];
-  for (let i = 0; i < budget.reps; i++) times.push(await timeSubmitted(device, () => problem.submit(kernel, group, workgroups, perRep)));
-  const seconds = median(times) / perRep;
-  return { variant, shape, gflops: (2 * M * K * N) / seconds / 1e9, msPerDispatch: seconds * 1000, dispatchesPerRep: perRep, reps: budget.reps };
+/**
+ * The model's own dense products (forward and both backward products of every layer, at the batch of `cfg`), each
+ * with the kernel the tuning chose, timed as steadily as the synthetic shapes. The tuning's own timings are short
+ * screens meant for ranking variants; taking the maximum over dozens of them overstates the adapter's best.
+ */
+export async function benchProducts(gpu: Gpu, cfg: TrainConfig, tuning: Tuning, budget: MatmulBudget, onResult: (r: MatmulResult) => void): Promise<MatmulResult[]> {
+  const kernels = await loadKernels(new KernelCache(gpu), DEFAULT_VARIANT, tuning.choices);
+  const scratch = new ScratchStep(gpu.device, kernels, buildPlan(cfg.model), cfg, cfg.batch);
+  const results: MatmulResult[] = [];
+  try {
+    gpu.device.pushErrorScope('validation');
+    for (const { layer, product, d } of scratch.denseDispatches()) {
+      const p = tuning.products.find((x) => x.layer === layer && x.product === product);
+      if (!p) throw new Error(`bench products: ${layer}.${product} is not in the tuning`);
+      const t = await steadyTime(gpu.device, repeatDispatch(gpu.device, d), budget);
+      const r: MatmulResult = { variant: p.best, shape: { M: p.M, K: p.K, N: p.N }, gflops: (2 * p.M * p.K * p.N) / t.seconds / 1e9,
+        msPerDispatch: t.seconds * 1000, dispatchesPerRep: t.perRep, reps: budget.reps, product: `${layer}.${product}` };
+      onResult(r);
+      results.push(r);
+    }
+    const error = await gpu.device.popErrorScope();
+    if (error) throw new Error(`bench products: ${error.message}`);
+  } finally {
+    scratch.destroy();
+  }
+  return results;
 }
 
 /** Every variant on every shape; results in (shape, variant) order. */

@@ -1,13 +1,14 @@
 // Where a training step's time goes: every dispatch of one step (tuned kernels, scratch buffers) timed with
 // timestamp queries where the adapter has them (one pass per dispatch, in step order, median of 5 submits), else
-// alone (back-to-back copies of that one dispatch per submit, median of 3), with the least bytes each must move.
+// alone (about `budget.repSeconds` of back-to-back copies of that one dispatch per submit, so the submit and fence are
+// a small part; median of `budget.reps`), with the least bytes each must move.
 import type { Gpu } from '../src/gpu/device.ts';
 import { dispatch, KernelCache, storageBuffer } from '../src/gpu/kernels.ts';
 import type { TrainConfig } from '../src/model/config.ts';
 import { buildPlan, pad4, type Plan } from '../src/model/plan.ts';
-import { kernelsFor, ScratchStep, timeDispatch } from '../src/train/autotune.ts';
+import { kernelsFor, ScratchStep } from '../src/train/autotune.ts';
 import type { Dispatch } from '../src/train/graph.ts';
-import { median } from './stats.ts';
+import { median, repeatDispatch, steadyTime, type DispatchBudget } from './stats.ts';
 import { timePasses } from '../src/gpu/timing.ts';
 
 export interface KernelRow { label: string; kernel: string; ms: number; bytes: number; flops: number }
@@ -50,8 +51,8 @@ async function timestamped(device: GPUDevice, list: Dispatch[], repeats = 5): Pr
   return list.map((_, i) => median(runs.slice(1).map((r) => r[i]))); // the first submit pays for first use
 }
 
-/** Profile one step of `cfg` with the tuned kernels (or `kernel`). */
-export async function profileStep(gpu: Gpu, cfg: TrainConfig, kernel = 'auto'): Promise<Profile> {
+/** Profile one step of `cfg` with the tuned kernels (or `kernel`); `budget` paces the isolated timings. */
+export async function profileStep(gpu: Gpu, cfg: TrainConfig, budget: DispatchBudget, kernel = 'auto'): Promise<Profile> {
   const { device } = gpu;
   const plan = buildPlan(cfg.model);
   const B = cfg.batch;
@@ -64,7 +65,7 @@ export async function profileStep(gpu: Gpu, cfg: TrainConfig, kernel = 'auto'): 
     const method = gpu.hasTimestamps ? 'timestamps' : 'isolated';
     let ms: number[] = [];
     if (method === 'timestamps') ms = await timestamped(device, list);
-    else for (const d of list) ms.push((await timeDispatch(device, d)) * 1000);
+    else for (const d of list) ms.push((await steadyTime(device, repeatDispatch(device, d), budget)).seconds * 1000);
     const rows = list.map((d, i) => ({ label: d.label, kernel: split(d.label).kernel, ms: ms[i], bytes: bytesOf(plan, B, d.label), flops: flopsOf(plan, B, d.label) }));
     return { method, dispatches: list.length, rows, totalMs: ms.reduce((a, b) => a + b, 0) };
   } finally {

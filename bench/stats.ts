@@ -1,4 +1,6 @@
-// Small timing helpers shared by the benchmarks: medians and a queue fence.
+// Small timing helpers shared by the benchmarks: medians, a queue fence, steady per-dispatch times.
+import { dispatch } from '../src/gpu/kernels.ts';
+import type { Dispatch } from '../src/train/graph.ts';
 
 export function median(xs: number[]): number {
   if (xs.length === 0) throw new Error('median of nothing');
@@ -14,6 +16,32 @@ export async function timeSubmitted(device: GPUDevice, work: () => void | Promis
   await work();
   await device.queue.onSubmittedWorkDone();
   return (performance.now() - t0) / 1000;
+}
+
+export interface DispatchBudget { reps: number; repSeconds: number }
+const MAX_DISPATCHES = 256; // per repetition
+
+/** Submits `count` back-to-back copies of one dispatch in one pass. */
+export const repeatDispatch = (device: GPUDevice, d: Dispatch) => (count: number): void => {
+  const encoder = device.createCommandEncoder({ label: `bench.${d.label}` });
+  const pass = encoder.beginComputePass({ label: `bench.${d.label}` });
+  for (let i = 0; i < count; i++) dispatch(pass, d.kernel, d.group, d.workgroups, 0);
+  pass.end();
+  device.queue.submit([encoder.finish()]);
+};
+
+/**
+ * Seconds per dispatch, steadily: a first run (paying for compilation and page-in; `first` when the caller already
+ * made it) and a second size the repetitions, each about budget.repSeconds of back-to-back dispatches in one submit
+ * (so the submit and fence cost little beside them); the median over budget.reps repetitions.
+ */
+export async function steadyTime(device: GPUDevice, submit: (count: number) => void, budget: DispatchBudget, first?: number): Promise<{ seconds: number; perRep: number }> {
+  const once = first ?? (await timeSubmitted(device, () => submit(1)));
+  const oneDispatch = once >= budget.repSeconds ? once : await timeSubmitted(device, () => submit(1));
+  const perRep = Math.max(1, Math.min(MAX_DISPATCHES, Math.round(budget.repSeconds / oneDispatch)));
+  const times: number[] = [];
+  for (let i = 0; i < budget.reps; i++) times.push(await timeSubmitted(device, () => submit(perRep)));
+  return { seconds: median(times) / perRep, perRep };
 }
 
 export interface StepBudget { reps: number; repSeconds: number; warmupSteps: number; maxStepsPerRep: number }

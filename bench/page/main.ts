@@ -10,7 +10,7 @@ import { buildPlan } from '../../src/model/plan.ts';
 import { limitsFor } from '../../src/train/trainer.ts';
 import { KernelCache } from '../../src/gpu/kernels.ts';
 import { tuneMatmuls, type Tuning } from '../../src/train/autotune.ts';
-import { benchMatmuls, type MatmulBudget, type MatmulResult, type Shape } from '../matmul.ts';
+import { benchMatmuls, benchProducts, type MatmulBudget, type MatmulResult, type Shape } from '../matmul.ts';
 import { FENCE_EVERY, timeSteps, type StepBudget } from '../stats.ts';
 import { benchTraining, type TrainResult } from '../train.ts';
 import { TfjsTrainer, useTfjsWebgpu } from './tfjs-trainer.ts';
@@ -20,6 +20,7 @@ export interface BenchApi {
   adapter: AdapterDescription;
   matmul(shapes: Shape[], budget: MatmulBudget): Promise<MatmulResult[]>;
   tuning(): Promise<Tuning>;
+  products(budget: MatmulBudget): Promise<MatmulResult[]>; // the model's products at the last tuning's kernels
   ours(budget: StepBudget, kernel: string, perSubmit: number[]): Promise<TrainResult[]>;
   tfjs(budget: StepBudget): Promise<TfjsResult>;
 }
@@ -63,10 +64,18 @@ async function start(): Promise<void> {
   gpu.device.addEventListener('uncapturederror', (e) => console.error(`WebGPU uncaptured error (ours): ${e.error.message}`));
   document.getElementById('adapter')!.textContent = `${gpu.adapter.name} (${gpu.adapter.featureLevel})`;
   const flops = stepFlops(buildPlan(cfg.model));
+  let tuning: Tuning | null = null;
   window.__bench = {
     adapter: gpu.adapter,
     matmul: (shapes, budget) => benchMatmuls(gpu, shapes, budget, (m) => log(`matmul ${m.variant} ${m.gflops.toFixed(2)} GFLOP/s`)),
-    tuning: () => tuneMatmuls(gpu, new KernelCache(gpu), cfg),
+    async tuning() {
+      tuning = await tuneMatmuls(gpu, new KernelCache(gpu), cfg);
+      return tuning;
+    },
+    async products(budget) {
+      if (!tuning) throw new Error('bench page: products() needs tuning() first');
+      return benchProducts(gpu, cfg, tuning, budget, (m) => log(`matmul ${m.product} ${m.variant} ${m.gflops.toFixed(2)} GFLOP/s`));
+    },
     async ours(budget, kernel, perSubmit) {
       const results = await benchTraining(gpu, cfg, data, kernel, perSubmit, budget);
       for (const r of results) log(`ours ${r.variant} ×${r.stepsPerSubmit}: ${r.samplesPerS.toFixed(0)} samples/s`);
