@@ -1,6 +1,6 @@
 // How throughput scales with work on one adapter: samples/s of the seed model (kernels tuned per shape) against
 // the batch size at H = 256, and against the hidden width H at batch 256.
-import { stepFlops } from '../src/cli/report.ts';
+import { stepFlops } from '../src/model/describe.ts';
 import type { DataSplit } from '../src/data/dataset.ts';
 import type { Gpu, LimitRequest } from '../src/gpu/device.ts';
 import { defaultTrainConfig, seedModel, type TrainConfig } from '../src/model/config.ts';

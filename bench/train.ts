@@ -1,6 +1,6 @@
 // Training-step throughput of the Trainer per matmul variant and steps-per-submit: warm-up, then the median of
 // timed repetitions of full-batch steps, submitted as runEpoch does (a queue fence every 8 submits).
-import { stepFlops } from '../src/cli/report.ts';
+import { stepFlops } from '../src/model/describe.ts';
 import type { DataSplit } from '../src/data/dataset.ts';
 import type { Gpu } from '../src/gpu/device.ts';
 import type { TrainConfig } from '../src/model/config.ts';

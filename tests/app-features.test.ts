@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { decode, decoderBasis, meanActivity } from '../src/viz/features.ts';
-import { lastTestBatch } from '../src/viz/snapshot.ts';
+import { lastTestBatch } from '../src/train/snapshot.ts';
 import { initBuffers, initParams, unpackTensor } from '../src/model/init.ts';
 import { buildPlan, pad4 } from '../src/model/plan.ts';
 import { preset } from '../src/model/presets.ts';

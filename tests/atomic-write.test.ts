@@ -20,7 +20,8 @@ test('a checkpoint writer SIGKILLed part-way leaves the previous checkpoint inta
   const path = join(dir, 'model.safetensors');
   const cfg = defaultTrainConfig(seedModel(32, 8));
   const plan = buildPlan(cfg.model);
-  const good = await encodeCheckpoint(plan, cfg, { params: initParams(plan, 7), state: initBuffers(plan), m: null, v: null, step: 5, epoch: 1 }, 'abc');
+  const good = await encodeCheckpoint(plan, cfg, { params: initParams(plan, 7), state: initBuffers(plan), m: new Float32Array(plan.paramFloats), v: new Float32Array(plan.paramFloats),
+    epoch: 1, globalStep: 5, stepInEpoch: 0, lrScale: 1, kernels: {}, history: [] }, 'abc');
   await writeFileAtomic(path, good);
   const kills: number[] = [];
   for (let round = 0; round < 3; round++) {
@@ -39,7 +40,7 @@ test('a checkpoint writer SIGKILLed part-way leaves the previous checkpoint inta
     const bytes = new Uint8Array(readFileSync(path));
     assert.deepEqual(bytes, good, `round ${round}: the final name still holds the previous checkpoint, byte for byte`);
     const ck = await decodeCheckpoint(bytes, plan, path, {});
-    assert.equal(ck.step, 5);
+    assert.equal(ck.meta.step, 5);
   }
   console.log(`    killed the writer with ${kills.map((k) => `${(k / 2 ** 20).toFixed(1)} MiB`).join(', ')} of 512 MiB in its temporary file`);
 });

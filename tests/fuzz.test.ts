@@ -145,13 +145,14 @@ describe('fuzzing the readers of untrusted files', () => {
     const cfg = defaultTrainConfig(seedModel(8, 4, 0.2, 16));
     const plan = buildPlan(cfg.model);
     const params = initParams(plan, 3);
-    const good = await encodeCheckpoint(plan, cfg, { params, state: initBuffers(plan), m: params.map((x) => x / 2), v: params.map((x) => x * x), step: 9, epoch: 3 }, 'f'.repeat(64));
+    const good = await encodeCheckpoint(plan, cfg, { params, state: initBuffers(plan), m: params.map((x) => x / 2), v: params.map((x) => x * x),
+      epoch: 3, globalStep: 9, stepInEpoch: 0, lrScale: 1, kernels: {}, history: [] }, 'f'.repeat(64));
     let parsed = 0;
     await fc.assert(fc.asyncProperty(fc.array(mutation, { minLength: 1, maxLength: 3 }), async (ms) => {
       const bytes = mutate(good, ms);
       const ok = await clearOutcome('ck.safetensors', () => decodeCheckpoint(bytes, plan, 'ck.safetensors', { full: true }), (ck) => {
         assert.deepEqual(ck.params, params, 'whatever parsed holds the saved weights');
-        assert.equal(ck.step, 9);
+        assert.equal(ck.meta.step, 9);
       });
       if (ok) parsed++;
     }), { numRuns: 1500, seed: 8 });

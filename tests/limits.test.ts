@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { KernelCache, MAX_WORKGROUPS_PER_DIMENSION, dispatch, splitWorkgroups, storageBuffer } from '../src/gpu/kernels.ts';
 import { acquireNodeGpu } from '../src/gpu/node.ts';
 import { readBuffer } from '../src/gpu/readback.ts';
-import { groups, makeBinder } from '../src/train/bind.ts';
+import { BufferOwner, groups, makeBinder } from '../src/train/bind.ts';
 import { KERNEL_SPECS } from '../src/train/kernels.ts';
 import { optimizerUniform, STEP_BYTES, writeStep } from '../src/train/uniforms.ts';
 import { fitProblems } from '../src/train/fit.ts';
@@ -26,7 +26,7 @@ test('splitWorkgroups: (x, y) within the per-dimension limit, covering the count
 test('buffers and bindings over the device limits are refused before use, naming the buffer and the limit', () => {
   const device = { limits: { maxBufferSize: 1024, maxStorageBufferBindingSize: 256, maxComputeWorkgroupsPerDimension: 65535 } } as unknown as GPUDevice;
   assert.throws(() => storageBuffer(device, 'Trainer.acts[1]', 2048), /buffer Trainer\.acts\[1\]: 2048 bytes exceed this device's maxBufferSize of 1024/);
-  const bind = makeBinder(device, {} as GPUBuffer);
+  const bind = makeBinder(device, {} as GPUBuffer, new BufferOwner(device));
   const big = { size: 512, label: 'Trainer.trainImages' } as GPUBuffer;
   assert.throws(() => bind('Trainer.gatherBatch', {} as never, new ArrayBuffer(16), [big], 1),
     /Trainer\.gatherBatch: binding Trainer\.trainImages is 512 bytes, over this device's maxStorageBufferBindingSize of 256/);
@@ -61,7 +61,7 @@ test('a dispatch of more than 65,535 workgroups is split and updates every eleme
     const [params, grads, m, v] = ['params', 'grads', 'm', 'v'].map((n) => storageBuffer(device, `test.${n}`, bytes));
     const g = new Float32Array(count4 * 4).map((_, i) => (i % 1000) + 1);
     device.queue.writeBuffer(grads, 0, g);
-    const d = makeBinder(device, step)('test.sgdUpdate', kernel, optimizerUniform(count4 * 4, 0.9, 0.999, 1e-7, 0), [params, grads, m, v], groups(count4));
+    const d = makeBinder(device, step, new BufferOwner(device))('test.sgdUpdate', kernel, optimizerUniform(count4 * 4, 0.9, 0.999, 1e-7, 0), [params, grads, m, v], groups(count4));
     assert.equal(d.workgroups, 65551);
     const enc = device.createCommandEncoder();
     const pass = enc.beginComputePass();

@@ -8,7 +8,8 @@ import { loadData } from '../src/data/node.ts';
 import type { DataSplit } from '../src/data/dataset.ts';
 import { preset, type PresetName } from '../src/model/presets.ts';
 import type { TrainConfig } from '../src/model/config.ts';
-import { Trainer } from '../src/train/trainer.ts';
+import { Run } from '../src/train/run.ts';
+import { DEFAULT_VARIANT } from '../src/train/kernels.ts';
 
 const CASES: [string, PresetName, (cfg: TrainConfig) => void][] = [
   ['ae (mse)', 'ae', () => {}],
@@ -36,10 +37,10 @@ describe('presets train on the default digits (Node/Dawn, llvmpipe)', () => {
     test(name, async () => {
       const cfg = preset(p, 16);
       tweak(cfg);
-      const tr = await Trainer.create(gpu, cfg, data);
+      const run = await Run.start({ gpu, hooks: { log: () => {} }, cfg, data, kernel: DEFAULT_VARIANT });
       const epochs = [];
-      for (let e = 0; e < 2; e++) epochs.push(await (await tr.runEpoch()).metrics);
-      tr.destroy();
+      for (let e = 0; e < 2; e++) epochs.push((await run.epoch()).metrics);
+      run.release();
       const [a, b] = epochs;
       assert.ok(Number.isFinite(b.loss) && b.test_loss < a.test_loss, `${name}: test ${cfg.loss} falls: ${a.test_loss} → ${b.test_loss}`);
       assert.ok(b.steps[b.steps.length - 1].loss < a.steps[0].loss, `${name}: training loss falls`);

@@ -9,10 +9,10 @@ import { loadData } from '../src/data/node.ts';
 import type { DataSplit } from '../src/data/dataset.ts';
 import { defaultTrainConfig, seedModel, type TrainConfig } from '../src/model/config.ts';
 import { Trainer, limitsFor, type EpochMetrics } from '../src/train/trainer.ts';
-import { decodeCheckpoint, encodeCheckpoint } from '../src/train/checkpoint.ts';
+import { checkpointState, decodeCheckpoint, encodeCheckpoint } from '../src/train/checkpoint.ts';
 import { DivergenceError } from '../src/train/guard.ts';
-import { ResilientRun, type RunHooks } from '../src/train/recovery.ts';
-import type { MatmulChoices } from '../src/train/kernels.ts';
+import { Run, type RunHooks } from '../src/train/run.ts';
+import type { TrainState } from '../src/train/state.ts';
 
 const cfg: TrainConfig = { ...defaultTrainConfig(seedModel(64, 16)), epochs: 3 };
 cfg.schedule = { ...cfg.schedule, T: 3 };
@@ -27,13 +27,16 @@ describe('reliability of a training run (Node/Dawn, llvmpipe)', () => {
     let acquired = 0;
     const h: RunHooks = {
       acquire: async (): Promise<Gpu> => { acquired++; return acquireNodeGpu('llvmpipe', limitsFor(c, data)); },
-      build: async (gpu: Gpu, kernels: MatmulChoices | null) => { const t = await Trainer.create(gpu, c, data, kernels ?? 'rb8x8'); wrap(t); return t; },
+      built: wrap,
       log: (l: string) => lines.push(l),
     };
-    return { h, lines, acquisitions: () => acquired };
+    return { h, lines, acquisitions: () => acquired, cfg: c };
   }
 
-  async function train(run: ResilientRun, epochs: number): Promise<EpochMetrics[]> {
+  const start = (k: ReturnType<typeof hooks>, options: { maxRollbacks?: number } = {}, from?: TrainState) =>
+    Run.start({ hooks: k.h, cfg: k.cfg, data, kernel: 'rb8x8', from, options });
+
+  async function train(run: Run, epochs: number): Promise<EpochMetrics[]> {
     const out: EpochMetrics[] = [];
     while (run.trainer.epoch < epochs) out.push((await run.epoch()).metrics);
     return out;
@@ -44,40 +47,40 @@ describe('reliability of a training run (Node/Dawn, llvmpipe)', () => {
 
   let reference: { epochs: EpochMetrics[]; params: Float32Array; m: Float32Array; state: Float32Array };
   test('uninterrupted reference run', async () => {
-    const run = await ResilientRun.start(hooks().h);
+    const run = await start(hooks());
     const epochs = await train(run, 3);
-    reference = { epochs, params: run.snapshot.params, m: run.snapshot.m, state: run.snapshot.state };
+    reference = { epochs, params: run.good.params, m: run.good.m, state: run.good.state };
     run.release();
     assert.ok(epochs[2].loss < epochs[0].loss);
   });
 
   test('stopped after epoch 1, saved, decoded and resumed: bit-identical losses and weights', async () => {
-    const first = await ResilientRun.start(hooks().h);
+    const first = await start(hooks());
     await train(first, 1);
-    const s = first.snapshot;
-    const file = await encodeCheckpoint(first.trainer.plan, cfg, { ...s, step: s.globalStep }, data.sha256);
+    const file = await encodeCheckpoint(first.trainer.plan, cfg, first.good, data.sha256);
     first.release();
     const ck = await decodeCheckpoint(file, first.trainer.plan, 'resume.safetensors', { full: true });
     assert.deepEqual(ck.meta.rng, { kind: 'pcg-counter', seed: 0, step: 32, shuffle_epoch: 1 });
-    const resumed = await ResilientRun.start(hooks().h, {}, { params: ck.params, state: ck.state, m: ck.m!, v: ck.v!, epoch: ck.epoch,
-      globalStep: ck.step, lrScale: ck.lrScale, kernels: ck.meta.kernels! });
+    const resumed = await start(hooks(), {}, checkpointState(ck, first.trainer.stepsPerEpoch));
+    assert.equal(resumed.history.length, 1, 'the history travels in the checkpoint');
     const rest = await train(resumed, 3);
     resumed.release();
     assert.equal(rest.length, 2);
     assert.deepEqual(stepLosses(rest), stepLosses(reference.epochs.slice(1)), 'every step loss of epochs 2-3 is bit-identical');
     assert.deepEqual(rest.map((m) => m.test_mse), reference.epochs.slice(1).map((m) => m.test_mse));
-    assert.ok(bits(resumed.snapshot.params).equals(bits(reference.params)), 'weights bit-identical');
-    assert.ok(bits(resumed.snapshot.m).equals(bits(reference.m)), 'Adam moments bit-identical');
-    assert.ok(bits(resumed.snapshot.state).equals(bits(reference.state)), 'running statistics bit-identical');
+    assert.ok(bits(resumed.good.params).equals(bits(reference.params)), 'weights bit-identical');
+    assert.ok(bits(resumed.good.m).equals(bits(reference.m)), 'Adam moments bit-identical');
+    assert.ok(bits(resumed.good.state).equals(bits(reference.state)), 'running statistics bit-identical');
   });
 
   test('an absurd learning rate injected into epoch 2 is detected, rolled back with the rate halved, and training recovers', async () => {
     let inject = true;
-    const { h, lines } = hooks((t) => {
+    const k = hooks((t) => {
       const scheduled = t.lrAt.bind(t);
       t.lrAt = (epoch, step) => (inject && epoch === 1 ? 1e30 : scheduled(epoch, step));
     });
-    const run = await ResilientRun.start({ ...h, log: (l) => { inject = false; h.log(l); } });
+    const { lines } = k;
+    const run = await start({ ...k, h: { ...k.h, log: (l) => { inject = false; k.h.log(l); } } });
     const epochs = await train(run, 3);
     run.release();
     assert.equal(run.divergences.length, 1, lines.join('\n'));
@@ -94,8 +97,9 @@ describe('reliability of a training run (Node/Dawn, llvmpipe)', () => {
 
   test('a persistently absurd learning rate stops the run after the allowed rollbacks, with a report (TerminateOnNaN)', async () => {
     const bad = { ...cfg, optimizer: { ...cfg.optimizer, lr: 1e30 } };
-    const { h, lines } = hooks(() => {}, bad);
-    const run = await ResilientRun.start(h, { maxRollbacks: 2 });
+    const k = hooks(() => {}, bad);
+    const { lines } = k;
+    const run = await start(k, { maxRollbacks: 2 });
     const err = await train(run, 3).catch((e: unknown) => e);
     run.release();
     assert.ok(err instanceof DivergenceError, String(err));
@@ -105,8 +109,9 @@ describe('reliability of a training run (Node/Dawn, llvmpipe)', () => {
   });
 
   test('a device destroyed mid-epoch is replaced; the run resumes from the last snapshot and ends bit-identical', async () => {
-    const { h, lines, acquisitions } = hooks();
-    const run = await ResilientRun.start(h);
+    const k = hooks();
+    const { lines, acquisitions } = k;
+    const run = await start(k);
     await train(run, 1);
     const doomed = run.gpu.device;
     setTimeout(() => doomed.destroy(), 100); // part-way through epoch 2 (≈ 300 ms an epoch here)
@@ -116,12 +121,13 @@ describe('reliability of a training run (Node/Dawn, llvmpipe)', () => {
     assert.match(lines[0], /^GPU device lost \(destroyed: .*\): re-acquired llvmpipe.* rebuilt the trainer and resumed from the end of epoch 1 \(step 32\)/);
     console.log(`    device-loss log: ${lines[0]}`);
     assert.deepEqual(stepLosses(rest), stepLosses(reference.epochs.slice(1)), 'epochs 2-3 bit-identical to the uninterrupted run');
-    assert.ok(bits(run.snapshot.params).equals(bits(reference.params)));
+    assert.ok(bits(run.good.params).equals(bits(reference.params)));
   });
 
   test('an uncaptured GPU error mid-run rebuilds on a fresh device', async () => {
-    const { h, lines, acquisitions } = hooks();
-    const run = await ResilientRun.start(h);
+    const k = hooks();
+    const { lines, acquisitions } = k;
+    const run = await start(k);
     await train(run, 1);
     // A validation error outside any error scope: MAP_READ cannot be combined with STORAGE.
     run.gpu.device.createBuffer({ label: 'test.invalid', size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.STORAGE });

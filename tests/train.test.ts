@@ -10,6 +10,8 @@ import { defaultTrainConfig } from '../src/model/config.ts';
 import { Trainer, limitsFor } from '../src/train/trainer.ts';
 import { decodeCheckpoint, encodeCheckpoint } from '../src/train/checkpoint.ts';
 import { decodeSafetensors } from '../src/io/safetensors.ts';
+import { Run } from '../src/train/run.ts';
+import { DEFAULT_VARIANT } from '../src/train/kernels.ts';
 
 describe('training the seed model on the default digits (Node/Dawn, llvmpipe)', () => {
   let gpu: Gpu;
@@ -22,10 +24,11 @@ describe('training the seed model on the default digits (Node/Dawn, llvmpipe)', 
   after(() => gpu?.release());
 
   test('three epochs lower the training and test losses', async () => {
-    const tr = await Trainer.create(gpu, cfg, data);
+    const run = await Run.start({ gpu, hooks: { log: () => {} }, cfg, data, kernel: DEFAULT_VARIANT });
+    const tr = run.trainer;
     const epochs = [];
-    for (let e = 0; e < 3; e++) epochs.push(await (await tr.runEpoch()).metrics);
-    tr.destroy();
+    for (let e = 0; e < 3; e++) epochs.push((await run.epoch()).metrics);
+    run.release();
     const first = epochs[0].steps[0];
     const last = epochs[2];
     assert.ok(epochs.every((m) => Number.isFinite(m.loss) && Number.isFinite(m.test_mse)), 'losses are finite');
@@ -39,16 +42,18 @@ describe('training the seed model on the default digits (Node/Dawn, llvmpipe)', 
 
   test('a checkpoint round-trips weights, running statistics and Adam state exactly', async () => {
     const small = { ...cfg, epochs: 1 };
-    const tr = await Trainer.create(gpu, small, data);
-    await (await tr.runEpoch()).metrics;
-    const s = await tr.readSlabs();
-    const bytes = await encodeCheckpoint(tr.plan, small, { ...s, step: tr.globalStep, epoch: tr.epoch }, data.sha256);
+    const run = await Run.start({ gpu, hooks: { log: () => {} }, cfg: small, data, kernel: DEFAULT_VARIANT });
+    const tr = run.trainer;
+    await run.epoch();
+    const s = run.good;
+    const bytes = await encodeCheckpoint(tr.plan, small, s, data.sha256);
     const names = [...decodeSafetensors(bytes, 'ck').tensors.keys()];
     for (const n of ['encoder.0.weight', 'encoder.2.running_var', 'encoder.2.num_batches_tracked', 'decoder.4.bias', 'optimizer.encoder.0.weight.exp_avg']) {
       assert.ok(names.includes(n), `checkpoint has ${n}`);
     }
     const ck = await decodeCheckpoint(bytes, tr.plan, 'ck');
-    assert.equal(ck.step, tr.globalStep);
+    assert.equal(ck.meta.step, tr.globalStep);
+    assert.equal(ck.meta.history.length, 1, 'the epoch history travels in the checkpoint');
     assert.equal(ck.meta.dataSha256, data.sha256);
     const fresh = await Trainer.create(gpu, small, data);
     fresh.writeSlabs({ params: ck.params, state: ck.state, m: ck.m!, v: ck.v! });
@@ -57,7 +62,7 @@ describe('training the seed model on the default digits (Node/Dawn, llvmpipe)', 
     assert.deepEqual(r.state, s.state);
     assert.deepEqual(r.m, s.m);
     assert.deepEqual(r.v, s.v);
-    tr.destroy();
+    run.release();
     fresh.destroy();
   });
 });

@@ -5,7 +5,7 @@ import { acquireBrowserGpu } from '../../src/gpu/browser.ts';
 import { requestAdapter, type AdapterDescription, type FeatureLevel, type Gpu } from '../../src/gpu/device.ts';
 import { IDX_FILE_NAMES, splitFromIdxFiles, type DataSplit, type IdxRole, type NamedBytes } from '../../src/data/dataset.ts';
 import { defaultTrainConfig } from '../../src/model/config.ts';
-import { stepFlops } from '../../src/cli/report.ts';
+import { stepFlops } from '../../src/model/describe.ts';
 import { buildPlan } from '../../src/model/plan.ts';
 import { limitsFor } from '../../src/train/trainer.ts';
 import { KernelCache } from '../../src/gpu/kernels.ts';

@@ -3,7 +3,8 @@
 import type { Gpu } from '../gpu/device.ts';
 import type { DataSplit } from '../data/dataset.ts';
 import type { TrainConfig } from '../model/config.ts';
-import { epochLine, stepFlops } from '../cli/report.ts';
+import { epochLine, type EpochMetrics, type EpochRow } from '../train/metrics.ts';
+import type { EpochResult } from '../train/run.ts';
 import { AUTO_KERNEL, kernelSummary } from '../train/autotune.ts';
 import type { StepRecord, Trainer } from '../train/trainer.ts';
 import { Charts } from './charts.ts';
@@ -15,8 +16,8 @@ import { Notices } from './notices.ts';
 import { FEATURE_VIEWS, type Stats, type ViewOptions } from './panel.ts';
 import { drawFeatures, drawReconstructions } from './pictures.ts';
 import { formatSeconds, ProgressView } from './progress-view.ts';
-import type { Snapshot } from '../viz/snapshot.ts';
-import { Session, type EpochResult, type Progress, type RunState, type SessionView, type StepPoints } from './session.ts';
+import type { Snapshot } from '../train/snapshot.ts';
+import { Session, type Progress, type RunState, type SessionView, type StepPoints } from './session.ts';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 const fmt = (v: number) => (Number.isFinite(v) ? (Math.abs(v) >= 1e-3 || v === 0 ? v.toFixed(5) : v.toExponential(3)) : String(v));
@@ -42,11 +43,12 @@ export class App implements SessionView {
     return { rows: this.session.data.train.rows, cols: this.session.data.train.cols };
   }
 
-  built(t: Trainer, fresh: boolean): void {
+  built(t: Trainer, fresh: boolean, history: EpochRow[]): void {
     this.charts.reset(this.session.cfg, t.globalStep, !fresh);
     this.live.clear();
     if (fresh) {
       this.last = null;
+      Object.assign(this.stats, { loss: '–', test: '–', lr: '–', throughput: '–', eta: '–' });
       $('log').textContent = '';
       for (const id of ['recon-caption', 'features-caption', 'activity-caption']) $(id).textContent = 'after the first epoch';
       for (const id of ['recon', 'features', 'activity']) {
@@ -54,6 +56,7 @@ export class App implements SessionView {
         c.getContext('2d')!.clearRect(0, 0, c.width, c.height);
       }
     }
+    if (fresh) this.replay(history);
     $('model').textContent = `${modelSummary(this.session.cfg)} · ${t.plan.paramFloats.toLocaleString('en')} parameter floats (padded) · ` +
       `${t.stepsPerEpoch} steps per epoch`;
     this.stats.data = describeData(this.session.data);
@@ -83,8 +86,20 @@ export class App implements SessionView {
     }
   }
 
-  epoch(r: EpochResult): void {
-    const { metrics: m, snapshot: s, cfg } = r;
+  /** Curves and log lines of epochs trained before (a loaded checkpoint's history). */
+  private replay(history: EpochRow[]): void {
+    const cfg = this.session.cfg;
+    let step = 0;
+    for (const row of history) {
+      this.charts.steps(step, row.steps, cfg);
+      step += row.steps.length;
+      this.charts.epoch(row, cfg);
+      $('log').textContent += `${epochLine(row, cfg)}\n`;
+    }
+  }
+
+  epoch(r: EpochResult & { cfg: TrainConfig }): void {
+    const { metrics: m, snapshot: s, cfg, row } = r;
     // The epoch's own records are authoritative; the live copies of the same GPU memory must agree exactly.
     const records = m.steps.slice(r.firstRecord);
     records.forEach((rec, i) => {
@@ -96,6 +111,13 @@ export class App implements SessionView {
     this.live.clear();
     this.charts.steps(r.stepBase + r.firstRecord, records, cfg);
     this.charts.epoch(m, cfg);
+    if (s) this.evaluated({ metrics: m, snapshot: s, cfg });
+    $('log').textContent += `${epochLine(row, cfg)}\n`;
+  }
+
+  /** Pictures and test figures of an evaluation: after each epoch, and after a checkpoint is loaded. */
+  evaluated(r: { metrics: EpochMetrics; snapshot: Snapshot; cfg: TrainConfig }): void {
+    const { metrics: m, snapshot: s, cfg } = r;
     this.stats.test = `${cfg.loss} ${fmt(m.test_loss)}${cfg.loss === 'mse' ? '' : ` · mse ${fmt(m.test_mse)}`}`;
     const shape = this.shape;
     drawReconstructions($('recon'), s, shape);
@@ -104,10 +126,6 @@ export class App implements SessionView {
     this.last = { snapshot: s, cfg, epoch: m.epoch };
     this.drawFeatures();
     drawActivity($('activity'), $('activity-caption'), meanActivity(s.plan, s.code, s.rows), s.rows, m, cfg);
-    const flops = stepFlops(s.plan);
-    const line = epochLine({ ...m, samples_per_s: r.samplesPerSec, gflops: (r.samplesPerSec * flops) / 1e9, seconds: r.seconds }, cfg.epochs,
-      { loss: cfg.loss, sparsity: cfg.sparsity.kind, contractive: cfg.contractive > 0 });
-    $('log').textContent += `${line}\n`;
   }
 
   private drawFeatures(): void {
@@ -132,6 +150,10 @@ export class App implements SessionView {
     this.progressView.show(this.session.progress(), s);
     if (s !== 'running') this.stats.eta = '–';
     this.onState(s);
+  }
+
+  notice(message: string): void {
+    this.notices.notice(message);
   }
 
   error(message: string): void {

@@ -76,7 +76,7 @@ export class Charts {
     this.redraw();
   }
 
-  epoch(m: EpochMetrics, cfg: TrainConfig): void {
+  epoch(m: Pick<EpochMetrics, 'epoch' | 'recon' | 'test_loss' | 'test_mse' | 'test_noisy_loss'>, cfg: TrainConfig): void {
     this.epochs.push({ x: m.epoch + 1, train: m.recon, test: m.test_loss, mse: m.test_mse, noisy: cfg.corruption.kind !== 'none' ? m.test_noisy_loss : null });
     this.redraw();
   }

@@ -3,17 +3,14 @@
 import { decodeSafetensors } from '../io/safetensors.ts';
 import type { TrainConfig } from '../model/config.ts';
 import { buildPlan } from '../model/plan.ts';
-import { checkpointConfig, decodeCheckpoint, encodeCheckpoint } from '../train/checkpoint.ts';
+import { checkpointConfig, checkpointState, decodeCheckpoint, encodeCheckpoint } from '../train/checkpoint.ts';
+import { stepsPerEpoch } from '../train/trainer.ts';
 import type { Session } from './session.ts';
 
 export async function saveCheckpoint(session: Session): Promise<{ bytes: Uint8Array; name: string }> {
-  return session.command(async () => {
-    const t = session.need();
-    const s = await session.carry();
-    const bytes = await encodeCheckpoint(t.plan, session.cfg, { params: s.params, state: s.state, m: s.m, v: s.v, step: t.globalStep, epoch: t.epoch },
-      session.data.sha256);
-    return { bytes, name: `autoencoder-epoch${t.epoch}-step${t.globalStep}.safetensors` };
-  });
+  const s = await session.capture(); // the whole TrainState: lr scale, kernels and history included
+  const bytes = await encodeCheckpoint(buildPlan(session.cfg.model), session.cfg, s, session.data.sha256);
+  return { bytes, name: `autoencoder-epoch${s.epoch}-step${s.globalStep}.safetensors` };
 }
 
 export function download(bytes: Uint8Array, name: string): void {
@@ -27,8 +24,9 @@ export function download(bytes: Uint8Array, name: string): void {
   setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
 
-/** Replace the session's model with a checkpoint's (its config, weights, running statistics, optimiser state and
- * position). Everything is checked before the current model is touched; on any error it keeps training as it was. */
+/** Replace the session's model with a checkpoint's (its config, weights, running statistics, optimiser state, position,
+ * learning-rate scale, kernels and history). Everything is checked before the current model is touched; on any error
+ * it keeps training as it was. */
 export async function loadCheckpoint(session: Session, bytes: Uint8Array, name: string): Promise<{ cfg: TrainConfig; notes: string[] }> {
   return session.command(async () => {
     const { metadata } = decodeSafetensors(bytes, name);
@@ -41,9 +39,8 @@ export async function loadCheckpoint(session: Session, bytes: Uint8Array, name: 
     const ck = await decodeCheckpoint(bytes, buildPlan(cfg.model), name);
     if (!ck.m || !ck.v) notes.push('it has no optimiser state, so the optimiser starts afresh');
     if (ck.meta.dataSha256 && ck.meta.dataSha256 !== session.data.sha256) notes.push(`it was trained on other data (SHA-256 ${ck.meta.dataSha256.slice(0, 12)}…)`);
-    const zeros = () => new Float32Array(ck.params.length);
-    await session.install(cfg, session.data, { params: ck.params, state: ck.state, m: ck.m ?? zeros(), v: ck.v ?? zeros(),
-      epoch: ck.epoch, globalStep: ck.step, stepInEpoch: null }, true);
+    if (ck.meta.lrScale !== 1) notes.push(`the divergence guard had scaled its learning rate by ${ck.meta.lrScale}, which continues`);
+    await session.install(cfg, session.data, checkpointState(ck, stepsPerEpoch(session.data.train.count, cfg.batch)));
     return { cfg, notes };
   });
 }

@@ -1,5 +1,5 @@
 // Short texts about a config for the page: the layer stack with its objective, and the linear widths alone.
-import { describeModel } from '../cli/report.ts';
+import { describeModel } from '../model/describe.ts';
 import type { LayerSpec, ModelConfig, TrainConfig } from '../model/config.ts';
 
 function layerText(l: LayerSpec): string {

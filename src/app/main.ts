@@ -22,22 +22,9 @@ function describeGpu(gpu: Gpu): string {
     `timestamp queries ${gpu.hasTimestamps ? 'yes' : 'no'}`;
 }
 
-/** Errors are shown; a lost device (the page never destroys its own) is replaced and training continues from the
- * last epoch boundary, with a notice saying so. */
+/** Uncaptured errors are shown; a lost device is the session's Run's to replace (it says so in a notice). */
 function watchDevice(gpu: Gpu, app: App): void {
   gpu.device.addEventListener('uncapturederror', (e) => app.error(`WebGPU error: ${(e as GPUUncapturedErrorEvent).error.message}`));
-  void gpu.device.lost.then(async (info) => {
-    const what = `The GPU device was lost (${info.reason}${info.message ? `: ${info.message}` : ''})`;
-    try {
-      const next = await acquireBrowserGpu(['core', 'compatibility']);
-      watchDevice(next, app);
-      $('adapter').textContent = describeGpu(next);
-      const from = await app.session.replaceDevice(next);
-      app.notices.notice(`${what}; re-acquired ${next.adapter.name} and ${from ? `resumed from epoch ${from.epoch} (step ${from.globalStep})` : 'started a new model'}.`);
-    } catch (e) {
-      app.error(`${what} and could not be replaced: ${e instanceof Error ? e.message : String(e)}. Reload the page.`);
-    }
-  });
 }
 
 async function run(gpu: Gpu): Promise<void> {

@@ -1,6 +1,6 @@
 // The image grids of src/viz/grid.ts on 2D canvases: one image pixel is one canvas pixel; CSS scales them up, pixelated.
 import { featureGrid, reconstructionGrid, type GrayImage, type ImageShape } from '../viz/grid.ts';
-import type { Snapshot } from '../viz/snapshot.ts';
+import type { Snapshot } from '../train/snapshot.ts';
 
 /** Resize `canvas` to the picture and paint it, gray to RGBA. */
 export function paintGray(canvas: HTMLCanvasElement, img: GrayImage): void {

@@ -1,27 +1,34 @@
-// `npm run train`: headless training in Node through Dawn. One progress line per epoch, a metrics JSON
-// rewritten atomically after each epoch, safetensors checkpoints (at the end, or every N epochs), exact resume,
-// PNG pictures at the end, and a run that rolls back on divergence and rebuilds on device loss (src/train/recovery.ts).
-import { accessSync, constants, statSync } from 'node:fs';
+// `npm run train`: headless training in Node through Dawn, driven by the one Run (src/train/run.ts). One progress
+// line per epoch (and a live line within it on a terminal), a metrics JSON rewritten atomically after each epoch with
+// the whole history, safetensors checkpoints, exact resume, PNG pictures at the end, and Ctrl-C that stops at the
+// next chunk and saves the last epoch boundary.
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { acquireNodeGpu } from '../gpu/node.ts';
 import { loadData } from '../data/node.ts';
 import type { DataSplit } from '../data/dataset.ts';
 import { readFileLimited, writeFileAtomic } from '../io/files.ts';
 import { decodeSafetensors } from '../io/safetensors.ts';
+import type { TrainConfig } from '../model/config.ts';
+import { describeModel } from '../model/describe.ts';
 import { buildPlan } from '../model/plan.ts';
 import { validateConfig } from '../model/validate.ts';
-import { AUTO_KERNEL, kernelSummary } from '../train/autotune.ts';
-import { Trainer, limitsFor } from '../train/trainer.ts';
-import { checkpointConfig, decodeCheckpoint, encodeCheckpoint } from '../train/checkpoint.ts';
-import { ResilientRun } from '../train/recovery.ts';
+import { AUTO_KERNEL, kernelSummary, useTuningStore } from '../train/autotune.ts';
+import { limitsFor, stepsPerEpoch } from '../train/trainer.ts';
+import { checkpointConfig, checkpointState, decodeCheckpoint, encodeCheckpoint } from '../train/checkpoint.ts';
+import { epochLine, type EpochRow } from '../train/metrics.ts';
+import { Run } from '../train/run.ts';
+import { extendRun } from '../train/schedule.ts';
 import { checkFits, type BufferLimits } from '../train/fit.ts';
-import type { RunSnapshot } from '../train/snapshot-state.ts';
+import { resolvedChoices, type TrainState } from '../train/state.ts';
 import { parseCli, USAGE, type CliOptions } from './args.ts';
 import { encodeGrayPng } from '../viz/png.ts';
 import { trainerPictures } from '../viz/trainer-pictures.ts';
-import { contractiveFlops, describeModel, epochLine, stepFlops, type EpochRow } from './report.ts';
+import { fileTuningStore } from './tuning-cache.ts';
+import { ProgressLine } from './progress.ts';
 
 const MAX_CHECKPOINT_BYTES = 2 ** 31;
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 function checkWritable(path: string, flag: string): void {
   const dir = dirname(resolve(path));
@@ -33,94 +40,133 @@ function checkWritable(path: string, flag: string): void {
   }
 }
 
-/** --resume: the checkpoint's config (validated) with the new epoch goal, and its full state. */
-async function readResume(o: CliOptions, data: DataSplit): Promise<RunSnapshot> {
+async function readCheckpointFile(path: string, flag: string): Promise<{ bytes: Uint8Array; cfg: TrainConfig | undefined }> {
+  const bytes = await readFileLimited(path, MAX_CHECKPOINT_BYTES, `--${flag} ${path}`);
+  return { bytes, cfg: checkpointConfig(decodeSafetensors(bytes, path).metadata, path) };
+}
+
+/** --resume: the checkpoint's config (validated, with the new epoch goal) and its whole state. */
+async function readResume(o: CliOptions, data: DataSplit, log: (s: string) => void): Promise<TrainState> {
   const path = o.resume!;
-  const bytes = await readFileLimited(path, MAX_CHECKPOINT_BYTES, `--resume ${path}`);
-  const cfg = checkpointConfig(decodeSafetensors(bytes, path).metadata, path);
-  if (!cfg) throw new Error(`${path}: no config in its metadata, so the run cannot be resumed exactly; use --init to start from its weights`);
-  const ck = await decodeCheckpoint(bytes, buildPlan(cfg.model), path, { full: true });
+  const { bytes, cfg: saved } = await readCheckpointFile(path, 'resume');
+  if (!saved) throw new Error(`${path}: no config in its metadata, so the run cannot be resumed exactly; use --init to start from its weights`);
+  const ck = await decodeCheckpoint(bytes, buildPlan(saved.model), path, { full: true });
   if (ck.meta.dataSha256 !== data.sha256) {
     throw new Error(`${path} was trained on data with SHA-256 ${ck.meta.dataSha256?.slice(0, 16)}…, but --data ${o.data} has ${data.sha256.slice(0, 16)}…; ` +
       'resume with the same --data');
   }
-  if (o.epochsGiven) cfg.epochs = o.cfg.epochs;
-  if (cfg.epochs <= ck.epoch) throw new Error(`${path} has already trained ${ck.epoch} epochs; give --epochs above ${ck.epoch} to continue`);
+  let cfg = saved;
+  if (o.epochsGiven) {
+    const extended = extendRun(saved, o.cfg.epochs);
+    cfg = extended.cfg;
+    if (extended.note) log(`--epochs ${o.cfg.epochs}: ${extended.note}`);
+  }
+  if (cfg.epochs <= ck.meta.epoch) throw new Error(`${path} has already trained ${plural(ck.meta.epoch, 'epoch')}; give --epochs above ${ck.meta.epoch} to continue`);
   const problems = validateConfig(cfg);
   if (problems.length > 0) throw new Error(`--resume ${path} with --epochs ${cfg.epochs}:\n  ${problems.join('\n  ')}`);
   o.cfg = cfg;
-  const kernels = o.kernel !== AUTO_KERNEL || !ck.meta.kernels ? null : ck.meta.kernels;
-  return { params: ck.params, state: ck.state, m: ck.m!, v: ck.v!, epoch: ck.epoch, globalStep: ck.step, lrScale: ck.lrScale, kernels: kernels ?? {} };
+  const state = checkpointState(ck, stepsPerEpoch(data.train.count, cfg.batch));
+  // A resume runs the recorded kernels (another variant sums in another order) unless a fixed --kernel was asked for.
+  return o.kernel !== AUTO_KERNEL ? { ...state, kernels: {} } : state;
 }
 
-async function main(o: CliOptions): Promise<void> {
+/** --init: a fresh run's position with the checkpoint's weights and running statistics. */
+async function readInit(o: CliOptions): Promise<TrainState> {
+  const path = o.init!;
+  const ck = await decodeCheckpoint((await readCheckpointFile(path, 'init')).bytes, buildPlan(o.cfg.model), path);
+  const zeros = () => new Float32Array(ck.params.length);
+  console.log(`initialised from ${path} (trained ${plural(ck.meta.epoch, 'epoch')}, ${plural(ck.meta.step, 'step')})`);
+  return { params: ck.params, state: ck.state, m: zeros(), v: zeros(), epoch: 0, globalStep: 0, stepInEpoch: 0, lrScale: 1, kernels: {}, history: [] };
+}
+
+/** A file name for an interrupted run without --save that overwrites nothing. */
+function interruptedPath(epoch: number): string {
+  for (let i = 1; ; i++) {
+    const p = `autoencoder-interrupted-epoch${epoch}${i > 1 ? `-${i}` : ''}.safetensors`;
+    if (!existsSync(p)) return p;
+  }
+}
+
+async function main(o: CliOptions): Promise<number> {
   const log = (s: string) => { if (!o.quiet) console.log(s); };
-  if (o.save) checkWritable(o.save, 'save');
-  if (o.metrics) checkWritable(o.metrics, 'metrics');
-  if (o.recon) checkWritable(o.recon, 'recon');
-  if (o.features) checkWritable(o.features, 'features');
+  for (const [path, flag] of [[o.save, 'save'], [o.metrics, 'metrics'], [o.recon, 'recon'], [o.features, 'features']] as const) {
+    if (path) checkWritable(path, flag);
+  }
+  const store = fileTuningStore();
+  useTuningStore(store);
   const data = await loadData(o.data);
-  const from = o.resume ? await readResume(o, data) : undefined;
+  const from = o.resume ? await readResume(o, data, log) : o.init ? await readInit(o) : undefined;
   const cfg = o.cfg;
-  const hooks = {
-    acquire: () => acquireNodeGpu(o.adapter, limitsFor(cfg, data)).catch((e: unknown) => {
-      const limits = (e as { adapterLimits?: BufferLimits }).adapterLimits;
-      if (limits) checkFits(cfg, data, limits, `the ${o.adapter} adapter`); // names what would fit
-      throw e;
-    }),
-    // A resume or a rebuild reuses the recorded matmul kernels (another variant sums in another order).
-    build: (gpu: Parameters<typeof Trainer.create>[0], kernels: Parameters<typeof Trainer.create>[3] | null) =>
-      Trainer.create(gpu, cfg, data, kernels && Object.keys(kernels).length > 0 ? kernels : o.kernel),
-    log: (line: string) => console.log(line), // recovery lines are printed even with --quiet
+  const acquire = () => acquireNodeGpu(o.adapter, limitsFor(cfg, data)).catch((e: unknown) => {
+    const limits = (e as { adapterLimits?: BufferLimits }).adapterLimits;
+    if (limits) checkFits(cfg, data, limits, `the ${o.adapter} adapter`); // names what would fit
+    throw e;
+  });
+  const run = await Run.start({ hooks: { acquire, log: (line) => console.log(line) }, cfg, data, kernel: o.kernel, from,
+    options: { maxRollbacks: o.maxRollbacks } });
+  const startEpoch = run.good.epoch;
+  let signal: string | null = null;
+  const onSignal = (name: string) => () => {
+    if (signal) process.exit(130); // a second Ctrl-C: stop now (the last checkpoint on disk is still whole)
+    signal = name;
+    run.stopRequested = true;
+    console.error(`\n${name}: stopping after the current steps; the state at the last epoch boundary will be saved (Ctrl-C again to quit at once)`);
   };
-  const run = await ResilientRun.start(hooks, { maxRollbacks: o.maxRollbacks }, from);
-  const save = async (s: RunSnapshot) => {
-    await writeFileAtomic(o.save!, await encodeCheckpoint(run.trainer.plan, cfg, { ...s, step: s.globalStep }, data.sha256));
-  };
+  process.on('SIGINT', onSignal('SIGINT'));
+  process.on('SIGTERM', onSignal('SIGTERM'));
+  const save = async (path: string, s: TrainState) => writeFileAtomic(path, await encodeCheckpoint(run.trainer.plan, cfg, s, data.sha256));
   try {
     const trainer = run.trainer;
-    if (o.init) {
-      const ck = await decodeCheckpoint(await readFileLimited(o.init, MAX_CHECKPOINT_BYTES, `--init ${o.init}`), trainer.plan, o.init);
-      trainer.writeSlabs({ params: ck.params, state: ck.state });
-      run.snapshot = { ...run.snapshot, params: ck.params, state: ck.state };
-      log(`initialised from ${o.init} (trained ${ck.epoch} epochs, ${ck.step} steps)`);
-    }
-    if (from) log(`resumed ${o.resume} at epoch ${from.epoch} (step ${from.globalStep}${from.lrScale !== 1 ? `, learning rate ×${from.lrScale}` : ''}); training to ${cfg.epochs} epochs`);
+    if (o.resume) log(`resumed ${o.resume} at epoch ${run.good.epoch} (step ${run.good.globalStep}${run.good.lrScale !== 1 ? `, learning rate ×${run.good.lrScale}` : ''}); training to ${cfg.epochs} epochs`);
     log(`data ${data.name}: ${data.train.count} train / ${data.test.count} test images of ${data.train.rows}x${data.train.cols}, sha256 ${data.sha256.slice(0, 16)}…`);
     const kernelNote = from && Object.keys(from.kernels).length > 0 ? 'as recorded in the checkpoint' : o.kernel;
-    log(`adapter ${run.gpu.adapter.name} (${run.gpu.adapter.featureLevel}${run.gpu.adapter.isFallback ? ', fallback' : ''}), matmul kernel ${kernelNote}${o.kernel === AUTO_KERNEL ? ` (${kernelSummary(trainer.kernels.choices)})` : ''}`);
+    const tuned = o.kernel === AUTO_KERNEL ? ` (${kernelSummary(resolvedChoices(trainer))}; timings kept in ${store.where})` : '';
+    log(`adapter ${run.gpu.adapter.name} (${run.gpu.adapter.featureLevel}${run.gpu.adapter.isFallback ? ', fallback' : ''}), matmul kernel ${kernelNote}${tuned}`);
     log(`model ${describeModel(cfg)}, batch ${cfg.batch}, ${trainer.stepsPerEpoch} steps/epoch, lr ${cfg.optimizer.lr}`);
-    const flopsPerSample = stepFlops(trainer.plan) + contractiveFlops(trainer.plan, cfg);
-    const epochs: (EpochRow & Record<string, unknown>)[] = [];
     const started = performance.now();
+    const writeMetrics = async () => {
+      if (!o.metrics) return;
+      const epochs = run.history.map(({ steps: _steps, ...row }: EpochRow) => row);
+      await writeFileAtomic(o.metrics, JSON.stringify({ config: cfg, adapter: run.gpu.adapter, data: { name: data.name, sha256: data.sha256 }, kernel: o.kernel,
+        recovery: { divergences: run.divergences, device_faults: run.deviceFaults }, epochs }, null, 1));
+    };
+    const progress = new ProgressLine(process.stdout.isTTY === true && !o.quiet);
     try {
-      while (run.trainer.epoch < cfg.epochs) {
-        const { metrics: m, trainSeconds } = await run.epoch();
-        const samplesPerS = m.samples / trainSeconds;
-        const seconds = (performance.now() - started) / 1000;
-        const { steps: _steps, samples: _samples, ...fields } = m;
-        const row = { ...fields, samples_per_s: samplesPerS, gflops: (samplesPerS * flopsPerSample) / 1e9, seconds, lr_scale: run.trainer.lrScale };
-        epochs.push(row);
-        log(epochLine(row, cfg.epochs, { loss: cfg.loss, sparsity: cfg.sparsity.kind, contractive: cfg.contractive > 0 }));
-        if (o.metrics) {
-          await writeFileAtomic(o.metrics, JSON.stringify({ config: cfg, adapter: run.gpu.adapter, data: { name: data.name, sha256: data.sha256 }, kernel: o.kernel,
-            recovery: { divergences: run.divergences, device_faults: run.deviceFaults }, epochs }, null, 1));
-        }
-        if (o.save && o.checkpointEvery > 0 && run.trainer.epoch % o.checkpointEvery === 0 && run.trainer.epoch < cfg.epochs) {
-          await save(run.snapshot);
-          log(`checkpoint ${o.save} (epoch ${run.snapshot.epoch})`);
+      while (!run.done && !run.stopRequested) {
+        const result = await run.chunk();
+        if (!result) { progress.show(run, cfg.epochs); continue; }
+        progress.clear();
+        log(epochLine(result.row, cfg));
+        await writeMetrics();
+        if (o.save && o.checkpointEvery > 0 && run.good.epoch % o.checkpointEvery === 0 && run.good.epoch < cfg.epochs) {
+          await save(o.save, run.good);
+          log(`checkpoint ${o.save} (epoch ${run.good.epoch})`);
         }
       }
+      progress.clear();
     } catch (e) {
+      progress.clear();
       // Keep the last good state: a diverged or failed run still leaves a checkpoint to resume from.
-      if (o.save && run.snapshot.epoch > (from?.epoch ?? 0)) {
-        await save(run.snapshot);
-        console.error(`saved the last good state (epoch ${run.snapshot.epoch}) to ${o.save}`);
+      if (o.save && run.good.epoch > startEpoch) {
+        await save(o.save, run.good);
+        console.error(`saved the last good state (epoch ${run.good.epoch}) to ${o.save}`);
       }
       throw e;
     }
-    const last = epochs[epochs.length - 1];
-    console.log(`done: ${cfg.epochs} epochs in ${((performance.now() - started) / 1000).toFixed(1)} s, final test MSE ${last.test_mse.toFixed(5)}`);
+    if (run.stopRequested && !run.done) {
+      const path = o.save ?? interruptedPath(run.good.epoch);
+      await save(path, run.good);
+      console.error(`${signal ?? 'stopped'}: saved the state after epoch ${run.good.epoch} (step ${run.good.globalStep}) to ${path}; ` +
+        `continue with: npm run train -- --resume ${path}${o.data !== 'default' ? ` --data ${o.data}` : ''}`);
+      return signal === 'SIGTERM' ? 143 : 130;
+    }
+    const last = run.history[run.history.length - 1];
+    console.log(`done: ${plural(cfg.epochs, 'epoch')} in ${((performance.now() - started) / 1000).toFixed(1)} s, final test MSE ${last.test_mse.toFixed(5)}`);
+    // The checkpoint first: a picture that cannot be written never costs the model.
+    if (o.save) {
+      await save(o.save, run.good);
+      console.log(`saved ${o.save}`);
+    }
     if (o.recon || o.features) {
       const pictures = await trainerPictures(run.trainer); // right after the last evaluation: its final test batch
       for (const [path, img] of [[o.recon, pictures.recon], [o.features, pictures.features]] as const) {
@@ -129,10 +175,7 @@ async function main(o: CliOptions): Promise<void> {
         console.log(`wrote ${path} (${img.width}x${img.height})`);
       }
     }
-    if (o.save) {
-      await save(run.snapshot);
-      console.log(`saved ${o.save}`);
-    }
+    return 0;
   } finally {
     run.release();
   }
@@ -148,7 +191,7 @@ try {
 if (opts === 'help') {
   console.log(USAGE);
 } else {
-  main(opts).catch((e) => {
+  main(opts).then((code) => process.exit(code), (e) => {
     console.error(`error: ${e instanceof Error ? e.message : String(e)}`);
     process.exit(1);
   });

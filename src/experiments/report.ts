@@ -1,7 +1,7 @@
 // Everything an experiment leaves behind, as named file contents: results.json, results.csv, one SVG per plot, the
 // runs' picture grids side by side as PNG, and report.md embedding them. Environment-agnostic: the CLI writes the
 // files, the page shows them.
-import { describeModel } from '../cli/report.ts';
+import { describeModel } from '../model/describe.ts';
 import { besideEachOther } from '../viz/grid.ts';
 import { encodeGrayPng } from '../viz/png.ts';
 import { columnTitle, type Column, type Experiment, type PlotSpec } from './definitions.ts';

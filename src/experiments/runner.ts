@@ -8,6 +8,7 @@ import type { TrainConfig } from '../model/config.ts';
 import { preset } from '../model/presets.ts';
 import { DEFAULT_VARIANT } from '../train/kernels.ts';
 import { Trainer, limitsFor, type EpochMetrics } from '../train/trainer.ts';
+import { Run } from '../train/run.ts';
 import type { GrayImage } from '../viz/grid.ts';
 import { trainerPictures } from '../viz/trainer-pictures.ts';
 import type { Evaluation, Experiment, RunSpec } from './definitions.ts';
@@ -44,6 +45,7 @@ export interface RunOptions {
   commit?: string;
   maxRuns?: number; // only the first N configurations (smoke tests)
   onProgress?: (p: { run: number; runs: number; label: string; epoch: number; epochs: number; done: RunResult | null }) => void;
+  log?: (line: string) => void; // the runs' own lines (a divergence, a rebuilt device)
 }
 
 /** The TrainConfig of one configuration: the preset, the spec's fields, then epochs, schedule and seed. */
@@ -103,15 +105,16 @@ export async function runExperiment(gpu: Gpu, data: DataSplit, exp: Experiment, 
   for (const [i, spec] of specs.entries()) {
     const config = configFor(spec, epochs, seed, data.train.rows * data.train.cols);
     const run: RunResult = { label: spec.label, spec, config, epochs: [], evals: {}, error: null };
-    let trainer: Trainer | null = null;
+    let driver: Run | null = null;
     try {
-      trainer = await Trainer.create(gpu, config, data, kernel, cache);
+      // The guard stops a sweep's run at its first divergence (no rollbacks: a sweep compares settings as given).
+      driver = await Run.start({ gpu, hooks: { log: (line) => o.log?.(`${spec.label}: ${line}`) }, cfg: config, data, kernel, cache, options: { maxRollbacks: 0 } });
+      const trainer = driver.trainer;
       const t0 = performance.now();
-      for (let e = 0; e < epochs; e++) {
-        const m = await (await trainer.runEpoch()).metrics;
-        if (!Number.isFinite(m.loss)) throw new Error(`the loss became ${m.loss} in epoch ${e + 1}`);
+      while (!driver.done) {
+        const { metrics: m } = await driver.epoch();
         run.epochs.push(summarise(m, (performance.now() - t0) / 1000));
-        o.onProgress?.({ run: i, runs: specs.length, label: spec.label, epoch: e + 1, epochs, done: null });
+        o.onProgress?.({ run: i, runs: specs.length, label: spec.label, epoch: m.epoch + 1, epochs, done: null });
       }
       const { recon, features } = await trainerPictures(trainer, false, 64); // right after the last evaluation
       pictures.push({ label: spec.label, recon, features });
@@ -120,7 +123,7 @@ export async function runExperiment(gpu: Gpu, data: DataSplit, exp: Experiment, 
     } catch (err) {
       run.error = err instanceof Error ? err.message : String(err);
     } finally {
-      trainer?.destroy();
+      driver?.release();
     }
     result.runs.push(run);
     o.onProgress?.({ run: i, runs: specs.length, label: spec.label, epoch: run.epochs.length, epochs, done: run });

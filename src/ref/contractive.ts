@@ -6,7 +6,7 @@
 
 import { rngU32 } from '../model/rng.ts';
 import { activationGradFromOutput } from './activation.ts';
-import type { RefOp } from './model.ts';
+import type { RefOp } from './ops.ts';
 
 /** Per-sample diagonal of a non-dense op, or a dense op's output derivative; what J needs of the forward pass. */
 export interface EncoderTrace {

@@ -12,16 +12,12 @@ import type { BatchNormCache } from './norm.ts';
 import { adamUpdate } from './optimizer.ts';
 import type { AdamHyper } from './optimizer.ts';
 import { refContractive, type EncoderTrace } from './contractive.ts';
+import type { RefOp } from './ops.ts';
+
+export type { RefOp } from './ops.ts';
 import { klSparsityBackward, klSparsityForward, l1SparsityBackward, l1SparsityForward } from './sparsity.ts';
 
 export type ParamMap = Map<string, Float64Array>;
-
-/** One op of the walk; `name` is the state_dict prefix, e.g. 'encoder.0'; `layer` indexes [...encoder, ...decoder]. */
-export type RefOp =
-  | { kind: 'dense'; name: string; nIn: number; nOut: number; fn: ActivationKind; alpha: number }
-  | { kind: 'activation'; width: number; fn: ActivationKind; alpha: number }
-  | { kind: 'batchnorm'; name: string; width: number }
-  | { kind: 'dropout'; layer: number; width: number; p: number };
 
 export interface RefPlan {
   ops: RefOp[];

@@ -1,7 +1,8 @@
 // Per-adapter matmul selection: every variant is timed on the model's real products — forward X·Wᵀ, input gradient
 // dY·W and weight gradient dYᵀ·X of each dense layer, each dispatch alone on scratch buffers — and the fastest is
-// kept per product. Choices are cached per adapter, product shape and kernel source: in memory, and in a browser
-// also in localStorage, so a second run on the same adapter skips the timing.
+// kept per product. Timings are stored per adapter, product shape and kernel source: in memory and in a TuningStore
+// (localStorage in a browser, a file in the user's cache directory for the CLI), so the same command on the same
+// machine picks the same kernels — and gives the same bits — every time, until the store is cleared or retuned.
 import type { Gpu } from '../gpu/device.ts';
 import { dispatch, storageBuffer, type KernelCache } from '../gpu/kernels.ts';
 import type { TrainConfig } from '../model/config.ts';
@@ -42,26 +43,36 @@ function cacheKey(gpu: Gpu, product: Product, s: { M: number; K: number; N: numb
   return `${gpu.adapter.name}|${gpu.adapter.featureLevel}|${source}|${product}|${s.M}x${s.K}x${s.N}`;
 }
 
-function storage(): Storage | null {
+/** Where timings persist between runs: `where` names it in messages. */
+export interface TuningStore { where: string; read(): string | null; write(text: string): void }
+
+function localStore(): TuningStore | null {
   try {
-    return typeof localStorage === 'undefined' ? null : localStorage;
+    if (typeof localStorage === 'undefined') return null;
+    return { where: `localStorage "${STORAGE_KEY}"`, read: () => localStorage.getItem(STORAGE_KEY), write: (t) => localStorage.setItem(STORAGE_KEY, t) };
   } catch {
     return null; // opaque origins throw on access
   }
 }
 
+let store: TuningStore | null = localStore();
+/** Persist timings in `s` (null: memory only). */
+export function useTuningStore(s: TuningStore | null): void { store = s; }
+export const tuningStore = (): TuningStore | null => store;
+
 function loadStored(): void {
-  const raw = storage()?.getItem(STORAGE_KEY);
+  let raw: string | null = null;
+  try { raw = store?.read() ?? null; } catch { return; } // unreadable: tune again and overwrite
   if (!raw) return;
   try {
     for (const [k, v] of Object.entries(JSON.parse(raw) as Record<string, Record<string, number>>)) if (!memory.has(k)) memory.set(k, v);
   } catch {
-    storage()?.removeItem(STORAGE_KEY); // unreadable: start over
+    // not JSON: it is overwritten after the next tuning
   }
 }
 
 function saveStored(): void {
-  storage()?.setItem(STORAGE_KEY, JSON.stringify(Object.fromEntries(memory)));
+  store?.write(JSON.stringify(Object.fromEntries(memory)));
 }
 
 /** Every buffer one step touches, made for timing only: a run's own buffers and state are never used. */
@@ -79,7 +90,7 @@ export class ScratchStep {
     device.queue.writeBuffer(stepBuffer, 0, step, 0, STEP_BYTES);
     const side = Math.round(Math.sqrt(plan.inputDim)); // image shape matters only to block corruption, never timed here
     this.graph = buildGraph(device, kernels, plan, cfg, batch, slabs, stepBuffer, 1, { width: side, height: Math.ceil(plan.inputDim / side) });
-    this.buffers = [...Object.values(slabs), stepBuffer, ...this.graph.acts];
+    this.buffers = [...Object.values(slabs), stepBuffer];
   }
 
   /** The dense products of the step, by layer and product. */
@@ -93,6 +104,7 @@ export class ScratchStep {
   }
 
   destroy(): void {
+    this.graph.destroy();
     for (const b of this.buffers) b.destroy();
   }
 }
@@ -130,7 +142,7 @@ export async function timeDispatch(device: GPUDevice, d: Dispatch, reps = 3, min
 }
 
 /** Time every variant on every dense product of `cfg`'s model at its batch size (or take the cached answers). */
-export async function tuneMatmuls(gpu: Gpu, cache: KernelCache, cfg: TrainConfig, variants = Object.keys(MATMUL_VARIANTS)): Promise<Tuning> {
+export async function tuneMatmuls(gpu: Gpu, cache: KernelCache, cfg: TrainConfig, variants = Object.keys(MATMUL_VARIANTS), retune = false): Promise<Tuning> {
   const t0 = performance.now();
   const plan = buildPlan(cfg.model);
   const B = cfg.batch;
@@ -138,7 +150,7 @@ export async function tuneMatmuls(gpu: Gpu, cache: KernelCache, cfg: TrainConfig
   const dense = plan.ops.flatMap((op, i) => (op.kind === 'dense' ? PRODUCTS.filter((p) => p !== 'backwardInput' || i > 0)
     .map((product) => ({ layer: op.name, product, shape: productShape(product, B, op.in, op.out) })) : []));
   const keyOf = (x: (typeof dense)[number]) => `${cacheKey(gpu, x.product, x.shape)}|${variants.join(',')}`;
-  const cached = dense.every((x) => memory.has(keyOf(x)));
+  const cached = !retune && dense.every((x) => memory.has(keyOf(x)));
   if (!cached) {
     const measured = new Map<string, Record<string, number>>();
     // Product by product, every variant in turn, so drift in a busy machine's speed hits all variants alike.
@@ -173,10 +185,13 @@ export async function tuneMatmuls(gpu: Gpu, cache: KernelCache, cfg: TrainConfig
   return { choices, products, cached, seconds: (performance.now() - t0) / 1000 };
 }
 
-/** The kernel set for `kernel`: one variant for every product, or AUTO_KERNEL's tuned choice per product. */
+/** The `--kernel` value that re-times every product even when stored timings exist (and stores the new ones). */
+export const RETUNE_KERNEL = 'retune';
+
+/** The kernel set for `kernel`: one variant for every product, or the tuned choice per product. */
 export async function kernelsFor(gpu: Gpu, cache: KernelCache, cfg: TrainConfig, kernel: string): Promise<KernelSet> {
-  if (kernel !== AUTO_KERNEL) return loadKernels(cache, kernel);
-  return loadKernels(cache, DEFAULT_VARIANT, (await tuneMatmuls(gpu, cache, cfg)).choices);
+  if (kernel !== AUTO_KERNEL && kernel !== RETUNE_KERNEL) return loadKernels(cache, kernel);
+  return loadKernels(cache, DEFAULT_VARIANT, (await tuneMatmuls(gpu, cache, cfg, undefined, kernel === RETUNE_KERNEL)).choices);
 }
 
 /** One line: each dense layer's variants for forward / input gradient / weight gradient ('-': product not run). */

@@ -1,27 +1,18 @@
 // Checkpoints as safetensors with the names and layouts of the equivalent PyTorch nn.Sequential
 // (`encoder.0.weight` (out, in), BatchNorm running stats and num_batches_tracked), the optimizer state under
-// `optimizer.*`, and in __metadata__ the config, the run position (step, epoch, RNG state, the divergence guard's
-// learning-rate scale) and a SHA-256 of the tensor bytes. Platform-neutral: the page saves the same file.
+// `optimizer.*`, and in __metadata__ the config, the run position (step, epoch, step in epoch, RNG state, the
+// divergence guard's learning-rate scale, matmul kernels), the metrics history and a SHA-256 of the tensor bytes:
+// a TrainState, whole. Platform-neutral: the page saves the same file.
 import type { TrainConfig } from '../model/config.ts';
 import { packTensor, unpackTensor } from '../model/init.ts';
 import { buildPlan, type Plan } from '../model/plan.ts';
 import { validateConfig } from '../model/validate.ts';
 import { decodeSafetensors, encodeSafetensors, type TensorEntry } from '../io/safetensors.ts';
 import type { MatmulChoices } from './kernels.ts';
-import { checkChoices } from './snapshot-state.ts';
+import type { EpochRow } from './metrics.ts';
+import { checkChoices, type TrainState } from './state.ts';
 
 export const CHECKPOINT_FORMAT = 'webgpu-autoencoder/1';
-
-export interface CheckpointState {
-  params: Float32Array; // parameter slab
-  state: Float32Array; // running-statistics slab
-  m: Float32Array | null; // optimizer slabs (Adam moments / SGD momentum)
-  v: Float32Array | null;
-  step: number; // optimisation steps taken
-  epoch: number; // epochs completed
-  lrScale?: number; // factor the divergence guard applied to the schedule (1 when it never intervened)
-  kernels?: MatmulChoices; // matmul variant per product, so a resume sums in the same order
-}
 
 /** The counter RNG's whole state: masks and noise are a hash of (seed, step, layer, element), shuffles of (seed, epoch). */
 export interface RngState { kind: 'pcg-counter'; seed: number; step: number; shuffle_epoch: number }
@@ -29,6 +20,8 @@ export interface RngState { kind: 'pcg-counter'; seed: number; step: number; shu
 export interface CheckpointMeta {
   config: TrainConfig | undefined; step: number; epoch: number; seed: number; dataSha256: string | undefined;
   rng: RngState | undefined; lrScale: number; tensorsSha256: string | undefined; kernels: MatmulChoices | undefined;
+  stepInEpoch: number | null; // null: not recorded (older files): the caller derives it from step, epoch and its batches
+  history: EpochRow[];
 }
 
 const hex = (b: ArrayBuffer) => Array.from(new Uint8Array(b), (x) => x.toString(16).padStart(2, '0')).join('');
@@ -43,30 +36,32 @@ function dataRegion(file: Uint8Array): Uint8Array {
   return file.subarray(8 + n);
 }
 
-export async function encodeCheckpoint(plan: Plan, cfg: TrainConfig, s: CheckpointState, dataSha256: string): Promise<Uint8Array> {
+export async function encodeCheckpoint(plan: Plan, cfg: TrainConfig, s: TrainState, dataSha256: string): Promise<Uint8Array> {
   const tensors: TensorEntry[] = [];
   for (const t of plan.params) tensors.push({ name: t.name, dtype: 'F32', shape: t.shape, data: unpackTensor(s.params, t) });
   for (const t of plan.buffers) tensors.push({ name: t.name, dtype: 'F32', shape: t.shape, data: unpackTensor(s.state, t) });
   for (const op of plan.ops) {
-    if (op.kind === 'batchnorm') tensors.push({ name: `${op.name}.num_batches_tracked`, dtype: 'I64', shape: [], data: BigInt64Array.of(BigInt(s.step)) });
+    if (op.kind === 'batchnorm') tensors.push({ name: `${op.name}.num_batches_tracked`, dtype: 'I64', shape: [], data: BigInt64Array.of(BigInt(s.globalStep)) });
   }
-  if (s.m && s.v) {
+  {
     for (const t of plan.params) {
       tensors.push({ name: `optimizer.${t.name}.exp_avg`, dtype: 'F32', shape: t.shape, data: unpackTensor(s.m, t) });
       tensors.push({ name: `optimizer.${t.name}.exp_avg_sq`, dtype: 'F32', shape: t.shape, data: unpackTensor(s.v, t) });
     }
   }
-  const rng: RngState = { kind: 'pcg-counter', seed: cfg.seed, step: s.step, shuffle_epoch: s.epoch };
+  const rng: RngState = { kind: 'pcg-counter', seed: cfg.seed, step: s.globalStep, shuffle_epoch: s.epoch };
   const metadata: Record<string, string> = {
     format: CHECKPOINT_FORMAT,
     config: JSON.stringify(cfg),
-    step: String(s.step),
+    step: String(s.globalStep),
     epoch: String(s.epoch),
+    step_in_epoch: String(s.stepInEpoch),
     seed: String(cfg.seed),
     rng: JSON.stringify(rng),
-    lr_scale: String(s.lrScale ?? 1),
+    lr_scale: String(s.lrScale),
     data_sha256: dataSha256,
-    ...(s.kernels ? { matmul: JSON.stringify(s.kernels) } : {}),
+    matmul: JSON.stringify(s.kernels),
+    history: JSON.stringify(s.history),
   };
   // The data buffer does not depend on the header, so its hash can go into the header of the final file.
   const tensorsSha256 = await sha256Hex(dataRegion(encodeSafetensors(tensors, metadata)));
@@ -117,7 +112,19 @@ function readMeta(metadata: Record<string, string>, what: string, plan: Plan): C
     try { kernels = JSON.parse(metadata.matmul) as MatmulChoices; } catch { throw new Error(`${what}: metadata "matmul" is not valid JSON`); }
     kernels = checkChoices(kernels, plan, what);
   }
-  return { config, step, epoch, seed, dataSha256: metadata.data_sha256, rng, lrScale, tensorsSha256, kernels };
+  const stepInEpoch = metadata.step_in_epoch === undefined ? null : intField(metadata, 'step_in_epoch', what, 0);
+  return { config, step, epoch, seed, dataSha256: metadata.data_sha256, rng, lrScale, tensorsSha256, kernels, stepInEpoch, history: readHistory(metadata, what) };
+}
+
+/** The metrics history: absent in older files (empty), else an array of epoch rows in order. */
+function readHistory(metadata: Record<string, string>, what: string): EpochRow[] {
+  if (metadata.history === undefined) return [];
+  let h: unknown;
+  try { h = JSON.parse(metadata.history); } catch { throw new Error(`${what}: metadata "history" is not valid JSON`); }
+  if (!Array.isArray(h) || !h.every((r, i) => typeof r === 'object' && r !== null && (r as EpochRow).epoch === i && Array.isArray((r as EpochRow).steps))) {
+    throw new Error(`${what}: metadata "history" is not a list of epoch rows numbered from 0`);
+  }
+  return h as EpochRow[];
 }
 
 /** What a caller insists on: `full` for an exact resume (hash, config, RNG state and optimizer state present). */
@@ -127,7 +134,7 @@ export interface DecodeOptions { full?: boolean }
  * the safetensors structure, the SHA-256 of the tensor bytes, the metadata, every tensor's presence, dtype and shape
  * (against `plan` and against the config in the metadata), and that no tensor holds NaN or Inf. */
 export async function decodeCheckpoint(bytes: Uint8Array, plan: Plan, what: string, opts: DecodeOptions = {}):
-  Promise<CheckpointState & { lrScale: number; meta: CheckpointMeta }> {
+  Promise<{ params: Float32Array; state: Float32Array; m: Float32Array | null; v: Float32Array | null; meta: CheckpointMeta }> {
   const { tensors, metadata } = decodeSafetensors(bytes, what);
   const meta = readMeta(metadata, what, plan);
   if (meta.tensorsSha256 !== undefined) {
@@ -185,5 +192,15 @@ export async function decodeCheckpoint(bytes: Uint8Array, plan: Plan, what: stri
     throw new Error(`${what} does not fit this model:\n  ${problems.slice(0, 12).join('\n  ')}${problems.length > 12 ? `\n  … and ${problems.length - 12} more` : ''}\n` +
       'Use the same --hidden/--latent (architecture) the checkpoint was trained with.');
   }
-  return { params, state, m, v, step: meta.step, epoch: meta.epoch, lrScale: meta.lrScale, meta };
+  return { params, state, m, v, meta };
+}
+
+/** The TrainState a checkpoint holds, for a trainer with `stepsPerEpoch`; missing optimizer state starts at zero. */
+export function checkpointState(ck: Awaited<ReturnType<typeof decodeCheckpoint>>, stepsPerEpoch: number): TrainState {
+  const { meta } = ck;
+  const derived = meta.step - meta.epoch * stepsPerEpoch;
+  const stepInEpoch = meta.stepInEpoch ?? (derived > 0 && derived < stepsPerEpoch ? derived : 0);
+  const zeros = () => new Float32Array(ck.params.length);
+  return { params: ck.params, state: ck.state, m: ck.m ?? zeros(), v: ck.v ?? zeros(), epoch: meta.epoch, globalStep: meta.step, stepInEpoch,
+    lrScale: meta.lrScale, kernels: meta.kernels ?? {}, history: meta.history };
 }

@@ -1,15 +1,14 @@
 // The training step as data: every activation/gradient buffer and every bind group, made once for a plan and
 // batch size, and the ordered dispatch lists (corrupt, forward, loss, backward, update) that Trainer records.
-import { storageBuffer } from '../gpu/kernels.ts';
 import type { TrainConfig } from '../model/config.ts';
 import { pad4, producerActivation, type Activation, type Plan } from '../model/plan.ts';
-import { groups, makeBinder, type Dispatch } from './bind.ts';
+import { BufferOwner, groups, makeBinder, type Dispatch, type Slabs } from './bind.ts';
 import type { KernelSet } from './kernels.ts';
 import { buildJacobian, contractiveUnsupported, type JacobianGraph } from './jacobian.ts';
 import * as U from './uniforms.ts';
+import { EVAL_NOISY_SUMS, EVAL_SUMS, METRIC_RECORDS, RECORD_SIZE, TRAIN_SUMS } from './metrics.ts';
 
-export type { Dispatch } from './bind.ts';
-export interface Slabs { params: GPUBuffer; grads: GPUBuffer; state: GPUBuffer; m: GPUBuffer; v: GPUBuffer }
+export type { Dispatch, Slabs } from './bind.ts';
 
 export interface Graph {
   acts: GPUBuffer[]; // acts[i]: (B, pad4(widths[i])); acts[0] is the clean input batch
@@ -27,6 +26,7 @@ export interface Graph {
   metrics: GPUBuffer; // sums and per-step records (reduce.wgsl)
   units: GPUBuffer; // (Z) active evaluation samples per code unit
   sparsity: GPUBuffer; // (4, Z4): ρ̂, penalty_j, dKL, active count
+  destroy(): void; // every buffer the graph made (not the slabs or the step buffer it was given)
 }
 
 const IDENTITY: Activation = { kind: 'identity', alpha: 0 };
@@ -35,23 +35,25 @@ const IDENTITY: Activation = { kind: 'identity', alpha: 0 };
 export function buildGraph(device: GPUDevice, k: KernelSet, plan: Plan, cfg: TrainConfig, B: number, slabs: Slabs,
   stepBuffer: GPUBuffer, maxSteps: number, image: { width: number; height: number }, jacobian: 'train' | 'measure' | 'none' = 'none'): Graph {
   const f4 = (i: number) => pad4(plan.widths[i]) / 4;
-  const batchBuffer = (label: string, i: number) => storageBuffer(device, label, B * f4(i) * 16);
+  const owner = new BufferOwner(device);
+  const { alloc } = owner;
+  const batchBuffer = (label: string, i: number) => alloc(label, B * f4(i) * 16);
   const acts = plan.widths.map((_, i) => batchBuffer(`Trainer.acts[${i}]`, i));
   const grads = plan.widths.map((_, i) => (i === 0 ? null : batchBuffer(`Trainer.grads[${i}]`, i)));
   const c = plan.codeIndex;
   const n = plan.widths.length - 1;
   const codeGrad = batchBuffer('Trainer.codeGrad', c);
-  const sparsity = storageBuffer(device, 'Trainer.sparsity', 4 * f4(c) * 16);
-  const rowLoss = storageBuffer(device, 'Trainer.rowLoss', B * 8);
-  const metrics = storageBuffer(device, 'Trainer.metrics', (U.METRIC_RECORDS + U.RECORD_SIZE * maxSteps) * 4);
-  const units = storageBuffer(device, 'Trainer.units', pad4(plan.widths[c]) * 4);
-  const noJac = storageBuffer(device, 'Trainer.noJacobian', B * 4); // zeros: batches whose ‖J‖²_F is not measured
+  const sparsity = alloc('Trainer.sparsity', 4 * f4(c) * 16);
+  const rowLoss = alloc('Trainer.rowLoss', B * 8);
+  const metrics = alloc('Trainer.metrics', (METRIC_RECORDS + RECORD_SIZE * maxSteps) * 4);
+  const units = alloc('Trainer.units', pad4(plan.widths[c]) * 4);
+  const noJac = alloc('Trainer.noJacobian', B * 4); // zeros: batches whose ‖J‖²_F is not measured
   const bce = cfg.loss === 'bce';
-  const logits = bce ? batchBuffer('Trainer.logits', n) : storageBuffer(device, 'Trainer.noLogits', 16);
+  const logits = bce ? batchBuffer('Trainer.logits', n) : alloc('Trainer.noLogits', 16);
   const denoising = cfg.corruption.kind !== 'none';
   const input = denoising ? batchBuffer('Trainer.corrupted', 0) : acts[0];
-  const scratch = storageBuffer(device, 'Trainer.scratch', 16); // bound where a kernel's optional output is unused
-  const bind = makeBinder(device, stepBuffer);
+  const scratch = alloc('Trainer.scratch', 16); // bound where a kernel's optional output is unused
+  const bind = makeBinder(device, stepBuffer, owner);
 
   const forward: Dispatch[] = [];
   const backwardOf: Dispatch[][] = plan.ops.map(() => []);
@@ -79,7 +81,7 @@ export function buildGraph(device: GPUDevice, k: KernelSet, plan: Plan, cfg: Tra
       if (dx) backward.push(bind(`${op.name}.denseBackwardInput`, bi.kernel, fwd, [dy, slabs.params, dx, x], groups(Math.ceil(B / bi.block.RM) * Math.ceil(k4 / bi.block.CN))));
     } else if (op.kind === 'batchnorm') {
       if (!dx) throw new Error(`${op.name}: BatchNorm directly on the input is not supported; put a linear layer first`);
-      const st = (stats[i] = storageBuffer(device, `${op.name}.stats`, 2 * f4(i) * 16));
+      const st = (stats[i] = alloc(`${op.name}.stats`, 2 * f4(i) * 16));
       const u = U.normUniform(op.f, op.gamma.offset, op.beta.offset, op.runningMean.offset, op.runningVar.offset, cfg.batchNorm.eps, cfg.batchNorm.momentum, inAct);
       forward.push(bind(`${op.name}.batchNormForward`, k.normForward, u, [x, slabs.params, st, y, slabs.state], groups(f4(i), 16)));
       backward.push(bind(`${op.name}.batchNormBackward`, k.normBackward, u, [x, slabs.params, st, dy, dx, slabs.grads], groups(f4(i), 16)));
@@ -107,7 +109,7 @@ export function buildGraph(device: GPUDevice, k: KernelSet, plan: Plan, cfg: Tra
   // The contractive penalty: its second-order terms join the backward right after the gradient at their level is
   // written (before the op below reads it); its weight gradients are added at the end.
   const jg = jacobian === 'none' || (jacobian === 'measure' && contractiveUnsupported(plan)) ? null
-    : buildJacobian(device, k, bind, plan, cfg, B, slabs, { acts, input, grads, codeGrad, stats, scratch }, jacobian === 'train');
+    : buildJacobian(device, owner.alloc, k, bind, plan, cfg, B, slabs, { acts, input, grads, codeGrad, stats, scratch }, jacobian === 'train');
   for (const [level, d] of jg?.injections ?? []) backwardOf[level].push(d);
   const backward = backwardOf.reverse().flat();
   if (jg?.addGrads) backward.push(jg.addGrads);
@@ -119,7 +121,7 @@ export function buildGraph(device: GPUDevice, k: KernelSet, plan: Plan, cfg: Tra
   }
   forward.push(bind('Trainer.reconLoss', k.reconLoss, U.lossUniform(plan.inputDim, outAct, cfg.loss), [acts[n], acts[0], grads[n]!, rowLoss, logits], groups(B)));
   const metricsFor = (label: string, base: number, training: boolean, jac: GPUBuffer) => bind(label, k.metrics,
-    U.metricsUniform(plan.inputDim, z, { base, records: training, units: !training && base === U.EVAL_SUMS, weight, contractive: cfg.contractive }),
+    U.metricsUniform(plan.inputDim, z, { base, records: training, units: !training && base === EVAL_SUMS, weight, contractive: cfg.contractive }),
     [rowLoss, sparsity, metrics, units, jac], 1);
 
   const opt = cfg.optimizer;
@@ -131,8 +133,8 @@ export function buildGraph(device: GPUDevice, k: KernelSet, plan: Plan, cfg: Tra
   const gather = (images: GPUBuffer, order: GPUBuffer, count: number) =>
     bind('Trainer.gatherBatch', k.gather, U.gatherUniform(plan.inputDim, count), [images, order, acts[0]], groups(B * f4(0)));
   const training = jg?.addGrads ? jg.jac : noJac;
-  return { acts, input, corrupt, forward, metricsTrain: metricsFor('Trainer.metricsTrain', U.TRAIN_SUMS, true, training),
-    metricsEval: metricsFor('Trainer.metricsEval', U.EVAL_SUMS, false, noJac), metricsEvalNoisy: metricsFor('Trainer.metricsEvalNoisy', U.EVAL_NOISY_SUMS, false, noJac),
-    jacobian: jg, metricsEvalJacobian: jg ? metricsFor('Trainer.metricsEvalJacobian', U.EVAL_SUMS, false, jg.jac) : null,
-    backward, update, gather, metrics, units, sparsity };
+  return { acts, input, corrupt, forward, metricsTrain: metricsFor('Trainer.metricsTrain', TRAIN_SUMS, true, training),
+    metricsEval: metricsFor('Trainer.metricsEval', EVAL_SUMS, false, noJac), metricsEvalNoisy: metricsFor('Trainer.metricsEvalNoisy', EVAL_NOISY_SUMS, false, noJac),
+    jacobian: jg, metricsEvalJacobian: jg ? metricsFor('Trainer.metricsEvalJacobian', EVAL_SUMS, false, jg.jac) : null,
+    backward, update, gather, metrics, units, sparsity, destroy: () => owner.destroy() };
 }

@@ -7,12 +7,10 @@
 //   injections — after the ordinary backward writes the gradient at a level, add that level's second-order term;
 //              `addGrads` finally adds the penalty's weight gradients to the gradient slab.
 // BatchNorm statistics are constants inside J (the batch's in training, the running ones in evaluation).
-import { storageBuffer } from '../gpu/kernels.ts';
 import type { TrainConfig } from '../model/config.ts';
 import { pad4, producerActivation, type Activation, type Plan } from '../model/plan.ts';
-import { groups, type Bind, type Dispatch } from './bind.ts';
+import { groups, type Alloc, type Bind, type Dispatch, type Slabs } from './bind.ts';
 import type { KernelSet } from './kernels.ts';
-import type { Slabs } from './graph.ts';
 import * as U from './uniforms.ts';
 
 const IDENTITY: Activation = { kind: 'identity', alpha: 0 };
@@ -42,7 +40,7 @@ export function contractiveUnsupported(plan: Plan): string | null {
   return null;
 }
 
-export function buildJacobian(device: GPUDevice, k: KernelSet, bind: Bind, plan: Plan, cfg: TrainConfig, B: number, slabs: Slabs,
+export function buildJacobian(device: GPUDevice, alloc: Alloc, k: KernelSet, bind: Bind, plan: Plan, cfg: TrainConfig, B: number, slabs: Slabs,
   g: JacobianInputs, adjoint: boolean): JacobianGraph {
   const why = contractiveUnsupported(plan);
   if (why) throw new Error(why);
@@ -59,9 +57,9 @@ export function buildJacobian(device: GPUDevice, k: KernelSet, bind: Bind, plan:
     const fits = Math.floor(limit / (zr * widest * 4));
     throw new Error(`the contractive penalty needs ${B}×${zr} Jacobian rows of ${widest} floats (${((R * widest * 4) / 2 ** 20).toFixed(0)} MiB), over this adapter's maxStorageBufferBindingSize of ${(limit / 2 ** 20).toFixed(0)} MiB: use a batch of at most ${fits}, or a smaller code`);
   }
-  const rowsBuffer = (label: string, i: number) => storageBuffer(device, label, R * f4(i) * 16);
+  const rowsBuffer = (label: string, i: number) => alloc(label, R * f4(i) * 16);
   const lambda = cfg.contractive;
-  const jac = storageBuffer(device, 'Jacobian.norms', B * 4);
+  const jac = alloc('Jacobian.norms', B * 4);
   const J: GPUBuffer[] = [];
   const rows: Dispatch[] = [];
 
@@ -96,7 +94,7 @@ export function buildJacobian(device: GPUDevice, k: KernelSet, bind: Bind, plan:
   if (first.kind !== 'dense') throw new Error('unreachable');
   const h4 = f4(1);
   const H = plan.widths[1];
-  const K = storageBuffer(device, 'Jacobian.K', h4 * 4 * h4 * 16);
+  const K = alloc('Jacobian.K', h4 * 4 * h4 * 16);
   const fw = k.dense(first.name, 'forward');
   rows.push(bind('Jacobian.K', fw.kernel, U.denseUniform(H, first.in, first.weight.offset, 0, IDENTITY, IDENTITY, { bias: false, fixedRows: h4 * 4, xOff: first.weight.offset }),
     [slabs.params, slabs.params, K, g.scratch], groups(Math.ceil((h4 * 4) / fw.block.RM) * Math.ceil(h4 / fw.block.CN))));
@@ -107,16 +105,16 @@ export function buildJacobian(device: GPUDevice, k: KernelSet, bind: Bind, plan:
   if (!adjoint) return { jac, rows, adjoint: [], injections: new Map(), addGrads: null };
 
   // ---- adjoint: ∂(λ·mean‖J‖²)/∂· walking from the first layer back up to the code ----
-  const cgrads = storageBuffer(device, 'Jacobian.grads', plan.paramFloats * 4); // zero where the penalty has no term
+  const cgrads = alloc('Jacobian.grads', plan.paramFloats * 4); // zero where the penalty has no term
   const adj: Dispatch[] = [];
   const injections = new Map<number, Dispatch>();
   // W₀: ∂/∂W₀ of λ/B Σ t K tᵀ = 2λ/B (tᵀt) W₀.
-  const G = storageBuffer(device, 'Jacobian.G', h4 * 4 * h4 * 16);
+  const G = alloc('Jacobian.G', h4 * 4 * h4 * 16);
   const bw0 = k.dense(first.name, 'backwardWeight');
   adj.push(bind('Jacobian.tt', bw0.kernel, U.denseGradUniform(H, H, 0, 0, { rowMult: zr, bias: false }), [J[1], J[1], G],
     groups(Math.ceil(h4 / bw0.block.RM) * Math.ceil(h4 / bw0.block.CN))));
   const d4 = pad4(plan.inputDim) / 4;
-  const GW = storageBuffer(device, 'Jacobian.GW0', h4 * 4 * d4 * 16);
+  const GW = alloc('Jacobian.GW0', h4 * 4 * d4 * 16);
   const bi0 = k.dense(first.name, 'backwardInput');
   adj.push(bind('Jacobian.ttW0', bi0.kernel, U.denseUniform(H, first.in, first.weight.offset, 0, IDENTITY, IDENTITY, { fixedRows: h4 * 4 }),
     [G, slabs.params, GW, g.scratch], groups(Math.ceil((h4 * 4) / bi0.block.RM) * Math.ceil(d4 / bi0.block.CN))));
@@ -131,7 +129,7 @@ export function buildJacobian(device: GPUDevice, k: KernelSet, bind: Bind, plan:
     const y = own ? g.acts[lvl + 1] : g.acts[lvl];
     if (factor.kind !== 'identity') {
       const second = SECOND_ORDER.has(factor.kind);
-      const Q = second ? storageBuffer(device, `Jacobian.q[${lvl}]`, B * f4(lvl) * 16) : g.scratch;
+      const Q = second ? alloc(`Jacobian.q[${lvl}]`, B * f4(lvl) * 16) : g.scratch;
       adj.push(bind(`Jacobian.secondOrder[${lvl}]`, k.jacobianSecondOrder, U.jacUniform({ f: plan.widths[lvl], zr, act: factor, count: second ? 1 : 0 }),
         [A, J[lvl], y, Q], groups(B * f4(lvl))));
       const target = lvl === c ? g.codeGrad : g.grads[lvl]!;

@@ -1,6 +1,7 @@
 // Trainer: owns every GPU resource of a run (slabs, activations, data, kernels) and records whole steps —
 // gather, forward, loss, backward, update — into one encoder and one submit. Metrics stay on the GPU until an
-// epoch ends, when they are mapped asynchronously.
+// epoch ends, when they are mapped asynchronously. It has no loop of its own: src/train/run.ts drives it, and its
+// position (epoch, step, lr scale) is written only by the steps it takes and by restoreState (src/train/state.ts).
 import type { Gpu, LimitRequest } from '../gpu/device.ts';
 import { dispatch, KernelCache, storageBuffer } from '../gpu/kernels.ts';
 import { ReadbackPool, readBuffer, type PendingRead } from '../gpu/readback.ts';
@@ -15,18 +16,10 @@ import { kernelsFor } from './autotune.ts';
 import { DEFAULT_VARIANT, loadKernels, type KernelSet, type MatmulChoices } from './kernels.ts';
 import { corruptedInputMse } from './baseline.ts';
 import { learningRate } from './schedule.ts';
-import { EVAL_NOISY_SUMS, EVAL_SUMS, METRIC_RECORDS, NONFINITE, RECORD_SIZE, STEP_BYTES, STEP_SLOT, TRAIN_SUMS, writeStep } from './uniforms.ts';
+import { STEP_BYTES, STEP_SLOT, writeStep } from './uniforms.ts';
+import { EVAL_SUMS, METRIC_RECORDS, RECORD_SIZE, parseMetrics, type EpochMetrics } from './metrics.ts';
 
-export interface StepRecord { loss: number; recon: number; mse: number; sparsity: number; contractive: number; lr: number }
-export interface EpochMetrics {
-  epoch: number; lr: number;
-  loss: number; recon: number; mse: number; sparsity: number; kl: number; contractive: number; mean_activity_train: number;
-  test_loss: number; test_mse: number; test_noisy_loss: number | null; test_noisy_mse: number | null;
-  test_corrupted_mse: number | null; // denoising baseline: MSE of the corrupted test inputs themselves against the clean
-  mean_activity: number; population_sparsity: number; lifetime_sparsity: number[]; jacobian_fro2: number | null;
-  samples: number; steps: StepRecord[];
-  nonfinite_steps: number; // training steps whose loss terms were NaN/Inf, counted on the GPU by bit tests
-}
+export type { EpochMetrics, StepRecord } from './metrics.ts';
 
 const SLOTS = 64; // step-parameter slots: one per step or evaluation batch recorded in one submit
 export const EVAL_NOISE_STEP = 0x80000000; // RNG steps of the corrupted test inputs (fixed, so epochs compare)
@@ -43,6 +36,9 @@ function uploadImages(device: GPUDevice, set: ImageSet, label: string): GPUBuffe
   return buffer;
 }
 
+/** Steps of an epoch of `count` samples: a final batch of one sample cannot be batch-normalised, so it is left out. */
+export const stepsPerEpoch = (count: number, batch: number): number => Math.floor(count / batch) + (count % batch > 1 ? 1 : 0);
+
 /** Limits a run needs beyond the defaults, so device acquisition can fail early with the limit's name. */
 export function limitsFor(cfg: TrainConfig, data: DataSplit): LimitRequest {
   const plan = buildPlan(cfg.model);
@@ -55,10 +51,8 @@ export function limitsFor(cfg: TrainConfig, data: DataSplit): LimitRequest {
 export class Trainer {
   readonly plan: Plan;
   readonly stepsPerEpoch: number;
-  epoch = 0; // epochs completed
+  private position = { epoch: 0, globalStep: 0, lrScale: 1 };
   private corruptedMse: number | null = null;
-  globalStep = 0; // optimisation steps taken
-  lrScale = 1; // the divergence guard halves this after each rollback (src/train/guard.ts)
   private readonly stepData = new ArrayBuffer(SLOTS * STEP_SLOT);
   private readonly stepBuffer: GPUBuffer;
   private readonly order: GPUBuffer;
@@ -73,7 +67,7 @@ export class Trainer {
   readonly slabs: Slabs;
   readonly graph: Graph;
 
-  private constructor(readonly gpu: Gpu, readonly cfg: TrainConfig, readonly data: DataSplit, readonly kernels: KernelSet) {
+  private constructor(readonly gpu: Gpu, public cfg: TrainConfig, readonly data: DataSplit, readonly kernels: KernelSet) {
     const { device } = gpu;
     this.plan = buildPlan(cfg.model);
     const pixels = data.train.rows * data.train.cols;
@@ -81,8 +75,7 @@ export class Trainer {
     if (data.train.count < 2) throw new Error(`the training split has ${data.train.count} images; need at least 2`);
     checkFits(cfg, data, device.limits, gpu.adapter.name);
     const n = data.train.count;
-    // A final batch of one sample cannot be batch-normalised: it is left out of that epoch.
-    this.stepsPerEpoch = Math.floor(n / cfg.batch) + (n % cfg.batch > 1 ? 1 : 0);
+    this.stepsPerEpoch = stepsPerEpoch(n, cfg.batch);
     this.stepBuffer = device.createBuffer({ label: 'Trainer.steps', size: SLOTS * STEP_SLOT, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
     const { paramFloats, bufferFloats } = this.plan;
     const slab = (name: string, floats: number) => storageBuffer(device, `Trainer.${name}`, floats * 4);
@@ -112,6 +105,22 @@ export class Trainer {
     return new Trainer(gpu, cfg, data, kernels);
   }
 
+  get epoch(): number { return this.position.epoch; } // epochs completed
+  get globalStep(): number { return this.position.globalStep; } // optimisation steps taken: the counter RNG's position
+  get lrScale(): number { return this.position.lrScale; } // the divergence guard's factor on the schedule (src/train/run.ts)
+
+  /** For restoreState only: the one writer of the position besides the steps themselves. */
+  setPosition(p: { epoch: number; globalStep: number; lrScale: number }): void {
+    this.position = { ...p };
+  }
+
+  /** A new epoch goal or learning-rate schedule: the only parts of the config not built into the step. */
+  retarget(cfg: TrainConfig): void {
+    const rest = (c: TrainConfig) => JSON.stringify({ ...c, epochs: 0, schedule: null });
+    if (rest(cfg) !== rest(this.cfg)) throw new Error('Trainer.retarget: only epochs and the schedule may change without a rebuild');
+    this.cfg = cfg;
+  }
+
   lrAt(epoch: number, stepInEpoch: number): number {
     return learningRate(this.cfg, epoch, stepInEpoch, this.stepsPerEpoch) * this.lrScale;
   }
@@ -138,7 +147,7 @@ export class Trainer {
         lr: this.lrAt(this.epoch, i), bc1: 1 - optimizer.beta1 ** t, bc2: 1 - optimizer.beta2 ** t, training: true, record: i, corrupt: true });
       this.record(pass, [this.gatherTrain, ...this.inputs(), ...this.graph.forward, ...this.penalty(), this.graph.metricsTrain,
         ...(this.graph.jacobian?.adjoint ?? []), ...this.graph.backward, this.graph.update], s);
-      this.globalStep++;
+      this.position.globalStep++;
     }
     pass.end();
     device.queue.writeBuffer(this.stepBuffer, 0, this.stepData, 0, (count - 1) * STEP_SLOT + STEP_BYTES);
@@ -165,11 +174,12 @@ export class Trainer {
    * all metrics; resolves when they are mapped. Corrupted test inputs use fixed RNG steps, the same every epoch.
    * Encoder sensitivity ‖J‖²_F (clean inputs) is measured every epoch when λ > 0, else in the last epoch or when
    * `jacobian` asks (it costs about as much as an epoch's worth of backward passes over the test split). */
-  finishEpoch(opts: { jacobian?: boolean } = {}): Promise<EpochMetrics> {
+  evaluate(opts: { jacobian?: boolean } = {}): Promise<EpochMetrics> {
     const { device } = this.gpu;
     const { batch, seed } = this.cfg;
     const g = this.graph;
-    const measure = g.metricsEvalJacobian !== null && (this.cfg.contractive > 0 || this.epoch + 1 >= this.cfg.epochs || opts.jacobian === true);
+    const epoch = this.epoch;
+    const measure = g.metricsEvalJacobian !== null && (this.cfg.contractive > 0 || epoch + 1 >= this.cfg.epochs || opts.jacobian === true);
     const clean = measure ? [...g.jacobian!.rows, g.metricsEvalJacobian!] : [g.metricsEval];
     const count = this.data.test.count;
     const batches = Math.ceil(count / batch);
@@ -178,6 +188,10 @@ export class Trainer {
     let pending: { metrics: PendingRead; units: PendingRead } | null = null;
     for (let j0 = 0; j0 < jobs.length; j0 += SLOTS) {
       const encoder = device.createCommandEncoder({ label: 'Trainer.evaluate' });
+      if (j0 === 0) { // an evaluation between epochs (a preview) must not add to the next epoch's sums
+        encoder.clearBuffer(g.metrics, EVAL_SUMS * 4, (METRIC_RECORDS - EVAL_SUMS) * 4);
+        encoder.clearBuffer(g.units);
+      }
       const pass = encoder.beginComputePass({ label: 'Trainer.evaluate' });
       const inSubmit = Math.min(SLOTS, jobs.length - j0);
       for (let s = 0; s < inSubmit; s++) {
@@ -194,31 +208,19 @@ export class Trainer {
       device.queue.writeBuffer(this.stepBuffer, 0, this.stepData, 0, (inSubmit - 1) * STEP_SLOT + STEP_BYTES);
       device.queue.submit([encoder.finish()]);
     }
-    const epoch = this.epoch++;
     const lr = this.lrAt(epoch, 0);
     const { metrics, units } = pending!;
     const z = this.plan.widths[this.plan.codeIndex];
     if (this.graph.corrupt && this.corruptedMse === null) this.corruptedMse = corruptedInputMse(this.data.test, this.cfg, EVAL_NOISE_STEP);
-    const baseline = this.corruptedMse;
-    return Promise.all([metrics.read(), units.read()]).then(([m, u]) => ({
-      ...parseMetrics(new Float32Array(m), new Float32Array(u, 0, z), epoch, lr, this.stepsPerEpoch, this.cfg, this.graph.corrupt !== null, measure),
-      test_corrupted_mse: baseline }));
+    const o = { epoch, lr, steps: this.stepsPerEpoch, cfg: this.cfg, noisy: this.graph.corrupt !== null, jacobian: measure, corruptedMse: this.corruptedMse };
+    return Promise.all([metrics.read(), units.read()]).then(([m, u]) => parseMetrics(new Float32Array(m), new Float32Array(u, 0, z), o));
   }
 
-  /** Train one epoch: submits every step (with a fence every few steps so the queue stays short), then evaluates. */
-  async runEpoch(stepsPerSubmit = 1, onProgress?: (step: number) => void): Promise<{ metrics: Promise<EpochMetrics>; trainSeconds: number }> {
-    const t0 = performance.now();
-    this.beginEpoch();
-    for (let i = 0; i < this.stepsPerEpoch; i += stepsPerSubmit) {
-      this.submitSteps(i, Math.min(stepsPerSubmit, this.stepsPerEpoch - i));
-      if ((i / stepsPerSubmit) % 8 === 7) {
-        await this.gpu.device.queue.onSubmittedWorkDone();
-        onProgress?.(i + 1);
-      }
-    }
-    await this.gpu.device.queue.onSubmittedWorkDone();
-    const trainSeconds = (performance.now() - t0) / 1000;
-    return { metrics: this.finishEpoch(), trainSeconds };
+  /** Evaluate after the epoch's last step and count the epoch as done. */
+  finishEpoch(opts: { jacobian?: boolean } = {}): Promise<EpochMetrics> {
+    const metrics = this.evaluate(opts);
+    this.position.epoch++;
+    return metrics;
   }
 
   /** Copies of the slabs (for checkpoints and tests): never called inside the training loop. */
@@ -241,26 +243,7 @@ export class Trainer {
   destroy(): void {
     this.pool.destroy();
     this.unitsPool.destroy();
-    for (const b of [this.stepBuffer, this.order, this.testOrder, this.trainImages, this.testImages, ...Object.values(this.slabs), ...this.graph.acts]) b.destroy();
+    this.graph.destroy();
+    for (const b of [this.stepBuffer, this.order, this.testOrder, this.trainImages, this.testImages, ...Object.values(this.slabs)]) b.destroy();
   }
-}
-
-function parseMetrics(m: Float32Array, units: Float32Array, epoch: number, lr: number, steps: number, cfg: TrainConfig, noisy: boolean, jacobian: boolean): Omit<EpochMetrics, 'test_corrupted_mse'> {
-  const block = (base: number) => (i: number) => m[base + i] / m[base + 4];
-  const t = block(TRAIN_SUMS);
-  const e = block(EVAL_SUMS);
-  const en = block(EVAL_NOISY_SUMS);
-  const records: StepRecord[] = [];
-  for (let s = 0; s < steps; s++) {
-    const at = METRIC_RECORDS + RECORD_SIZE * s;
-    records.push({ loss: m[at], recon: m[at + 1], mse: m[at + 2], sparsity: m[at + 3], contractive: m[at + 4], lr: m[at + 5] });
-  }
-  const tested = m[EVAL_SUMS + 4];
-  const z = units.length;
-  return {
-    epoch, lr, loss: t(0), recon: t(1), mse: t(5), sparsity: t(2), kl: cfg.sparsity.kind === 'kl' ? t(2) : 0, contractive: t(6),
-    mean_activity_train: t(3), test_loss: e(1), test_mse: e(5), test_noisy_loss: noisy ? en(1) : null, test_noisy_mse: noisy ? en(5) : null,
-    mean_activity: e(3), population_sparsity: m[EVAL_SUMS + 7] / (tested * z), lifetime_sparsity: Array.from(units, (c) => c / tested),
-    jacobian_fro2: jacobian ? e(6) : null, samples: m[TRAIN_SUMS + 4], steps: records, nonfinite_steps: m[TRAIN_SUMS + NONFINITE],
-  };
 }

@@ -83,14 +83,7 @@ export function corruptUniform(d: number, kind: CorruptionKind, level: number, w
   return pack('Corrupt', 32, [['u32', d], ['u32', q(d)], ['u32', CORRUPT_CODES[kind]], ['f32', level], ['u32', width], ['u32', height], ['u32', 0], ['u32', 0]]);
 }
 
-/** Metrics (reduce.wgsl): three blocks of 16 sums (training, evaluation clean, evaluation corrupted), then records. */
-export const METRIC_RECORDS = 48;
-export const RECORD_SIZE = 8;
-export const TRAIN_SUMS = 0;
-export const EVAL_SUMS = 16;
-export const EVAL_NOISY_SUMS = 32;
-/** Within a block of sums: the count of batches whose loss terms were not finite (reduce.wgsl, bit tests). */
-export const NONFINITE = 8;
+/** Metrics (reduce.wgsl); the buffer's layout is src/train/metrics.ts's. */
 export interface MetricsOptions { base: number; records: boolean; units: boolean; weight: number; contractive: number }
 export function metricsUniform(d: number, z: number, o: MetricsOptions): ArrayBuffer {
   return pack('Metrics', 32, [['u32', d], ['u32', q(z)], ['u32', z], ['f32', o.weight], ['u32', o.base], ['u32', o.records ? 1 : 0],

@@ -1,7 +1,7 @@
 // Image grids as grayscale u8 pictures, DOM-free: the reconstruction grid of a fixed test batch (input | corrupted |
 // output) and the learned-feature grid (the decoder basis). The page paints them on canvases, the CLI writes PNGs.
 import { pad4 } from '../model/plan.ts';
-import type { Snapshot } from './snapshot.ts';
+import type { Snapshot } from '../train/snapshot.ts';
 
 export interface ImageShape { rows: number; cols: number }
 /** One channel, row-major, 0 = black, 255 = white. */

@@ -3,7 +3,7 @@
 import type { Trainer } from '../train/trainer.ts';
 import { decoderBasis } from './features.ts';
 import { featureGrid, reconstructionGrid, type GrayImage } from './grid.ts';
-import { takeSnapshot } from './snapshot.ts';
+import { takeSnapshot } from '../train/snapshot.ts';
 
 /** `maxUnits`: features of the first code units only (a wide code makes a large grid). */
 export async function trainerPictures(t: Trainer, relativeFeatures = false, maxUnits = 256): Promise<{ recon: GrayImage; features: GrayImage }> {

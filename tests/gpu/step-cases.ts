@@ -10,7 +10,9 @@ import type { Plan } from '../../src/model/plan.ts';
 import { TestRandom } from '../../src/ref/check.ts';
 import { refForwardBackward, refTrainStep, type ParamMap } from '../../src/ref/model.ts';
 import { Trainer } from '../../src/train/trainer.ts';
-import { METRIC_RECORDS, RECORD_SIZE } from '../../src/train/uniforms.ts';
+import { Run } from '../../src/train/run.ts';
+import { DEFAULT_VARIANT } from '../../src/train/kernels.ts';
+import { METRIC_RECORDS, RECORD_SIZE } from '../../src/train/metrics.ts';
 import { expectClose, unpadRows } from './harness.ts';
 import { corruptBatch } from '../../src/ref/corrupt.ts';
 
@@ -155,15 +157,14 @@ async function trainingSteps(gpu: Gpu, seed: number, variant = 'mse + KL', kerne
 async function determinism(gpu: Gpu, seed: number): Promise<void> {
   const data = syntheticSplit(seed, 120, 30, 6, 6);
   const run = async () => {
-    const tr = await Trainer.create(gpu, smallConfig(seed, 36), data);
+    const run = await Run.start({ gpu, hooks: { log: () => {} }, cfg: smallConfig(seed, 36), data, kernel: DEFAULT_VARIANT });
     const losses: number[] = [];
     for (let e = 0; e < 2; e++) {
-      const { metrics } = await tr.runEpoch();
-      const m = await metrics;
+      const { metrics: m } = await run.epoch();
       losses.push(...m.steps.map((s) => s.loss), m.test_mse);
     }
-    const { params } = await tr.readSlabs();
-    tr.destroy();
+    const { params } = run.good;
+    run.release();
     return { losses, params };
   };
   const a = await run();

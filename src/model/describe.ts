@@ -1,6 +1,7 @@
-// Progress lines and the FLOP count of a training step (matmuls only: 2·in·out per product per sample).
-import type { TrainConfig } from '../model/config.ts';
-import type { Plan } from '../model/plan.ts';
+// Counting a model for people and for throughput: its one-line description (layer stack and objective) and the
+// matmul FLOPs of a training step (2·in·out per product per sample), shared by the CLI, the page and the bench.
+import type { TrainConfig } from './config.ts';
+import type { Plan } from './plan.ts';
 
 /** One line: layer stack and objective, e.g. "784-256(leaky_relu)-bn-drop0.2-64(tanh) | mse + kl β=0.001 ρ=0.05". */
 export function describeModel(cfg: TrainConfig): string {
@@ -36,24 +37,5 @@ export function contractiveFlops(plan: Plan, cfg: TrainConfig): number {
   return flops;
 }
 
-export interface EpochRow {
-  epoch: number; lr: number; loss: number; recon: number; mse: number; sparsity: number; kl: number; contractive: number;
-  test_loss: number; test_mse: number; test_noisy_mse: number | null; test_corrupted_mse: number | null; mean_activity: number; population_sparsity: number;
-  jacobian_fro2: number | null; samples_per_s: number; gflops: number; seconds: number;
-}
-
-const f5 = (v: number) => v.toFixed(5);
-
-export function epochLine(r: EpochRow, epochs: number, terms: { loss: string; sparsity: string; contractive: boolean } = { loss: 'mse', sparsity: 'kl', contractive: false }): string {
-  const w = String(epochs).length;
-  const parts = [`${terms.loss === 'mse' ? 'mse' : `${terms.loss} ${f5(r.recon)} mse`} ${f5(r.mse)}`];
-  if (terms.sparsity !== 'none') parts.push(`${terms.sparsity} ${r.sparsity.toFixed(terms.sparsity === 'kl' ? 3 : 5)}`);
-  if (terms.contractive) parts.push(`jac ${r.contractive.toPrecision(4)}`);
-  const test = [`test_mse ${f5(r.test_mse)}`];
-  if (terms.loss !== 'mse') test.unshift(`test_${terms.loss} ${f5(r.test_loss)}`);
-  if (r.test_noisy_mse !== null) test.push(`noisy→clean ${f5(r.test_noisy_mse)}${r.test_corrupted_mse !== null ? ` (input ${f5(r.test_corrupted_mse)})` : ''}`);
-  if (r.jacobian_fro2 !== null) test.push(`‖J‖² ${r.jacobian_fro2.toPrecision(4)}`);
-  return `epoch ${String(r.epoch + 1).padStart(w)}/${epochs}  lr ${r.lr.toExponential(3)}  loss ${f5(r.loss)} (${parts.join(' ')})` +
-    `  ${test.join(' ')}  activity ${r.mean_activity.toFixed(3)} (active ${r.population_sparsity.toFixed(3)})` +
-    `  ${Math.round(r.samples_per_s)} samples/s (${r.gflops.toFixed(1)} GFLOP/s)  ${r.seconds.toFixed(1)}s`;
-}
+/** Matmul FLOPs per training sample, the contractive penalty's included: what GFLOP/s figures count. */
+export const flopsPerSample = (plan: Plan, cfg: TrainConfig): number => stepFlops(plan) + contractiveFlops(plan, cfg);

@@ -1,18 +1,22 @@
-// The whole trainable state of a run at an epoch boundary, as CPU copies: the last good state the divergence guard
-// rolls back to, what a rebuilt device continues from, and what checkpoints are written from.
+// TrainState: the whole state of a run as CPU copies — what a rollback snapshot, a checkpoint, the page's copy for
+// a rebuild and a device-loss rebuild all hold. captureState and restoreState are its only readers and writers of a
+// Trainer's slabs and position.
 import type { Plan } from '../model/plan.ts';
 import { MATMUL_VARIANTS, type MatmulChoices, type Product } from './kernels.ts';
+import type { EpochRow } from './metrics.ts';
 import type { Trainer } from './trainer.ts';
 
-export interface RunSnapshot {
+export interface TrainState {
   params: Float32Array; // (paramFloats) parameter slab
   state: Float32Array; // (bufferFloats) running statistics
-  m: Float32Array; // (paramFloats) optimizer moments
-  v: Float32Array;
+  m: Float32Array; // (paramFloats) optimizer moments (Adam's first, or SGD's momentum)
+  v: Float32Array; // (paramFloats) Adam's second moments
   epoch: number; // epochs completed
-  globalStep: number; // steps taken: with the seed, the counter RNG's whole state
+  globalStep: number; // steps taken: with the seed, the counter RNG's position (masks and noise hash (seed, step, …))
+  stepInEpoch: number; // steps of the open epoch already taken (0 at an epoch boundary); the shuffle is (seed, epoch)
   lrScale: number; // the divergence guard's factor on the schedule
   kernels: MatmulChoices; // matmul variant per product: another summation order would change the bits
+  history: EpochRow[]; // every finished epoch's metrics, oldest first
 }
 
 /** Every dense product's variant, spelled out, so a rebuilt trainer runs exactly the same kernels. */
@@ -40,23 +44,30 @@ export function checkChoices(choices: unknown, plan: Plan, what: string): Matmul
   return choices as MatmulChoices;
 }
 
-/** Read the trainer's state (waits for the GPU). Throws naming the slab when any value is NaN or Inf: such a state
- * is never kept as "good". */
-export async function captureSnapshot(t: Trainer): Promise<RunSnapshot> {
-  const s = await t.readSlabs();
+/** The first non-finite value of a state's slabs, named, or null. */
+export function nonFiniteIn(s: Pick<TrainState, 'params' | 'state' | 'm' | 'v'>): string | null {
   for (const [name, a] of [['parameters', s.params], ['running statistics', s.state], ['optimizer moments', s.m], ['optimizer second moments', s.v]] as const) {
     const bad = a.findIndex((x) => !Number.isFinite(x));
-    if (bad >= 0) throw new Error(`the ${name} hold ${a[bad]} at float ${bad} after epoch ${t.epoch}`);
+    if (bad >= 0) return `the ${name} hold ${a[bad]} at float ${bad}`;
   }
-  const copy = (a: Float32Array) => Float32Array.from(a);
-  return { params: copy(s.params), state: copy(s.state), m: copy(s.m), v: copy(s.v), epoch: t.epoch, globalStep: t.globalStep,
-    lrScale: t.lrScale, kernels: resolvedChoices(t) };
+  return null;
 }
 
-/** Put `s` back into `t` (same plan): slabs, position and learning-rate scale. */
-export function restoreSnapshot(t: Trainer, s: RunSnapshot): void {
+/** Read `t`'s state at a step boundary (waits for the GPU); `stepInEpoch` and `history` are the driver's. */
+export async function captureState(t: Trainer, stepInEpoch: number, history: readonly EpochRow[]): Promise<TrainState> {
+  const s = await t.readSlabs();
+  const copy = (a: Float32Array) => Float32Array.from(a);
+  return { params: copy(s.params), state: copy(s.state), m: copy(s.m), v: copy(s.v), epoch: t.epoch, globalStep: t.globalStep,
+    stepInEpoch, lrScale: t.lrScale, kernels: resolvedChoices(t), history: [...history] };
+}
+
+/** Put `s` into `t` (a trainer for the same plan): slabs, position and learning-rate scale. */
+export function restoreState(t: Trainer, s: TrainState): void {
   t.writeSlabs(s);
-  t.epoch = s.epoch;
-  t.globalStep = s.globalStep;
-  t.lrScale = s.lrScale;
+  t.setPosition({ epoch: s.epoch, globalStep: s.globalStep, lrScale: s.lrScale });
+}
+
+/** A state for `plan` at the start of a run, from given weights (the rest zero). */
+export function freshPosition(): Pick<TrainState, 'epoch' | 'globalStep' | 'stepInEpoch' | 'lrScale' | 'history'> {
+  return { epoch: 0, globalStep: 0, stepInEpoch: 0, lrScale: 1, history: [] };
 }

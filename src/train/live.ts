@@ -1,16 +1,10 @@
 // Live per-step records during an epoch: a copy of the trainer's GPU metrics records, mapped from a small pool and
 // never awaited by the training loop. The epoch's own records (Trainer.finishEpoch) replace these when it ends.
 import { ReadbackPool } from '../gpu/readback.ts';
-import type { StepRecord, Trainer } from '../train/trainer.ts';
-import { METRIC_RECORDS, RECORD_SIZE } from '../train/uniforms.ts';
+import type { Trainer } from './trainer.ts';
+import { METRIC_RECORDS, RECORD_SIZE, stepRecordAt, type StepRecord } from './metrics.ts';
 
 const MAX_IN_FLIGHT = 2;
-
-/** Record `i` of a metrics readback, in the field order of reduce.wgsl's per-step record. */
-export function stepRecordAt(f: Float32Array, i: number): StepRecord {
-  const at = RECORD_SIZE * i;
-  return { loss: f[at], recon: f[at + 1], mse: f[at + 2], sparsity: f[at + 3], contractive: f[at + 4], lr: f[at + 5] };
-}
 
 export class LiveRecords {
   private readonly pool: ReadbackPool;

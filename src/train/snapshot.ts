@@ -3,7 +3,7 @@
 // before the first await, so they capture the state right after evaluation, ahead of the next training step.
 import { readBuffer } from '../gpu/readback.ts';
 import { pad4, type Plan } from '../model/plan.ts';
-import type { Trainer } from '../train/trainer.ts';
+import type { Trainer } from './trainer.ts';
 
 export interface Snapshot {
   plan: Plan;

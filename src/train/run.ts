@@ -1,0 +1,340 @@
+// Run: the one driver of training, used by the CLI, the page, sweeps and the bench. It submits steps in chunks with
+// one fence cadence (each chunk waits on the previous chunk's fence, so the queue stays short and never drains),
+// closes epochs (evaluation, the divergence guard, a TrainState of the boundary), rolls back a diverged epoch with the
+// learning rate halved, rebuilds on a fresh device after a loss, and stops gracefully at a chunk boundary on request.
+import type { DataSplit } from '../data/dataset.ts';
+import type { Gpu } from '../gpu/device.ts';
+import { KernelCache } from '../gpu/kernels.ts';
+import type { TrainConfig } from '../model/config.ts';
+import { flopsPerSample } from '../model/describe.ts';
+import { DEFAULT_GUARD, DivergenceError, divergence, type GuardOptions } from './guard.ts';
+import type { MatmulChoices } from './kernels.ts';
+import { LiveRecords } from './live.ts';
+import { epochRow, type EpochMetrics, type EpochRow, type StepRecord } from './metrics.ts';
+import { learningRate } from './schedule.ts';
+import { takeSnapshot, type Snapshot } from './snapshot.ts';
+import { captureState, nonFiniteIn, restoreState, type TrainState } from './state.ts';
+import { Trainer } from './trainer.ts';
+
+export interface RunHooks {
+  acquire?(): Promise<Gpu>; // a fresh device after a loss; without it a lost device ends the run
+  log(line: string): void; // rollbacks, rebuilds, schedule notes
+  built?(t: Trainer): void; // every trainer the run builds (tests wrap them)
+}
+
+export interface RunOptions extends GuardOptions {
+  maxDeviceLosses: number;
+  chunk: number; // steps submitted between fences: pause, stop and config changes land within this many steps
+  stepsPerSubmit: number; // steps recorded into one command buffer
+  live: boolean; // copy step records during the epoch (events.steps)
+  pictures: boolean; // copy the last test batch and slabs after each evaluation (EpochResult.snapshot)
+}
+export const DEFAULT_RUN: RunOptions = { ...DEFAULT_GUARD, maxDeviceLosses: 3, chunk: 4, stepsPerSubmit: 1, live: false, pictures: false };
+
+export interface EpochResult {
+  row: EpochRow; // also the newest entry of history
+  metrics: EpochMetrics;
+  snapshot: Snapshot | null; // when options.pictures
+  stepBase: number; // global step of the epoch's first step
+  firstRecord: number; // records before this one came from a trainer replaced mid-epoch (zeros there)
+}
+
+export interface RunEvents {
+  steps?(firstStep: number, records: StepRecord[]): void; // live records (options.live), never awaited by the loop
+  epoch?(r: EpochResult): void;
+}
+
+export interface RunSpec {
+  gpu?: Gpu; // the device to start on (else hooks.acquire)
+  hooks: RunHooks;
+  cfg: TrainConfig;
+  data: DataSplit;
+  kernel: string | MatmulChoices; // a variant name, 'auto', or recorded choices
+  from?: TrainState; // continue from this state (its kernels win over `kernel`)
+  cache?: KernelCache; // shared by runs built one after another on one device
+  options?: Partial<RunOptions>;
+}
+
+const LOST_GRACE_MS = 2000; // how long a failed chunk waits for device.lost to say whether the device went away
+
+export class Run {
+  gpu!: Gpu;
+  trainer!: Trainer;
+  good!: TrainState; // the last good state: an epoch boundary, or where the run started
+  history: EpochRow[] = [];
+  readonly divergences: string[] = [];
+  readonly deviceFaults: string[] = [];
+  events: RunEvents = {};
+  stopRequested = false;
+  private stepInEpoch = 0;
+  private epochOpen = false;
+  private firstRecord = 0;
+  private activeMs = 0; // training time of the open epoch (chunks only, not pauses or evaluation)
+  private lastFence: Promise<unknown> = Promise.resolve();
+  private live: LiveRecords | null = null;
+  private reference: number | null = null; // the last good epoch's mean loss
+  private lost: string | null = null;
+  private gpuErrors: string[] = [];
+  private lostSignal: Promise<void> = Promise.resolve();
+  private releasing = false;
+  private cache!: KernelCache;
+  private ownsGpu = false; // a device the run acquired is the run's to give back; one handed to it is the caller's
+  readonly options: RunOptions;
+
+  private constructor(private readonly hooks: RunHooks, public cfg: TrainConfig, public data: DataSplit,
+    public kernel: string | MatmulChoices, options: Partial<RunOptions>) {
+    this.options = { ...DEFAULT_RUN, ...options };
+  }
+
+  static async start(spec: RunSpec): Promise<Run> {
+    const run = new Run(spec.hooks, spec.cfg, spec.data, spec.kernel, spec.options ?? {});
+    run.ownsGpu = !spec.gpu;
+    const gpu = spec.gpu ?? (await run.acquire());
+    await run.attach(gpu, spec.cache ?? new KernelCache(gpu), spec.from?.kernels ?? null);
+    if (spec.from) run.install(spec.from);
+    run.good = await run.capture();
+    run.reference = run.history.at(-1)?.loss ?? null;
+    return run;
+  }
+
+  private acquire(): Promise<Gpu> {
+    if (!this.hooks.acquire) throw new Error('this run has no way to acquire a GPU device');
+    return this.hooks.acquire();
+  }
+
+  private async attach(gpu: Gpu, cache: KernelCache, kernels: MatmulChoices | null): Promise<void> {
+    this.gpu = gpu;
+    this.cache = cache;
+    this.lost = null;
+    this.gpuErrors = [];
+    this.lostSignal = gpu.device.lost.then((info) => { if (this.gpu === gpu && !this.releasing) this.lost = `${info.reason}: ${info.message || 'no message'}`; });
+    gpu.device.addEventListener('uncapturederror', (e) => {
+      if (this.gpu === gpu) this.gpuErrors.push((e as GPUUncapturedErrorEvent).error.message.replace(/\s+/g, ' ').trim());
+    });
+    const recorded = kernels && Object.keys(kernels).length > 0 ? kernels : null;
+    this.trainer = await Trainer.create(gpu, this.cfg, this.data, recorded ?? this.kernel, cache);
+    this.live = this.options.live ? new LiveRecords(this.trainer) : null;
+    this.lastFence = Promise.resolve();
+    this.hooks.built?.(this.trainer);
+  }
+
+  /** Put `s` into the trainer and take its position; an epoch left open in `s` continues at its next step. */
+  private install(s: TrainState): void {
+    restoreState(this.trainer, s);
+    this.history = [...s.history];
+    this.epochOpen = false;
+    this.stepInEpoch = 0;
+    this.activeMs = 0;
+    if (s.stepInEpoch > 0 && s.stepInEpoch < this.trainer.stepsPerEpoch) this.openEpoch(s.stepInEpoch);
+  }
+
+  get done(): boolean { return this.trainer.epoch >= this.cfg.epochs && !this.epochOpen; }
+  get position(): { epoch: number; globalStep: number; stepInEpoch: number; stepsPerEpoch: number } {
+    const t = this.trainer;
+    return { epoch: t.epoch, globalStep: t.globalStep, stepInEpoch: this.epochOpen ? this.stepInEpoch : 0, stepsPerEpoch: t.stepsPerEpoch };
+  }
+
+  /** The state at this step boundary (waits for the GPU). */
+  async capture(): Promise<TrainState> {
+    await this.flushLive();
+    return captureState(this.trainer, this.epochOpen ? this.stepInEpoch : 0, this.history);
+  }
+
+  private openEpoch(at: number): void {
+    const t = this.trainer;
+    t.beginEpoch();
+    this.epochOpen = true;
+    this.stepInEpoch = at;
+    this.firstRecord = at;
+    this.activeMs = 0;
+    if (this.live) this.live.sampledTo = at;
+    if (at === 0 && learningRate(this.cfg, t.epoch, 0, t.stepsPerEpoch) === 0 && !(this.cfg.schedule.warmupEpochs > t.epoch)) {
+      this.hooks.log(`epoch ${t.epoch + 1} starts at learning rate 0: it is past the cosine period T = ${this.cfg.schedule.T} epochs ` +
+        '(raise T: --lr-T, or "cosine T" in the page)');
+    }
+  }
+
+  /** Submit up to one chunk of steps and wait for the previous chunk; at the epoch's end, close it. Returns the
+   * epoch's result when one closed, null otherwise (also after a rollback or a device rebuild). */
+  async chunk(): Promise<EpochResult | null> {
+    if (this.faulted()) { await this.recoverDevice(); return null; }
+    if (this.done) throw new Error(`all ${this.cfg.epochs} epochs are done`);
+    try {
+      const t0 = performance.now();
+      const t = this.trainer;
+      if (!this.epochOpen) this.openEpoch(0);
+      const count = Math.min(this.options.chunk, t.stepsPerEpoch - this.stepInEpoch);
+      for (let i = 0; i < count; i += this.options.stepsPerSubmit) t.submitSteps(this.stepInEpoch + i, Math.min(this.options.stepsPerSubmit, count - i));
+      this.stepInEpoch += count;
+      this.forwardLive(this.live?.sample(this.stepInEpoch) ?? null);
+      const fence = t.gpu.device.queue.onSubmittedWorkDone();
+      await this.lastFence; // the previous chunk has run
+      this.lastFence = fence;
+      this.activeMs += performance.now() - t0;
+      return this.stepInEpoch >= t.stepsPerEpoch ? await this.closeEpoch() : null;
+    } catch (e) {
+      await Promise.race([this.lostSignal, new Promise((r) => setTimeout(r, LOST_GRACE_MS))]);
+      if (!this.faulted()) throw e;
+      await this.recoverDevice();
+      return null;
+    }
+  }
+
+  private async closeEpoch(): Promise<EpochResult | null> {
+    const t = this.trainer;
+    const t0 = performance.now();
+    await this.lastFence;
+    this.activeMs += performance.now() - t0;
+    this.forwardLive(this.live?.sample(t.stepsPerEpoch, true) ?? null);
+    const stepBase = t.globalStep - t.stepsPerEpoch;
+    const firstRecord = this.firstRecord;
+    const trainSeconds = this.activeMs / 1000;
+    this.epochOpen = false;
+    this.stepInEpoch = 0;
+    const metrics = t.finishEpoch();
+    const snapshot = this.options.pictures ? takeSnapshot(t) : null;
+    const m = await metrics;
+    if (this.faulted()) throw new Error('GPU fault during the epoch');
+    const row = epochRow(m, { samplesPerSec: m.samples / trainSeconds, flopsPerSample: flopsPerSample(t.plan, this.cfg), seconds: trainSeconds,
+      lrScale: t.lrScale });
+    let why = divergence(m, this.reference, this.options.explodeFactor);
+    let state: TrainState | null = null;
+    if (!why) {
+      state = await captureState(t, 0, [...this.history, row]);
+      const bad = nonFiniteIn(state);
+      if (bad) why = `${bad} after epoch ${t.epoch}`;
+    }
+    if (why) {
+      this.rollback(`epoch ${m.epoch + 1}: ${why}`);
+      return null;
+    }
+    this.history.push(row);
+    this.good = state!;
+    this.reference = m.loss;
+    const result = { row, metrics: m, snapshot: await snapshot, stepBase, firstRecord };
+    this.events.epoch?.(result);
+    return result;
+  }
+
+  /** Chunks until an epoch closes (rollbacks and rebuilds repeat it). */
+  async epoch(): Promise<EpochResult> {
+    for (;;) {
+      const r = await this.chunk();
+      if (r) return r;
+    }
+  }
+
+  /** Train to the epoch goal, or until a stop is requested (checked after every chunk). */
+  async train(): Promise<'done' | 'stopped'> {
+    while (!this.done) {
+      if (this.stopRequested) return 'stopped';
+      await this.chunk();
+    }
+    return 'done';
+  }
+
+  private rollback(report: string): void {
+    this.divergences.push(report);
+    const s = this.good;
+    if (this.divergences.length > this.options.maxRollbacks) throw new DivergenceError(this.divergences, { epoch: s.epoch, globalStep: s.globalStep });
+    const lrScale = this.trainer.lrScale / 2;
+    this.install({ ...s, lrScale });
+    this.hooks.log(`divergence in ${report}; rolled back to the end of epoch ${s.epoch} (step ${s.globalStep}), learning rate halved ` +
+      `(×${lrScale} of the schedule), rollback ${this.divergences.length} of ${this.options.maxRollbacks}`);
+  }
+
+  /** A lost device or an uncaptured GPU error since the last check. */
+  faulted(): boolean { return this.lost !== null || this.gpuErrors.length > 0; }
+
+  /** Rebuild on a fresh device from the last good state, keeping the current learning-rate scale. */
+  async recoverDevice(): Promise<void> {
+    const what = this.lost !== null ? `GPU device lost (${this.lost})` : `GPU error (${this.gpuErrors[0]})`;
+    this.deviceFaults.push(what);
+    if (this.deviceFaults.length > this.options.maxDeviceLosses) {
+      throw new Error(`${what}; ${this.deviceFaults.length - 1} earlier device faults were recovered, giving up:\n  ${this.deviceFaults.join('\n  ')}`);
+    }
+    const lrScale = this.trainer.lrScale;
+    this.release();
+    const t0 = performance.now();
+    const gpu = await this.acquire();
+    this.ownsGpu = true;
+    await this.attach(gpu, new KernelCache(gpu), this.good.kernels);
+    this.install({ ...this.good, lrScale });
+    this.hooks.log(`${what}: re-acquired ${gpu.adapter.name} in ${((performance.now() - t0) / 1000).toFixed(1)} s, ` +
+      `rebuilt the trainer and resumed from the end of epoch ${this.good.epoch} (step ${this.good.globalStep})`);
+  }
+
+  /** A new trainer for `cfg` on `data` on this device, starting from `from` (its kernels win) or from fresh weights;
+   * the current trainer stays if the new one cannot be built. History and the guard's memory come from `from`. */
+  async replace(cfg: TrainConfig, data: DataSplit, kernel: string | MatmulChoices, from: TrainState | null): Promise<void> {
+    const before = { trainer: this.trainer, live: this.live, cfg: this.cfg, data: this.data, kernel: this.kernel };
+    Object.assign(this, { cfg, data, kernel });
+    try {
+      await this.attach(this.gpu, this.cache, from?.kernels ?? null);
+    } catch (e) {
+      Object.assign(this, before);
+      throw e;
+    }
+    before.live?.destroy();
+    before.trainer.destroy();
+    this.install(from ?? { ...(await captureState(this.trainer, 0, [])), history: [] });
+    this.divergences.splice(0);
+    this.reference = this.history.at(-1)?.loss ?? null;
+    this.good = await this.capture();
+  }
+
+  /** Rebuild for `cfg` (same parameter tensors) on the current state, which `adjust` may edit first; the same kernel
+   * request keeps the kernels the run has (and so its bits). */
+  async rebuild(cfg: TrainConfig, kernel: string | MatmulChoices, adjust?: (s: TrainState) => void): Promise<void> {
+    const s = await this.capture();
+    adjust?.(s);
+    const divergences = [...this.divergences];
+    await this.replace(cfg, this.data, kernel, kernel === this.kernel ? s : { ...s, kernels: {} });
+    this.divergences.push(...divergences);
+  }
+
+  /** Evaluate the test split now (no step taken; nothing of the run changes) with the pictures' copies. */
+  async preview(): Promise<{ metrics: EpochMetrics; snapshot: Snapshot }> {
+    const metrics = this.trainer.evaluate();
+    const snapshot = takeSnapshot(this.trainer);
+    return { metrics: await metrics, snapshot: await snapshot };
+  }
+
+  /** A new epoch goal or schedule (no rebuild: see Trainer.retarget). */
+  retarget(cfg: TrainConfig): void {
+    this.trainer.retarget(cfg);
+    this.cfg = cfg;
+  }
+
+  private liveReads: Promise<unknown> = Promise.resolve();
+  private forwardLive(p: Promise<{ from: number; records: StepRecord[] }> | null): void {
+    if (!p) return;
+    const base = this.trainer.globalStep - this.stepInEpoch;
+    const delivered = p.then(({ from, records }) => this.events.steps?.(base + from, records), () => {});
+    this.liveReads = Promise.all([this.liveReads, delivered]);
+  }
+
+  /** Copy the open epoch's records not yet sampled and wait until every live read has been delivered. */
+  async flushLive(): Promise<void> {
+    if (this.epochOpen && this.live) this.forwardLive(this.live.sample(this.stepInEpoch, true));
+    await this.liveReads;
+  }
+
+  /** Wait until everything submitted has run and every live record has been delivered. */
+  async drain(): Promise<void> {
+    await this.gpu.device.queue.onSubmittedWorkDone();
+    await this.liveReads;
+  }
+
+  /** Destroy the trainer and give back a device the run acquired (also after a loss; both are idempotent there). */
+  release(): void {
+    this.releasing = true;
+    try {
+      this.live?.destroy();
+      this.trainer?.destroy();
+      if (this.ownsGpu) this.gpu?.release();
+    } finally {
+      this.releasing = false;
+    }
+  }
+}
