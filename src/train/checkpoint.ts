@@ -36,6 +36,10 @@ function dataRegion(file: Uint8Array): Uint8Array {
   return file.subarray(8 + n);
 }
 
+/** History rows in a file keep every metric but the wall-clock ones, which differ from run to run on the same
+ * machine: the same command then writes the same bytes. */
+const withoutTimings = (r: EpochRow): EpochRow => ({ ...r, samples_per_s: null, gflops: null, seconds: null });
+
 export async function encodeCheckpoint(plan: Plan, cfg: TrainConfig, s: TrainState, dataSha256: string): Promise<Uint8Array> {
   const tensors: TensorEntry[] = [];
   for (const t of plan.params) tensors.push({ name: t.name, dtype: 'F32', shape: t.shape, data: unpackTensor(s.params, t) });
@@ -61,7 +65,7 @@ export async function encodeCheckpoint(plan: Plan, cfg: TrainConfig, s: TrainSta
     lr_scale: String(s.lrScale),
     data_sha256: dataSha256,
     matmul: JSON.stringify(s.kernels),
-    history: JSON.stringify(s.history),
+    history: JSON.stringify(s.history.map(withoutTimings)),
   };
   // The data buffer does not depend on the header, so its hash can go into the header of the final file.
   const tensorsSha256 = await sha256Hex(dataRegion(encodeSafetensors(tensors, metadata)));

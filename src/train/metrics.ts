@@ -29,7 +29,8 @@ export interface EpochMetrics {
 
 /** One finished epoch as a run's history keeps it (and the metrics file and checkpoints carry it). */
 export type EpochRow = Omit<EpochMetrics, 'steps' | 'samples'> & {
-  samples_per_s: number; gflops: number; seconds: number; lr_scale: number;
+  samples_per_s: number | null; gflops: number | null; seconds: number | null; // wall clock: null once read from a checkpoint
+  lr_scale: number;
   steps: StepRecord[]; // this epoch's step records (curves); left out of the metrics file
 };
 
@@ -89,5 +90,5 @@ export function epochLine(r: EpochRow, cfg: TrainConfig): string {
   const mse = cfg.loss === 'mse' ? '' : ` mse ${f5(r.mse)}`;
   return `epoch ${String(r.epoch + 1).padStart(w)}/${epochs}  lr ${r.lr.toExponential(3)}  loss ${f5(r.loss)} = ${lossTerms(r, cfg)}${mse}` +
     `  ${test.join(' ')}  activity ${r.mean_activity.toFixed(3)} (active ${r.population_sparsity.toFixed(3)})` +
-    `  ${Math.round(r.samples_per_s)} samples/s (${r.gflops.toFixed(1)} GFLOP/s)  ${r.seconds.toFixed(1)}s`;
+    (r.samples_per_s === null ? '' : `  ${Math.round(r.samples_per_s)} samples/s (${(r.gflops ?? 0).toFixed(1)} GFLOP/s)  ${(r.seconds ?? 0).toFixed(1)}s`);
 }
