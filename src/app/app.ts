@@ -111,19 +111,19 @@ export class App implements SessionView {
     this.live.clear();
     this.charts.steps(r.stepBase + r.firstRecord, records, cfg);
     this.charts.epoch(m, cfg);
-    if (s) this.evaluated({ metrics: m, snapshot: s, cfg });
+    if (s) this.evaluated({ metrics: m, snapshot: s, cfg, after: m.epoch + 1 });
     $('log').textContent += `${epochLine(row, cfg)}\n`;
   }
 
   /** Pictures and test figures of an evaluation: after each epoch, and after a checkpoint is loaded. */
-  evaluated(r: { metrics: EpochMetrics; snapshot: Snapshot; cfg: TrainConfig }): void {
-    const { metrics: m, snapshot: s, cfg } = r;
+  evaluated(r: { metrics: EpochMetrics; snapshot: Snapshot; cfg: TrainConfig; after: number }): void {
+    const { metrics: m, snapshot: s, cfg, after } = r;
     this.stats.test = `${cfg.loss} ${fmt(m.test_loss)}${cfg.loss === 'mse' ? '' : ` · mse ${fmt(m.test_mse)}`}`;
     const shape = this.shape;
     drawReconstructions($('recon'), s, shape);
-    $('recon-caption').textContent = `test images ${s.firstTestIndex + 1}–${s.firstTestIndex + Math.min(16, s.rows)} after epoch ${m.epoch + 1}, ` +
+    $('recon-caption').textContent = `test images ${s.firstTestIndex + 1}–${s.firstTestIndex + Math.min(16, s.rows)} after epoch ${after}, ` +
       `evaluation mode: input${s.corrupted ? ' | corrupted input' : ''} | output`;
-    this.last = { snapshot: s, cfg, epoch: m.epoch };
+    this.last = { snapshot: s, cfg, epoch: after - 1 };
     this.drawFeatures();
     drawActivity($('activity'), $('activity-caption'), meanActivity(s.plan, s.code, s.rows), s.rows, m, cfg);
   }

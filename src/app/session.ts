@@ -25,7 +25,7 @@ export interface SessionView {
   progress(p: Progress): void;
   steps(p: StepPoints): void;
   epoch(r: EpochResult & { cfg: TrainConfig }): void;
-  evaluated(r: { metrics: EpochMetrics; snapshot: Snapshot; cfg: TrainConfig }): void; // pictures without an epoch (a load)
+  evaluated(r: { metrics: EpochMetrics; snapshot: Snapshot; cfg: TrainConfig; after: number }): void; // pictures after `after` epochs
   state(s: RunState): void;
   notice(message: string): void; // what the run did on its own: a rollback, a rebuilt device, a schedule change
   error(message: string): void;
@@ -112,7 +112,7 @@ export class Session {
     this.meter.reset();
     this.view.built(this.run!.trainer, true, this.run!.history);
     this.setState(this.run!.done ? 'finished' : 'idle');
-    if (from) this.view.evaluated({ ...(await this.run!.preview()), cfg });
+    if (from) this.view.evaluated({ ...(await this.run!.preview()), cfg, after: this.run!.position.epoch });
   }
 
   private attach(run: Run): void {

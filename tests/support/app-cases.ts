@@ -264,8 +264,8 @@ export function appSuite(adapter: BrowserAdapter, o: AppSuiteOptions): void {
       await press(page, 'start');
       await waitForEpochLines(page, 1, 2 * o.epochTimeout + 10_000);
       await page.evaluate(() => (window as unknown as { devices: GPUDevice[] }).devices[0].destroy());
-      const notice = await waitForMessage(page, 'notice', /The GPU device was lost \(destroyed.*re-acquired .* and resumed from epoch [1-9]\d* \(step \d+\)/, 30_000);
-      const resumedAt = Number(/resumed from epoch (\d+)/.exec(notice)![1]);
+      const notice = await waitForMessage(page, 'notice', /GPU device lost \(destroyed.*re-acquired .* resumed from the end of epoch [1-9]\d* \(step \d+\)/, 30_000);
+      const resumedAt = Number(/resumed from the end of epoch (\d+)/.exec(notice)![1]);
       await waitForEpochLines(page, resumedAt + 2, 3 * o.epochTimeout + 10_000);
       assert.equal(await page.evaluate(() => (window as unknown as { devices: GPUDevice[] }).devices.length), 2, 'one new device');
       assert.deepEqual(await messages(page, 'error'), []);
