@@ -19,13 +19,15 @@ export interface TrainState {
   history: EpochRow[]; // every finished epoch's metrics, oldest first
 }
 
-/** Every dense product's variant, spelled out, so a rebuilt trainer runs exactly the same kernels. */
+/** Every dense product's variant, spelled out, so a rebuilt trainer runs exactly the same kernels (the first layer
+ * has no input gradient, so none is named for it). */
 export function resolvedChoices(t: Trainer): MatmulChoices {
   const out: MatmulChoices = {};
-  for (const op of t.plan.ops) {
-    if (op.kind !== 'dense') continue;
-    out[op.name] = Object.fromEntries((['forward', 'backwardInput', 'backwardWeight'] as Product[]).map((p) => [p, t.kernels.dense(op.name, p).variant]));
-  }
+  t.plan.ops.forEach((op, i) => {
+    if (op.kind !== 'dense') return;
+    const products: Product[] = i === 0 ? ['forward', 'backwardWeight'] : ['forward', 'backwardInput', 'backwardWeight'];
+    out[op.name] = Object.fromEntries(products.map((p) => [p, t.kernels.dense(op.name, p).variant]));
+  });
   return out;
 }
 
