@@ -60,8 +60,7 @@ export async function profileStep(gpu: Gpu, cfg: TrainConfig, budget: DispatchBu
   const images = storageBuffer(device, 'profile.images', B * pad4(plan.inputDim));
   const order = storageBuffer(device, 'profile.order', B * 4);
   try {
-    const g = scratch.graph;
-    const list = [g.gather(images, order, B), ...(g.corrupt ? [g.corrupt] : []), ...g.forward, g.metricsTrain, ...g.backward, g.update];
+    const list = scratch.stepDispatches(images, order);
     const method = gpu.hasTimestamps ? 'timestamps' : 'isolated';
     let ms: number[] = [];
     if (method === 'timestamps') ms = await timestamped(device, list);

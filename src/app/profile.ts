@@ -20,8 +20,7 @@ export async function profileKernels(gpu: Gpu, cfg: TrainConfig, data: DataSplit
   try {
     t.beginEpoch();
     t.submitSteps(0, 1); // step slot 0 now holds a real training step's uniforms
-    const g = t.graph;
-    const list = [...(g.corrupt ? [g.corrupt] : []), ...g.forward, g.metricsTrain, ...g.backward, g.update];
+    const list = t.stepDispatches();
     const runs = await timePasses(gpu.device, list.map((d) => ({ label: d.label, record: (pass) => dispatch(pass, d.kernel, d.group, d.workgroups, 0) })));
     const ms = medianRuns(runs);
     const rows = list.map((d, i) => ({ label: d.label, ms: ms[i] }));

@@ -5,7 +5,7 @@ import type { Gpu } from '../gpu/device.ts';
 import { acquireBrowserGpu } from '../gpu/browser.ts';
 import type { DataSplit } from '../data/dataset.ts';
 import type { TrainConfig } from '../model/config.ts';
-import { buildPlan } from '../model/plan.ts';
+import { sameTensors } from '../model/plan.ts';
 import { validateConfig } from '../model/validate.ts';
 import type { EpochMetrics, EpochRow, StepRecord } from '../train/metrics.ts';
 import { Run, type EpochResult } from '../train/run.ts';
@@ -31,11 +31,6 @@ export interface SessionView {
   error(message: string): void;
 }
 
-/** Same parameter tensors (names and shapes): weights, running statistics and optimiser state carry over. */
-function sameParameters(a: TrainConfig, b: TrainConfig): boolean {
-  const shapes = (c: TrainConfig) => JSON.stringify([...buildPlan(c.model).params, ...buildPlan(c.model).buffers].map((t) => [t.name, t.shape]));
-  return shapes(a) === shapes(b);
-}
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
 export class Session {
@@ -61,8 +56,8 @@ export class Session {
     });
   }
 
-  start(): Promise<void> { return this.command(async () => this.go('run')); }
-  stepEpoch(): Promise<void> { return this.command(async () => this.go('epoch')); }
+  start(): Promise<void> { return this.go('run'); }
+  stepEpoch(): Promise<void> { return this.go('epoch'); }
   pause(): Promise<void> {
     return this.command(async () => {
       this.mode = 'stop';
@@ -72,11 +67,13 @@ export class Session {
   }
   reset(): Promise<void> { return this.command(() => this.install(this.cfg, this.data, null)); }
 
-  private go(mode: 'run' | 'epoch'): void {
-    if (this.need().done) throw new Error(`all ${this.cfg.epochs} epochs are done: raise "epochs" to train on, or reset`);
-    this.mode = mode;
-    this.meter.restart();
-    this.setState('running');
+  private go(mode: 'run' | 'epoch'): Promise<void> {
+    return this.command(async () => {
+      if (this.need().done) throw new Error(`all ${this.cfg.epochs} epochs are done: raise "epochs" to train on, or reset`);
+      this.mode = mode;
+      this.meter.restart();
+      this.setState('running');
+    });
   }
 
   need(): Run {
@@ -94,20 +91,11 @@ export class Session {
     if (problems.length > 0) throw new Error(problems.join('\n'));
     this.mode = 'stop';
     const hooks = { acquire: () => acquireBrowserGpu(['core', 'compatibility']), log: (l: string) => this.view.notice(l) };
-    const { device } = this.gpu;
-    device.pushErrorScope('out-of-memory');
-    device.pushErrorScope('validation');
-    let failure: unknown = null;
-    let fresh: Run | null = null;
-    try {
-      if (this.run) await this.run.replace(cfg, data, this.kernel, from);
-      else fresh = await Run.start({ gpu: this.gpu, hooks, cfg, data, kernel: this.kernel, from: from ?? undefined, options: { live: true, pictures: true } });
-    } catch (e) { failure = e; }
-    const gpuError = (await device.popErrorScope()) ?? (await device.popErrorScope());
-    if (failure || gpuError) throw failure ?? new Error(`the GPU rejected this model: ${gpuError!.message}`);
+    const fresh = this.run ? null
+      : await Run.start({ gpu: this.gpu, hooks, cfg, data, kernel: this.kernel, from: from ?? undefined, options: { live: true, pictures: true } });
+    if (this.run) await this.run.replace(cfg, data, this.kernel, from);
     this.run ??= fresh;
-    this.cfg = cfg;
-    this.data = data;
+    Object.assign(this, { cfg, data });
     this.attach(this.run!);
     this.meter.reset();
     this.view.built(this.run!.trainer, true, this.run!.history);
@@ -135,7 +123,7 @@ export class Session {
     return this.command(async () => {
       const before = this.cfg;
       if (same(before, cfg) && this.run) return 'none';
-      if (!this.run || !sameParameters(before, cfg)) {
+      if (!this.run || !sameTensors(before.model, cfg.model)) {
         await this.install(cfg, this.data, null);
         return 'rebuilt';
       }
@@ -167,8 +155,7 @@ export class Session {
   private async rebuild(cfg: TrainConfig, kernel: string, adjust?: (s: TrainState) => void): Promise<void> {
     const run = this.need();
     await run.rebuild(cfg, kernel, adjust);
-    this.cfg = cfg;
-    this.kernel = kernel;
+    Object.assign(this, { cfg, kernel });
     this.attach(run);
     this.meter.restart(); // the rebuild's time is not training time
     this.view.built(run.trainer, false, run.history);
@@ -184,18 +171,13 @@ export class Session {
 
   private async trainChunk(run: Run): Promise<void> {
     const before = run.position.globalStep;
-    const result = await run.chunk();
+    const closed = await run.chunk();
     this.meter.fence(Math.max(0, run.position.globalStep - before) * this.cfg.batch);
-    if (result || run.done) {
-      if (run.done) { this.mode = 'stop'; this.setState('finished'); } else if (this.mode === 'epoch') { this.mode = 'stop'; this.setState('paused'); }
-    }
+    if (run.done) { this.mode = 'stop'; this.setState('finished'); } else if (closed && this.mode === 'epoch') { this.mode = 'stop'; this.setState('paused'); }
     this.view.progress(this.progress());
   }
 
-  private setState(s: RunState): void {
-    this.runState = s;
-    this.view.state(s);
-  }
+  private setState(s: RunState): void { this.view.state((this.runState = s)); }
 
   private async drive(): Promise<void> {
     for (;;) {

@@ -128,3 +128,9 @@ export function producerActivation(plan: Plan, i: number): Activation {
   const prev = plan.ops[i - 1];
   return prev?.kind === 'dense' ? prev.act : { kind: 'identity', alpha: 0 };
 }
+
+/** Same parameter and buffer tensors (names and shapes): weights, running statistics and optimizer state carry over. */
+export function sameTensors(a: ModelConfig, b: ModelConfig): boolean {
+  const shapes = (m: ModelConfig) => JSON.stringify([...buildPlan(m).params, ...buildPlan(m).buffers].map((t) => [t.name, t.shape]));
+  return shapes(a) === shapes(b);
+}

@@ -93,6 +93,11 @@ export class ScratchStep {
     this.buffers = [...Object.values(slabs), stepBuffer];
   }
 
+  /** A whole step's dispatches after the gather, and a gather of `images` in `order` (for profilers). */
+  stepDispatches(images: GPUBuffer, order: GPUBuffer): Dispatch[] {
+    return [this.graph.gather(images, order, this.batch), ...this.graph.step];
+  }
+
   /** The dense products of the step, by layer and product. */
   denseDispatches(): { layer: string; product: Product; d: Dispatch }[] {
     const out = [];

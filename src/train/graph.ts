@@ -22,6 +22,7 @@ export interface Graph {
   metricsEvalNoisy: Dispatch; // evaluation on corrupted inputs (denoising)
   backward: Dispatch[];
   update: Dispatch;
+  step: Dispatch[]; // a whole training step after the batch gather: corrupt, forward, penalty, metrics, backward, update
   gather(images: GPUBuffer, order: GPUBuffer, count: number): Dispatch;
   metrics: GPUBuffer; // sums and per-step records (reduce.wgsl)
   units: GPUBuffer; // (Z) active evaluation samples per code unit
@@ -133,7 +134,10 @@ export function buildGraph(device: GPUDevice, k: KernelSet, plan: Plan, cfg: Tra
   const gather = (images: GPUBuffer, order: GPUBuffer, count: number) =>
     bind('Trainer.gatherBatch', k.gather, U.gatherUniform(plan.inputDim, count), [images, order, acts[0]], groups(B * f4(0)));
   const training = jg?.addGrads ? jg.jac : noJac;
-  return { acts, input, corrupt, forward, metricsTrain: metricsFor('Trainer.metricsTrain', TRAIN_SUMS, true, training),
+  const metricsTrain = metricsFor('Trainer.metricsTrain', TRAIN_SUMS, true, training);
+  const penalty = jacobian === 'train' && jg ? [...jg.rows] : [];
+  const step = [...(corrupt ? [corrupt] : []), ...forward, ...penalty, metricsTrain, ...(jg?.adjoint ?? []), ...backward, update];
+  return { acts, input, corrupt, forward, metricsTrain, step,
     metricsEval: metricsFor('Trainer.metricsEval', EVAL_SUMS, false, noJac), metricsEvalNoisy: metricsFor('Trainer.metricsEvalNoisy', EVAL_NOISY_SUMS, false, noJac),
     jacobian: jg, metricsEvalJacobian: jg ? metricsFor('Trainer.metricsEvalJacobian', EVAL_SUMS, false, jg.jac) : null,
     backward, update, gather, metrics, units, sparsity, destroy: () => owner.destroy() };

@@ -15,6 +15,7 @@ import { learningRate } from './schedule.ts';
 import { takeSnapshot, type Snapshot } from './snapshot.ts';
 import { captureState, nonFiniteIn, restoreState, type TrainState } from './state.ts';
 import { Trainer } from './trainer.ts';
+import { DeviceWatch } from './device-watch.ts';
 
 export interface RunHooks {
   acquire?(): Promise<Gpu>; // a fresh device after a loss; without it a lost device ends the run
@@ -55,8 +56,6 @@ export interface RunSpec {
   options?: Partial<RunOptions>;
 }
 
-const LOST_GRACE_MS = 2000; // how long a failed chunk waits for device.lost to say whether the device went away
-
 export class Run {
   gpu!: Gpu;
   trainer!: Trainer;
@@ -73,10 +72,7 @@ export class Run {
   private lastFence: Promise<unknown> = Promise.resolve();
   private live: LiveRecords | null = null;
   private reference: number | null = null; // the last good epoch's mean loss
-  private lost: string | null = null;
-  private gpuErrors: string[] = [];
-  private lostSignal: Promise<void> = Promise.resolve();
-  private releasing = false;
+  private watch!: DeviceWatch;
   private cache!: KernelCache;
   private ownsGpu = false; // a device the run acquired is the run's to give back; one handed to it is the caller's
   readonly options: RunOptions;
@@ -105,14 +101,20 @@ export class Run {
   private async attach(gpu: Gpu, cache: KernelCache, kernels: MatmulChoices | null): Promise<void> {
     this.gpu = gpu;
     this.cache = cache;
-    this.lost = null;
-    this.gpuErrors = [];
-    this.lostSignal = gpu.device.lost.then((info) => { if (this.gpu === gpu && !this.releasing) this.lost = `${info.reason}: ${info.message || 'no message'}`; });
-    gpu.device.addEventListener('uncapturederror', (e) => {
-      if (this.gpu === gpu) this.gpuErrors.push((e as GPUUncapturedErrorEvent).error.message.replace(/\s+/g, ' ').trim());
-    });
+    if (this.watch?.gpu !== gpu) this.watch = new DeviceWatch(gpu);
     const recorded = kernels && Object.keys(kernels).length > 0 ? kernels : null;
-    this.trainer = await Trainer.create(gpu, this.cfg, this.data, recorded ?? this.kernel, cache);
+    // The GPU's own refusals (a buffer it cannot allocate, a pipeline it rejects) come back as errors here.
+    gpu.device.pushErrorScope('out-of-memory');
+    gpu.device.pushErrorScope('validation');
+    let trainer: Trainer | null = null;
+    let failure: unknown = null;
+    try { trainer = await Trainer.create(gpu, this.cfg, this.data, recorded ?? this.kernel, cache); } catch (e) { failure = e; }
+    const gpuError = (await gpu.device.popErrorScope()) ?? (await gpu.device.popErrorScope());
+    if (failure || gpuError) {
+      trainer?.destroy();
+      throw failure ?? new Error(`the GPU rejected this model: ${gpuError!.message}`);
+    }
+    this.trainer = trainer!;
     this.live = this.options.live ? new LiveRecords(this.trainer) : null;
     this.lastFence = Promise.resolve();
     this.hooks.built?.(this.trainer);
@@ -173,7 +175,8 @@ export class Run {
       this.activeMs += performance.now() - t0;
       return this.stepInEpoch >= t.stepsPerEpoch ? await this.closeEpoch() : null;
     } catch (e) {
-      await Promise.race([this.lostSignal, new Promise((r) => setTimeout(r, LOST_GRACE_MS))]);
+      if (e instanceof DivergenceError) throw e;
+      await this.watch.settle();
       if (!this.faulted()) throw e;
       await this.recoverDevice();
       return null;
@@ -244,11 +247,11 @@ export class Run {
   }
 
   /** A lost device or an uncaptured GPU error since the last check. */
-  faulted(): boolean { return this.lost !== null || this.gpuErrors.length > 0; }
+  faulted(): boolean { return this.watch.faulted; }
 
   /** Rebuild on a fresh device from the last good state, keeping the current learning-rate scale. */
   async recoverDevice(): Promise<void> {
-    const what = this.lost !== null ? `GPU device lost (${this.lost})` : `GPU error (${this.gpuErrors[0]})`;
+    const what = this.watch.fault;
     this.deviceFaults.push(what);
     if (this.deviceFaults.length > this.options.maxDeviceLosses) {
       throw new Error(`${what}; ${this.deviceFaults.length - 1} earlier device faults were recovered, giving up:\n  ${this.deviceFaults.join('\n  ')}`);
@@ -328,13 +331,8 @@ export class Run {
 
   /** Destroy the trainer and give back a device the run acquired (also after a loss; both are idempotent there). */
   release(): void {
-    this.releasing = true;
-    try {
-      this.live?.destroy();
-      this.trainer?.destroy();
-      if (this.ownsGpu) this.gpu?.release();
-    } finally {
-      this.releasing = false;
-    }
+    this.live?.destroy();
+    this.trainer?.destroy();
+    if (this.ownsGpu) this.watch?.release();
   }
 }

@@ -145,8 +145,7 @@ export class Trainer {
       const t = this.globalStep + 1;
       writeStep(this.stepData, s, { rows: Math.min(batch, n - i * batch), step: this.globalStep, seed, batchStart: i * batch,
         lr: this.lrAt(this.epoch, i), bc1: 1 - optimizer.beta1 ** t, bc2: 1 - optimizer.beta2 ** t, training: true, record: i, corrupt: true });
-      this.record(pass, [this.gatherTrain, ...this.inputs(), ...this.graph.forward, ...this.penalty(), this.graph.metricsTrain,
-        ...(this.graph.jacobian?.adjoint ?? []), ...this.graph.backward, this.graph.update], s);
+      this.record(pass, [this.gatherTrain, ...this.graph.step], s);
       this.position.globalStep++;
     }
     pass.end();
@@ -159,11 +158,6 @@ export class Trainer {
     const n = this.data.train.count;
     const order = this.cfg.shuffle ? epochPermutation(n, this.cfg.seed, this.epoch) : identityPermutation(n);
     this.gpu.device.queue.writeBuffer(this.order, 0, order);
-  }
-
-  /** The contractive penalty's Jacobian rows, in training steps when λ > 0. */
-  private penalty(): Dispatch[] {
-    return this.cfg.contractive > 0 ? this.graph.jacobian!.rows : [];
   }
 
   private inputs(): Dispatch[] {
@@ -221,6 +215,12 @@ export class Trainer {
     const metrics = this.evaluate(opts);
     this.position.epoch++;
     return metrics;
+  }
+
+  /** A training step's dispatches after the batch gather, for profilers (after one submitSteps, slot 0 holds a real
+   * step's uniforms). */
+  stepDispatches(): readonly Dispatch[] {
+    return this.graph.step;
   }
 
   /** Copies of the slabs (for checkpoints and tests): never called inside the training loop. */
