@@ -134,7 +134,7 @@ const TOPIC_ORDER: readonly CliTopic[] = [...TOPICS, 'data & files', 'device', '
 
 export const USAGE = [
   'Usage: npm run train -- [options]',
-  'Settings not given come from --preset; a flag changes only its own setting. The page and its links use the same names and rules.',
+  'Settings not given come from --preset; a flag changes only its own setting (the page and its links use the same rules).',
   ...TOPIC_ORDER.flatMap((t) => ['', `${t}:`,
     ...SETTINGS.filter((s) => s.flag && s.topic === t).map(settingLine),
     ...(BETA_FLAG.topic === t ? [line(`--${BETA_FLAG.flag} ${BETA_FLAG.arg}`, BETA_FLAG.help)] : []),
