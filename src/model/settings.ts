@@ -59,10 +59,12 @@ const ofRecipe = <K extends 'hidden' | 'latent' | 'dropout'>(k: K) => ({
   get: (d: Draft) => d.recipe?.[k],
   set: (d: Draft, v: number) => { if (d.recipe) d.recipe[k] = v; },
 });
-const closed = (lo: number, hi: number) => (): Bounds => ({ lo, hi });
+/** A fixed range; `ends` says which ends are open: '[]', '(]', '[)', '()'. */
+const span = (lo: number, hi: number, ends = '[]') => (): Bounds => ({ lo, hi, loOpen: ends[0] === '(', hiOpen: ends[1] === ')' });
 const isPreset = (v: Value | undefined): v is PresetName => PRESET_NAMES.includes(v as PresetName);
 const presetModel = (v: Lookup) => (isPreset(v('preset')) ? null : "a preset's model (not a custom layer list)");
 const when = (key: string, ok: (v: Value | undefined) => boolean, need: string) => (v: Lookup) => (ok(v(key)) ? null : need);
+const OPT = 'optimiser & schedule';
 
 /** The weight a sparsity kind starts with: that of the preset that introduces it (sae-l1's λ, sae-kl's β). */
 export const SPARSITY_WEIGHT: Record<SparsityKind, number> =
@@ -70,84 +72,148 @@ export const SPARSITY_WEIGHT: Record<SparsityKind, number> =
 /** The level a corruption kind starts with: dae's σ for gaussian; p = 0.2; an 8-pixel square (a stroke's width). */
 export const CORRUPTION_LEVEL: Record<CorruptionKind, number> =
   { none: 0, gaussian: preset('dae').corruption.level, salt_pepper: 0.2, masking: 0.2, block: 8 };
+/** A follower of a kind: the same kind keeps the value it had, a switched kind starts from its own. */
+const kindStart = (kind: (c: TrainConfig) => string, value: (c: TrainConfig) => number, starts: Record<string, number>) =>
+  (d: Draft, before: Draft) => (kind(d.cfg) === kind(before.cfg) ? value(before.cfg) : starts[kind(d.cfg)] ?? 0);
+const startsFrom = (levels: Record<string, number>) => Object.entries(levels).slice(1).map(([k, l]) => `${k} ${l}`).join(', ');
 
 export const SETTINGS: readonly Setting[] = [
-  { key: 'preset', flag: 'preset', label: 'preset', topic: 'model', what: 'preset', kind: 'enum', choices: PRESET_NAMES,
-    help: 'model and objective to start from; every other setting overrides it', recipe: true, get: (d) => d.recipe?.preset,
-    set: (d, v) => { if (isPreset(v)) Object.assign(d, presetDraft(v, d.cfg.model.inputDim)); } },
-  { key: 'hidden', flag: 'hidden', label: 'hidden width H', topic: 'model', what: 'hidden width H', arg: 'H', kind: 'int',
-    help: 'outer hidden layers; inner ones keep their ratio (ae: H-H/2)', bounds: closed(1, MAX_UNITS), needs: presetModel,
-    ...ofRecipe('hidden') },
-  { key: 'latent', flag: 'latent', label: 'code size Z', topic: 'model', what: 'code size Z', arg: 'Z', kind: 'int',
-    help: 'units of the code layer', bounds: closed(1, MAX_UNITS), needs: presetModel, ...ofRecipe('latent') },
-  { key: 'dropout', flag: 'dropout', label: 'dropout p', topic: 'model', what: 'dropout p', arg: 'p', kind: 'number',
-    help: 'probability of every dropout layer', range: 'in [0, 1); 0 for presets without dropout layers',
-    bounds: (d) => (d.recipe && !hasDropout(d.recipe.preset) ? { lo: 0, hi: 0, note: `preset ${d.recipe.preset} has no dropout layer` }
-      : { lo: 0, hi: 1, hiOpen: true }),
+  {
+    key: 'preset', flag: 'preset', label: 'preset', topic: 'model', what: 'preset', kind: 'enum', choices: PRESET_NAMES,
+    help: 'model and objective to start from; every other setting overrides it', recipe: true,
+    get: (d) => d.recipe?.preset, set: (d, v) => { if (isPreset(v)) Object.assign(d, presetDraft(v, d.cfg.model.inputDim)); },
+  },
+  {
+    key: 'hidden', flag: 'hidden', label: 'hidden width H', topic: 'model', what: 'hidden width H', arg: 'H', kind: 'int',
+    bounds: span(1, MAX_UNITS), needs: presetModel, help: 'outer hidden layers; inner ones keep their ratio (ae: H-H/2)',
+    ...ofRecipe('hidden'),
+  },
+  {
+    key: 'latent', flag: 'latent', label: 'code size Z', topic: 'model', what: 'code size Z', arg: 'Z', kind: 'int',
+    bounds: span(1, MAX_UNITS), needs: presetModel, help: 'units of the code layer', ...ofRecipe('latent'),
+  },
+  {
+    key: 'dropout', flag: 'dropout', label: 'dropout p', topic: 'model', what: 'dropout p', arg: 'p', kind: 'number',
+    bounds: (d) => (d.recipe && !hasDropout(d.recipe.preset)
+      ? { lo: 0, hi: 0, note: `preset ${d.recipe.preset} has no dropout layer` } : { lo: 0, hi: 1, hiOpen: true }),
+    range: 'in [0, 1); 0 for presets without dropout layers',
     needs: (v) => (isPreset(v('preset')) && hasDropout(v('preset') as PresetName) ? null : 'a preset with dropout layers (seed)'),
-    ...ofRecipe('dropout') },
-  { key: 'loss', flag: 'loss', label: 'reconstruction loss', topic: 'objective', what: 'loss', kind: 'enum', choices: LOSS_KINDS,
-    help: 'reconstruction loss; bce from the output logits (needs a sigmoid output)', ...on((c) => c.loss, (c, v) => { c.loss = v as LossKind; }) },
-  { key: 'sparsity', flag: 'sparsity', label: 'sparsity', topic: 'objective', what: 'sparsity kind', kind: 'enum', choices: SPARSITY_KINDS,
-    help: `penalty on the code: l1 λ·mean|z|, kl β·Σ KL(ρ‖ρ̂_j) (kl needs a tanh or sigmoid code)`,
-    ...on((c) => c.sparsity.kind, (c, v) => { c.sparsity.kind = v as SparsityKind; }) },
-  { key: 'weight', flag: 'sparsity-weight', label: 'sparsity weight β / λ', topic: 'objective', what: 'sparsity weight', arg: 'w',
-    kind: 'number', bounds: closed(0, 1e6), needs: when('sparsity', (k) => k !== 'none', 'sparsity l1 or kl'),
-    help: `λ or β; switching the kind starts from that kind's weight (l1 ${SPARSITY_WEIGHT.l1}, kl ${SPARSITY_WEIGHT.kl})`,
-    follows: { from: 'sparsity', value: (d, b) => (d.cfg.sparsity.kind === b.cfg.sparsity.kind ? b.cfg.sparsity.weight : SPARSITY_WEIGHT[d.cfg.sparsity.kind] ?? 0) },
-    ...on((c) => c.sparsity.weight, (c, v) => { c.sparsity.weight = v; }) },
-  { key: 'rho', flag: 'rho', label: 'ρ (KL target activity)', topic: 'objective', what: 'ρ (target activity)', arg: 'ρ', kind: 'number',
-    help: 'target mean code activity of the KL penalty', bounds: () => ({ lo: 0, hi: 1, loOpen: true, hiOpen: true }),
-    needs: when('sparsity', (k) => k === 'kl', 'sparsity kl'), ...on((c) => c.sparsity.rho, (c, v) => { c.sparsity.rho = v; }) },
-  { key: 'contractive', flag: 'contractive', label: 'contractive λ', topic: 'objective', what: 'contractive λ', arg: 'λ', kind: 'number',
-    help: 'weight of the contractive penalty λ·‖J_f(x)‖²_F (batch mean); 0 turns it off', bounds: closed(0, 1e6),
-    ...on((c) => c.contractive, (c, v) => { c.contractive = v; }) },
-  { key: 'jacobianSamples', flag: 'contractive-samples', label: 'contractive samples P', topic: 'objective', what: 'contractive samples P',
-    arg: 'P', kind: 'int', help: '0: exact ‖J‖²; P > 0: unbiased estimate from P random projections, Z/P times cheaper',
-    bounds: closed(0, 4096), needs: when('contractive', (l) => (l as number) > 0, 'contractive λ > 0'),
-    ...on((c) => c.contractiveSamples, (c, v) => { c.contractiveSamples = v; }) },
-  { key: 'corruption', flag: 'noise', label: 'kind', topic: 'corruption', what: 'corruption', kind: 'enum', choices: CORRUPTION_KINDS,
-    help: 'denoising: corrupt the input, reconstruct the clean one', ...on((c) => c.corruption.kind, (c, v) => { c.corruption.kind = v as CorruptionKind; }) },
-  { key: 'level', flag: 'noise-level', label: 'level (σ, p or side)', topic: 'corruption', what: 'corruption level', arg: 'x', kind: 'number',
-    help: `σ, p or square side; switching the kind starts from its level (${Object.entries(CORRUPTION_LEVEL).slice(1).map(([k, l]) => `${k} ${l}`).join(', ')})`,
-    range: 'gaussian σ in [0, 10]; salt_pepper, masking p in [0, 1]; block side 1 to the image side', bounds: levelBounds,
+    help: 'probability of every dropout layer', ...ofRecipe('dropout'),
+  },
+  {
+    key: 'loss', flag: 'loss', label: 'reconstruction loss', topic: 'objective', what: 'loss', kind: 'enum', choices: LOSS_KINDS,
+    help: 'reconstruction loss; bce from the output logits (needs a sigmoid output)',
+    ...on((c) => c.loss, (c, v) => { c.loss = v as LossKind; }),
+  },
+  {
+    key: 'sparsity', flag: 'sparsity', label: 'sparsity', topic: 'objective', what: 'sparsity kind', kind: 'enum',
+    choices: SPARSITY_KINDS,
+    help: 'penalty on the code: l1 λ·mean|z|, kl β·Σ KL(ρ‖ρ̂_j) (kl needs a tanh or sigmoid code)',
+    ...on((c) => c.sparsity.kind, (c, v) => { c.sparsity.kind = v as SparsityKind; }),
+  },
+  {
+    key: 'weight', flag: 'sparsity-weight', label: 'sparsity weight β / λ', topic: 'objective', what: 'sparsity weight', arg: 'w',
+    kind: 'number', bounds: span(0, 1e6), needs: when('sparsity', (k) => k !== 'none', 'sparsity l1 or kl'),
+    help: `λ or β; switching the kind starts from that kind's weight (${startsFrom(SPARSITY_WEIGHT)})`,
+    follows: { from: 'sparsity', value: kindStart((c) => c.sparsity.kind, (c) => c.sparsity.weight, SPARSITY_WEIGHT) },
+    ...on((c) => c.sparsity.weight, (c, v) => { c.sparsity.weight = v; }),
+  },
+  {
+    key: 'rho', flag: 'rho', label: 'ρ (KL target activity)', topic: 'objective', what: 'ρ (target activity)', arg: 'ρ', kind: 'number',
+    bounds: span(0, 1, '()'), needs: when('sparsity', (k) => k === 'kl', 'sparsity kl'), help: 'target mean code activity of the KL penalty',
+    ...on((c) => c.sparsity.rho, (c, v) => { c.sparsity.rho = v; }),
+  },
+  {
+    key: 'contractive', flag: 'contractive', label: 'contractive λ', topic: 'objective', what: 'contractive λ', arg: 'λ', kind: 'number',
+    bounds: span(0, 1e6), help: 'weight of the contractive penalty λ·‖J_f(x)‖²_F (batch mean); 0 turns it off',
+    ...on((c) => c.contractive, (c, v) => { c.contractive = v; }),
+  },
+  {
+    key: 'jacobianSamples', flag: 'contractive-samples', label: 'contractive samples P', topic: 'objective',
+    what: 'contractive samples P', arg: 'P', kind: 'int', bounds: span(0, 4096), needs: when('contractive', (l) => (l as number) > 0, 'contractive λ > 0'),
+    help: '0: exact ‖J‖²; P > 0: unbiased estimate from P random projections, Z/P times cheaper',
+    ...on((c) => c.contractiveSamples, (c, v) => { c.contractiveSamples = v; }),
+  },
+  {
+    key: 'corruption', flag: 'noise', label: 'kind', topic: 'corruption', what: 'corruption', kind: 'enum', choices: CORRUPTION_KINDS,
+    help: 'denoising: corrupt the input, reconstruct the clean one',
+    ...on((c) => c.corruption.kind, (c, v) => { c.corruption.kind = v as CorruptionKind; }),
+  },
+  {
+    key: 'level', flag: 'noise-level', label: 'level (σ, p or side)', topic: 'corruption', what: 'corruption level', arg: 'x', kind: 'number',
+    bounds: levelBounds, range: 'gaussian σ in [0, 10]; salt_pepper, masking p in [0, 1]; block side 1 to the image side',
     needs: when('corruption', (k) => k !== 'none', 'a corruption (kind other than none)'),
-    follows: { from: 'corruption', value: (d, b) => (d.cfg.corruption.kind === b.cfg.corruption.kind ? b.cfg.corruption.level : CORRUPTION_LEVEL[d.cfg.corruption.kind] ?? 0) },
-    ...on((c) => c.corruption.level, (c, v) => { c.corruption.level = v; }) },
-  { key: 'optimizer', flag: 'optimizer', label: 'optimiser', topic: 'optimiser & schedule', what: 'optimizer', kind: 'enum', choices: OPTIMIZER_KINDS,
-    help: 'Adam, or SGD with momentum', ...on((c) => c.optimizer.kind, (c, v) => { c.optimizer.kind = v as 'adam' | 'sgd'; }) },
-  { key: 'lr', flag: 'lr', label: 'η0 (learning rate)', topic: 'optimiser & schedule', what: 'learning rate η0', arg: 'η0', kind: 'number',
-    help: 'initial learning rate of the cosine schedule', bounds: () => ({ lo: 0, hi: 10, loOpen: true }), ...on((c) => c.optimizer.lr, (c, v) => { c.optimizer.lr = v; }) },
-  ...(['beta1', 'beta2'] as const).map((k, i): Setting => ({ key: k, flag: null, label: null, topic: 'optimiser & schedule', what: `Adam β${i + 1}`,
-    kind: 'number', help: `Adam's decay of the ${i ? 'second' : 'first'} moment`, bounds: () => ({ lo: 0, hi: 1, hiOpen: true }),
-    needs: when('optimizer', (o) => o === 'adam', 'optimizer adam'), ...on((c) => c.optimizer[k], (c, v) => { c.optimizer[k] = v; }) })),
-  { key: 'eps', flag: null, label: null, topic: 'optimiser & schedule', what: 'Adam ε', kind: 'number', help: "Adam's denominator guard",
-    bounds: () => ({ lo: 0, hi: 1, loOpen: true }), needs: when('optimizer', (o) => o === 'adam', 'optimizer adam'),
-    ...on((c) => c.optimizer.eps, (c, v) => { c.optimizer.eps = v; }) },
-  { key: 'momentum', flag: 'momentum', label: 'momentum (SGD)', topic: 'optimiser & schedule', what: 'momentum', arg: 'm', kind: 'number',
-    help: 'SGD momentum', bounds: () => ({ lo: 0, hi: 1, hiOpen: true }), needs: when('optimizer', (o) => o === 'sgd', 'optimizer sgd'),
-    ...on((c) => c.optimizer.momentum, (c, v) => { c.optimizer.momentum = v; }) },
-  { key: 'T', flag: 'lr-T', label: 'cosine period T (epochs)', topic: 'optimiser & schedule', what: 'cosine period T', arg: 'T', kind: 'number',
-    help: 'cosine period in epochs; a new run without it takes T = epochs', bounds: () => ({ lo: 0, hi: 1e9, loOpen: true }),
-    follows: { from: 'epochs', value: (d) => d.cfg.epochs, freshOnly: true }, ...on((c) => c.schedule.T, (c, v) => { c.schedule.T = v; }) },
-  { key: 'perStep', flag: 'lr-per-step', label: 'decay every step', topic: 'optimiser & schedule', what: 'per-step decay', kind: 'bool',
-    help: 'decay the learning rate every step instead of every epoch', ...on((c) => c.schedule.perStep, (c, v) => { c.schedule.perStep = v; }) },
-  { key: 'warmup', flag: 'warmup', label: 'warm-up epochs', topic: 'optimiser & schedule', what: 'warm-up epochs', arg: 'E', kind: 'int',
-    help: 'linear warm-up over the first E epochs', range: 'an integer from 0 to the epochs',
-    bounds: (d) => ({ lo: 0, hi: d.cfg.epochs, note: 'at most the epochs' }), ...on((c) => c.schedule.warmupEpochs, (c, v) => { c.schedule.warmupEpochs = v; }) },
-  { key: 'bnEps', flag: null, label: null, topic: 'model', what: 'BatchNorm ε', kind: 'number', help: "BatchNorm's variance guard",
-    bounds: () => ({ lo: 0, hi: 1, loOpen: true }), ...on((c) => c.batchNorm.eps, (c, v) => { c.batchNorm.eps = v; }) },
-  { key: 'bnMomentum', flag: null, label: null, topic: 'model', what: 'BatchNorm momentum', kind: 'number',
-    help: 'weight of the new batch in the running statistics (PyTorch convention)', bounds: closed(0, 1),
-    ...on((c) => c.batchNorm.momentum, (c, v) => { c.batchNorm.momentum = v; }) },
-  { key: 'epochs', flag: 'epochs', label: 'epochs', topic: 'optimiser & schedule', what: 'epochs', arg: 'N', kind: 'int', resumable: true,
-    help: 'epochs to train (with --resume: in total)', bounds: closed(1, 100000), ...on((c) => c.epochs, (c, v) => { c.epochs = v; }) },
-  { key: 'batch', flag: 'batch', label: 'batch', topic: 'optimiser & schedule', what: 'batch', arg: 'B', kind: 'int', help: 'samples per step',
-    bounds: () => ({ lo: 2, hi: 65536, note: 'BatchNorm needs 2 samples' }), ...on((c) => c.batch, (c, v) => { c.batch = v; }) },
-  { key: 'seed', flag: 'seed', label: 'seed', topic: 'optimiser & schedule', what: 'seed', arg: 'S', kind: 'int',
-    help: 'run seed: initialisation, shuffling, dropout, corruption', bounds: closed(0, 0xffffffff), ...on((c) => c.seed, (c, v) => { c.seed = v; }) },
-  { key: 'shuffle', flag: 'no-shuffle', label: 'shuffle', topic: 'optimiser & schedule', what: 'shuffle', kind: 'bool', negated: true,
-    help: 'reshuffle the training set every epoch (--no-shuffle keeps the order fixed)', ...on((c) => c.shuffle, (c, v) => { c.shuffle = v; }) },
+    help: `σ, p or square side; switching the kind starts from its level (${startsFrom(CORRUPTION_LEVEL)})`,
+    follows: { from: 'corruption', value: kindStart((c) => c.corruption.kind, (c) => c.corruption.level, CORRUPTION_LEVEL) },
+    ...on((c) => c.corruption.level, (c, v) => { c.corruption.level = v; }),
+  },
+  {
+    key: 'optimizer', flag: 'optimizer', label: 'optimiser', topic: OPT, what: 'optimizer', kind: 'enum', choices: OPTIMIZER_KINDS,
+    help: 'Adam, or SGD with momentum', ...on((c) => c.optimizer.kind, (c, v) => { c.optimizer.kind = v as 'adam' | 'sgd'; }),
+  },
+  {
+    key: 'lr', flag: 'lr', label: 'η0 (learning rate)', topic: OPT, what: 'learning rate η0', arg: 'η0', kind: 'number',
+    bounds: span(0, 10, '(]'), help: 'initial learning rate of the cosine schedule',
+    ...on((c) => c.optimizer.lr, (c, v) => { c.optimizer.lr = v; }),
+  },
+  ...(['beta1', 'beta2'] as const).map((k, i): Setting => ({
+    key: k, flag: null, label: null, topic: OPT, what: `Adam β${i + 1}`, kind: 'number', bounds: span(0, 1, '[)'),
+    needs: when('optimizer', (o) => o === 'adam', 'optimizer adam'), help: `Adam's decay of the ${i ? 'second' : 'first'} moment`,
+    ...on((c) => c.optimizer[k], (c, v) => { c.optimizer[k] = v; }),
+  })),
+  {
+    key: 'eps', flag: null, label: null, topic: OPT, what: 'Adam ε', kind: 'number', bounds: span(0, 1, '(]'),
+    needs: when('optimizer', (o) => o === 'adam', 'optimizer adam'), help: "Adam's denominator guard",
+    ...on((c) => c.optimizer.eps, (c, v) => { c.optimizer.eps = v; }),
+  },
+  {
+    key: 'momentum', flag: 'momentum', label: 'momentum (SGD)', topic: OPT, what: 'momentum', arg: 'm', kind: 'number',
+    bounds: span(0, 1, '[)'), needs: when('optimizer', (o) => o === 'sgd', 'optimizer sgd'), help: 'SGD momentum',
+    ...on((c) => c.optimizer.momentum, (c, v) => { c.optimizer.momentum = v; }),
+  },
+  {
+    key: 'T', flag: 'lr-T', label: 'cosine period T (epochs)', topic: OPT, what: 'cosine period T', arg: 'T', kind: 'number',
+    bounds: span(0, 1e9, '(]'), help: 'cosine period in epochs; a new run without it takes T = epochs',
+    follows: { from: 'epochs', value: (d) => d.cfg.epochs, freshOnly: true },
+    ...on((c) => c.schedule.T, (c, v) => { c.schedule.T = v; }),
+  },
+  {
+    key: 'perStep', flag: 'lr-per-step', label: 'decay every step', topic: OPT, what: 'per-step decay', kind: 'bool',
+    help: 'decay the learning rate every step instead of every epoch',
+    ...on((c) => c.schedule.perStep, (c, v) => { c.schedule.perStep = v; }),
+  },
+  {
+    key: 'warmup', flag: 'warmup', label: 'warm-up epochs', topic: OPT, what: 'warm-up epochs', arg: 'E', kind: 'int',
+    bounds: (d) => ({ lo: 0, hi: d.cfg.epochs, note: 'at most the epochs' }), range: 'an integer from 0 to the epochs',
+    help: 'linear warm-up over the first E epochs', ...on((c) => c.schedule.warmupEpochs, (c, v) => { c.schedule.warmupEpochs = v; }),
+  },
+  {
+    key: 'bnEps', flag: null, label: null, topic: 'model', what: 'BatchNorm ε', kind: 'number', bounds: span(0, 1, '(]'),
+    help: "BatchNorm's variance guard", ...on((c) => c.batchNorm.eps, (c, v) => { c.batchNorm.eps = v; }),
+  },
+  {
+    key: 'bnMomentum', flag: null, label: null, topic: 'model', what: 'BatchNorm momentum', kind: 'number', bounds: span(0, 1),
+    help: 'weight of the new batch in the running statistics (PyTorch convention)',
+    ...on((c) => c.batchNorm.momentum, (c, v) => { c.batchNorm.momentum = v; }),
+  },
+  {
+    key: 'epochs', flag: 'epochs', label: 'epochs', topic: OPT, what: 'epochs', arg: 'N', kind: 'int', bounds: span(1, 100000),
+    resumable: true, help: 'epochs to train (with --resume: in total)', ...on((c) => c.epochs, (c, v) => { c.epochs = v; }),
+  },
+  {
+    key: 'batch', flag: 'batch', label: 'batch', topic: OPT, what: 'batch', arg: 'B', kind: 'int',
+    bounds: () => ({ lo: 2, hi: 65536, note: 'BatchNorm needs 2 samples' }), help: 'samples per step',
+    ...on((c) => c.batch, (c, v) => { c.batch = v; }),
+  },
+  {
+    key: 'seed', flag: 'seed', label: 'seed', topic: OPT, what: 'seed', arg: 'S', kind: 'int', bounds: span(0, 0xffffffff),
+    help: 'run seed: initialisation, shuffling, dropout, corruption', ...on((c) => c.seed, (c, v) => { c.seed = v; }),
+  },
+  {
+    key: 'shuffle', flag: 'no-shuffle', label: 'shuffle', topic: OPT, what: 'shuffle', kind: 'bool', negated: true,
+    help: 'reshuffle the training set every epoch (--no-shuffle keeps the order fixed)',
+    ...on((c) => c.shuffle, (c, v) => { c.shuffle = v; }),
+  },
 ];
 
 function levelBounds(d: Draft): Bounds {
