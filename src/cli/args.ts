@@ -4,7 +4,7 @@
 import type { TrainConfig } from '../model/config.ts';
 import { PRESET_NAMES } from '../model/presets.ts';
 import { inactiveSettings, parseText, rangeText, ruleText } from '../model/setting-rules.ts';
-import { SETTINGS, TOPICS, presetDraft, type Setting, type Value } from '../model/settings.ts';
+import { SETTINGS, TOPICS, presetDraft, settingByKey, type Setting, type Value } from '../model/settings.ts';
 import { buildConfig } from '../model/validate.ts';
 import { BETA_FLAG, CLI_FLAGS, HELP_HINT, unknownFlag, type CliFiles, type CliFlag, type CliTopic } from './flags.ts';
 
@@ -79,11 +79,11 @@ export function parseCli(argv: string[]): CliOptions | 'help' {
   const beta = a.get(BETA_FLAG.flag);
   if (beta !== undefined) {
     if (a.has('sparsity') || a.has('sparsity-weight')) throw new Error('--beta is --sparsity kl --sparsity-weight β: give one or the other');
-    const w = parseText(SETTINGS.find((s) => s.key === 'weight')!, beta as string, start) as number;
+    const w = parseText(settingByKey.get('weight')!, beta as string, start) as number;
     given.set('sparsity', w > 0 ? 'kl' : 'none').set('weight', w);
   }
   const { draft, problems: more } = buildConfig(start, given, start.cfg.model.inputDim, true);
-  const flagOf = (key: string | null) => SETTINGS.find((s) => s.key === key)?.flag;
+  const flagOf = (key: string | null) => settingByKey.get(key ?? '')?.flag;
   problems.push(...more.map((p) => (flagOf(p.key) && a.has(flagOf(p.key)!) ? `--${flagOf(p.key)}: ${p.message}` : p.message)));
   if (problems.length > 0) throw new Error(problems.join('\n'));
   const files = Object.fromEntries(CLI_FLAGS.filter((f) => f.field !== 'help').map((f) => [f.field, cliValue(f, a.get(f.flag))])) as unknown as CliFiles;
