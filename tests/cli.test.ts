@@ -20,14 +20,16 @@ const cli = (args: string[]) => run(process.execPath, ['--import', 'tsx', 'src/c
 
 test('bad arguments are rejected with the flag and the rule', () => {
   const cases: [string[], RegExp][] = [
-    [['--epochs', '0'], /--epochs "0": must be an integer from 1/],
-    [['--batch', '1'], /--batch "1".*BatchNorm needs at least 2/],
-    [['--lr', 'fast'], /--lr "fast"/],
-    [['--dropout', '1'], /--dropout "1": must be in \[0, 1\)/],
-    [['--rho', '0'], /--rho "0": must be strictly between 0 and 1/],
-    [['--kernel', 'nope'], /--kernel "nope": must be auto or one of rb4x4/],
-    [['--adapter', 'cuda'], /--adapter "cuda"/],
-    [['--frobnicate'], /Unknown option '--frobnicate'/],
+    [['--epochs', '0'], /--epochs: epochs must be an integer from 1 to 100000, got 0$/],
+    [['--batch', '1'], /--batch: batch must be an integer from 2 to 65536 \(BatchNorm needs 2 samples\), got 1$/],
+    [['--lr', 'fast'], /--lr: learning rate η0 must be in \(0, 10\], got "fast"$/],
+    [['--dropout', '1'], /--dropout: dropout p must be in \[0, 1\), got 1$/],
+    [['--rho', '0'], /--rho: ρ \(target activity\) must be strictly between 0 and 1, got 0$/],
+    [['--kernel', 'nope'], /--kernel: matmul kernel must be one of auto, rb4x4/],
+    [['--adapter', 'cuda'], /--adapter: adapter must be one of auto, llvmpipe, swiftshader, gpu, got "cuda"$/],
+    [['--frobnicate'], /unknown option --frobnicate \(npm run train -- --help lists every option\)$/],
+    [['--lr'], /--lr needs a value$/],
+    [['--quiet=1'], /--quiet is a switch and takes no value$/],
   ];
   for (const [args, re] of cases) assert.throws(() => parseCli(args), re, args.join(' '));
   const o = parseCli(['--hidden', '32', '--latent', '5', '--beta', '0', '--no-shuffle', '--epochs', '3']);
@@ -47,14 +49,19 @@ test('presets and objective flags build the right config', () => {
   const dae = parseCli(['--preset', 'dae']);
   assert.ok(dae !== 'help');
   assert.deepEqual(dae.cfg.corruption, { kind: 'gaussian', level: 0.1 });
-  const kl = parseCli(['--preset', 'ae', '--sparsity', 'kl', '--sparsity-weight', '0.5', '--rho', '0.1']);
+  const kl = parseCli(['--preset', 'cae', '--sparsity', 'kl', '--sparsity-weight', '0.5', '--rho', '0.1']);
   assert.ok(kl !== 'help');
   assert.deepEqual(kl.cfg.sparsity, { kind: 'kl', weight: 0.5, rho: 0.1 });
-  assert.throws(() => parseCli(['--preset', 'vae']), /--preset "vae": must be one of seed, ae/);
-  assert.throws(() => parseCli(['--preset', 'ae', '--hidden', '64']), /apply to the seed preset only/);
-  assert.throws(() => parseCli(['--loss', 'huber']), /--loss "huber": must be mse, bce or mae/);
-  assert.throws(() => parseCli(['--noise', 'pink']), /--noise "pink"/);
-  assert.throws(() => parseCli(['--noise', 'masking', '--noise-level', '2']), /--noise-level "2": must be in \[0, 1\]/);
+  // ae's code is linear: its activity is not in (0, 1), so KL on it cannot mean anything.
+  assert.throws(() => parseCli(['--preset', 'ae', '--sparsity', 'kl']), /--sparsity: KL sparsity needs a code activity in \(0, 1\).*code activation is identity/);
+  assert.throws(() => parseCli(['--preset', 'vae']), /--preset: preset must be one of seed, ae, sae-l1, sae-kl, cae, dae, got "vae"/);
+  const ae = parseCli(['--preset', 'ae', '--hidden', '64']); // H scales the preset's hidden layers, as on the page
+  assert.ok(ae !== 'help');
+  assert.deepEqual(ae.cfg.model.encoder.filter((l) => l.kind === 'linear').map((l) => (l as { units: number }).units), [64, 32, 32]);
+  assert.throws(() => parseCli(['--preset', 'ae', '--dropout', '0.3']), /--dropout: dropout p must be in \[0, 0\] \(preset ae has no dropout layer\)/);
+  assert.throws(() => parseCli(['--loss', 'huber']), /--loss: loss must be one of mse, bce, mae, got "huber"/);
+  assert.throws(() => parseCli(['--noise', 'pink']), /--noise: corruption must be one of none, gaussian/);
+  assert.throws(() => parseCli(['--noise', 'masking', '--noise-level', '2']), /--noise-level: masking probability must be in \[0, 1\], got 2/);
   assert.throws(() => parseCli(['--beta', '0.1', '--sparsity', 'l1']), /give one or the other/);
 });
 
@@ -112,10 +119,10 @@ test('--recon and --features write PNGs whose pixels are the trained model\'s', 
 
 test('the CLI checks its config with the same schema as the page and the URL hash; --resume refuses config flags', () => {
   // The flag parser allows a block side up to 4096; validateConfig knows a 28×28 image fits at most 28.
-  assert.throws(() => parseCli(['--noise', 'block', '--noise-level', '100']), /invalid configuration:\n\s+block side must be an integer number of pixels from 1 to 28, got 100/);
+  assert.throws(() => parseCli(['--noise', 'block', '--noise-level', '100']), /--noise-level: block side in pixels must be an integer from 1 to 28 \(at most the image side\), got 100/);
   assert.throws(() => parseCli(['--resume', 'x.safetensors', '--lr', '0.01']), /--resume continues the checkpoint's own config, so --lr cannot be given/);
   assert.throws(() => parseCli(['--checkpoint-every', '2']), /--checkpoint-every needs --save FILE/);
-  assert.throws(() => parseCli(['--max-rollbacks=-1']), /--max-rollbacks "-1": must be an integer from 0 to 100/);
+  assert.throws(() => parseCli(['--max-rollbacks=-1']), /--max-rollbacks: rollbacks must be an integer from 0 to 100, got -1/);
   const o = parseCli(['--resume', 'x.safetensors', '--epochs', '5', '--save', 'y', '--checkpoint-every', '1']);
   assert.ok(o !== 'help' && o.resume === 'x.safetensors' && o.epochsGiven && o.checkpointEvery === 1);
 });

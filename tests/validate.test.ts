@@ -56,10 +56,10 @@ test('invalid values are rejected with a message naming the field', () => {
     ['lr', (c) => { c.optimizer.lr = 0; }, /learning rate η0 must be in \(0, 10\]/],
     ['batch', (c) => { c.batch = 1; }, /batch must be an integer from 2/],
     ['epochs', (c) => { c.epochs = 2.5; }, /epochs must be an integer/],
-    ['block', (c) => { c.corruption = { kind: 'block', level: 40 }; }, /block side .* from 1 to 28, got 40/],
+    ['block', (c) => { c.corruption = { kind: 'block', level: 40 }; }, /block side in pixels must be an integer from 1 to 28 \(at most the image side\), got 40/],
     ['gaussian', (c) => { c.corruption = { kind: 'gaussian', level: -0.1 }; }, /σ must be in \[0, 10\]/],
     ['units', (c) => { c.model.encoder[0] = { kind: 'linear', units: 0 }; }, /model: encoder\.0: linear units/],
-    ['warmup', (c) => { c.schedule.warmupEpochs = 11; }, /warm-up .* from 0 to epochs \(10\)/],
+    ['warmup', (c) => { c.schedule.warmupEpochs = 11; }, /warm-up epochs must be an integer from 0 to 10 \(at most the epochs\), got 11/],
     ['seed', (c) => { c.seed = -1; }, /seed must be an integer/],
   ];
   for (const [what, change, message] of cases) {
@@ -74,10 +74,10 @@ test('invalid values are rejected with a message naming the field', () => {
 test('a bad hash gives problems, never a silently repaired config', () => {
   const cases: [string, RegExp][] = [
     ['preset=vae', /preset must be one of seed, ae/],
-    ['preset=seed&hidden=12.5', /hidden must be an integer/],
-    ['preset=ae&dropout=0.3', /preset ae has no dropout layer/],
-    ['lr=fast', /lr="fast" is not a number/],
-    ['shuffle=yes', /shuffle="yes" must be 1 or 0/],
+    ['preset=seed&hidden=12.5', /hidden width H must be an integer from 1 to 16384, got 12\.5/],
+    ['preset=ae&dropout=0.3', /dropout p must be in \[0, 0\] \(preset ae has no dropout layer\), got 0\.3/],
+    ['lr=fast', /learning rate η0 must be in \(0, 10\], got "fast"/],
+    ['shuffle=yes', /shuffle must be 1 or 0, got "yes"/],
     ['colour=red', /unknown setting "colour"/],
     ['rho=0', /ρ .*strictly between 0 and 1/],
     ['layers=784~linear64,tanh~linear784&hidden=3', /hidden cannot be combined with layers/],

@@ -1,89 +1,45 @@
-// The flat object the lil-gui panel binds to, and its translation to and from a TrainConfig. Fields the panel does
-// not show (Adam β1/β2/ε, BatchNorm ε/momentum, a custom layer list) are carried over from the active config.
-import type { CorruptionKind, LossKind, SparsityKind, TrainConfig } from '../model/config.ts';
+// The flat object the lil-gui panel binds to (one field per setting of the table with a panel label), and its
+// translation to and from a TrainConfig. Settings the panel does not show (Adam β1/β2/ε, BatchNorm ε/momentum, a
+// custom layer list) are carried over from the active config.
+import type { TrainConfig } from '../model/config.ts';
 import { PRESET_NAMES, preset, type PresetName } from '../model/presets.ts';
-import { modelFromRecipe, recipeOf } from '../model/recipe.ts';
-import { recipeProblems } from '../model/validate.ts';
+import { recipeOf } from '../model/recipe.ts';
+import { SETTINGS, type Draft, type Setting, type Value } from '../model/settings.ts';
+import { buildConfig } from '../model/validate.ts';
 
 export const CUSTOM = 'custom';
 export type PanelPreset = PresetName | typeof CUSTOM;
 export const PANEL_PRESETS: readonly PanelPreset[] = [...PRESET_NAMES, CUSTOM];
 
-export interface PanelConfig {
-  preset: PanelPreset; // 'custom': a layer list no preset recipe builds (from a link or a checkpoint)
-  hidden: number;
-  latent: number;
-  dropout: number;
-  loss: LossKind;
-  sparsity: SparsityKind;
-  weight: number; // sparsity weight: λ (L1) or β (KL)
-  rho: number;
-  contractive: number;
-  corruption: CorruptionKind;
-  level: number;
-  optimizer: 'adam' | 'sgd';
-  lr: number;
-  momentum: number;
-  T: number;
-  perStep: boolean;
-  warmup: number;
-  batch: number;
-  epochs: number;
-  seed: number;
-  shuffle: boolean;
-}
+/** preset: 'custom' for a layer list no preset recipe builds (from a link or a checkpoint); the other fields are
+ * the table's settings with a panel label, by key. */
+export type PanelConfig = { preset: PanelPreset } & Record<string, Value>;
+
+export const PANEL_SETTINGS: readonly Setting[] = SETTINGS.filter((s) => s.label !== null);
 
 /** The panel's view of `cfg`; `prefer` names the preset to show when several build the same model. */
 export function panelFromConfig(cfg: TrainConfig, prefer?: PanelPreset): PanelConfig {
-  const r = recipeOf(cfg.model, prefer === CUSTOM ? undefined : prefer);
-  const linears = cfg.model.encoder.filter((l) => l.kind === 'linear');
-  const first = linears[0];
-  const code = linears[linears.length - 1];
-  return {
-    preset: r?.preset ?? CUSTOM,
-    hidden: r?.hidden ?? (first?.kind === 'linear' ? first.units : 0),
-    latent: r?.latent ?? (code?.kind === 'linear' ? code.units : 0),
-    dropout: r?.dropout ?? 0,
-    loss: cfg.loss,
-    sparsity: cfg.sparsity.kind,
-    weight: cfg.sparsity.weight,
-    rho: cfg.sparsity.rho,
-    contractive: cfg.contractive,
-    corruption: cfg.corruption.kind,
-    level: cfg.corruption.level,
-    optimizer: cfg.optimizer.kind,
-    lr: cfg.optimizer.lr,
-    momentum: cfg.optimizer.momentum,
-    T: cfg.schedule.T,
-    perStep: cfg.schedule.perStep,
-    warmup: cfg.schedule.warmupEpochs,
-    batch: cfg.batch,
-    epochs: cfg.epochs,
-    seed: cfg.seed,
-    shuffle: cfg.shuffle,
-  };
+  const d: Draft = { cfg, recipe: recipeOf(cfg.model, prefer === CUSTOM ? undefined : prefer) };
+  const linears = cfg.model.encoder.flatMap((l) => (l.kind === 'linear' ? [l.units] : []));
+  // A custom layer list has no recipe: its fields show the first and the code layer's widths, greyed out.
+  const custom: Record<string, Value> = { preset: CUSTOM, hidden: linears[0] ?? 0, latent: linears[linears.length - 1] ?? 0, dropout: 0 };
+  const p: Record<string, Value> = {};
+  for (const s of PANEL_SETTINGS) p[s.key] = s.get(d) ?? custom[s.key];
+  return p as PanelConfig;
 }
 
-/** The TrainConfig the panel describes, on top of `base` (the active config); throws the recipe's problems. */
+/** The TrainConfig the panel describes on top of `base` (the active config), for images of `inputDim` pixels: the
+ * fields that differ from `base` are the ones given, applied as every door applies them (a switched sparsity or
+ * corruption kind starts from its own weight or level). Throws the problems, one per line. */
 export function configFromPanel(p: PanelConfig, base: TrainConfig, inputDim: number): TrainConfig {
-  const cfg = structuredClone(base);
-  if (p.preset !== CUSTOM) {
-    const recipe = { preset: p.preset, hidden: p.hidden, latent: p.latent, dropout: p.dropout };
-    const problems = recipeProblems(recipe);
-    if (problems.length > 0) throw new Error(problems.join('\n'));
-    cfg.model = modelFromRecipe(recipe, inputDim);
-  }
-  cfg.loss = p.loss;
-  cfg.sparsity = { kind: p.sparsity, weight: p.weight, rho: p.rho };
-  cfg.contractive = p.contractive;
-  cfg.corruption = { kind: p.corruption, level: p.level };
-  cfg.optimizer = { ...cfg.optimizer, kind: p.optimizer, lr: p.lr, momentum: p.momentum };
-  cfg.schedule = { ...cfg.schedule, T: p.T, perStep: p.perStep, warmupEpochs: p.warmup };
-  cfg.batch = p.batch;
-  cfg.epochs = p.epochs;
-  cfg.seed = p.seed;
-  cfg.shuffle = p.shuffle;
-  return cfg;
+  const shown = panelFromConfig(base, p.preset);
+  const given = new Map<string, Value>();
+  for (const s of PANEL_SETTINGS) if (p[s.key] !== shown[s.key]) given.set(s.key, p[s.key]);
+  if (p.preset === CUSTOM) given.delete('preset'); // 'custom' keeps the active layer list
+  const start: Draft = { cfg: base, recipe: p.preset === CUSTOM ? null : recipeOf(base.model, p.preset) };
+  const { draft, problems } = buildConfig(start, given, inputDim, false);
+  if (problems.length > 0) throw new Error(problems.map((x) => x.message).join('\n'));
+  return draft.cfg;
 }
 
 /** A preset's full config (every objective and optimiser field too) for images of `inputDim` pixels. */

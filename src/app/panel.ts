@@ -1,12 +1,11 @@
 // The lil-gui panel: bound to one plain config object (PanelConfig) and one stats object it listens to. It only
 // reports what changed and which button was pressed; the app turns that into session commands.
 import GUI, { type Controller } from 'lil-gui';
-import { PRESET_NAMES } from '../model/presets.ts';
-import { hasDropout } from '../model/recipe.ts';
+import { rangeText } from '../model/setting-rules.ts';
+import { TOPICS, presetDraft, type Setting } from '../model/settings.ts';
 import { AUTO_KERNEL } from '../train/autotune.ts';
 import { MATMUL_VARIANTS } from '../train/kernels.ts';
-import { CORRUPTION_KINDS, LOSS_KINDS, OPTIMIZER_KINDS, SPARSITY_KINDS } from '../model/validate.ts';
-import { CUSTOM, PANEL_PRESETS, type PanelConfig } from './panel-config.ts';
+import { PANEL_PRESETS, PANEL_SETTINGS, type PanelConfig } from './panel-config.ts';
 import type { RunState } from './session.ts';
 
 /** Read-only figures the panel shows (strings, already formatted). */
@@ -22,7 +21,7 @@ export interface ViewOptions { smoothing: number; features: (typeof FEATURE_VIEW
 export interface DeviceOptions { kernel: string }
 
 const PRESET_KEY = 'webgpu-autoencoder.panel-settings';
-type Field = keyof PanelConfig;
+type Field = string; // a setting's key
 
 export class Panel {
   readonly gui: GUI;
@@ -63,42 +62,14 @@ export class Panel {
     stat('test', 'test error');
     stat('lr', 'lr (GPU record)');
 
-    const folder = (title: string) => {
-      const f = gui.addFolder(title);
+    // One folder per topic and one field per setting with a panel label, in table order; the tooltip gives the
+    // setting's help and range. lil-gui's min/max/step are not used: they clamp and round typed values silently,
+    // where every door refuses an out-of-range value with the same message (validateConfig's).
+    for (const topic of TOPICS) {
+      const f = gui.addFolder(topic);
       this.configFolders.push(f);
-      return f;
-    };
-    const field = (f: GUI, key: Field, label: string, options?: readonly string[]) => {
-      const c = options ? f.add(config, key, options as string[]) : f.add(config, key);
-      c.name(label);
-      c.domElement.dataset.key = key;
-      this.fields.set(key, c);
-    };
-    const model = folder('model');
-    field(model, 'preset', 'preset', PANEL_PRESETS);
-    field(model, 'hidden', 'hidden width H');
-    field(model, 'latent', 'code size Z');
-    field(model, 'dropout', 'dropout p');
-    const objective = folder('objective');
-    field(objective, 'loss', 'reconstruction loss', LOSS_KINDS);
-    field(objective, 'sparsity', 'sparsity', SPARSITY_KINDS);
-    field(objective, 'weight', 'sparsity weight β / λ');
-    field(objective, 'rho', 'ρ (KL target activity)');
-    field(objective, 'contractive', 'contractive λ');
-    const corruption = folder('corruption');
-    field(corruption, 'corruption', 'kind', CORRUPTION_KINDS);
-    field(corruption, 'level', 'level (σ, p or side)');
-    const optimiser = folder('optimiser & schedule');
-    field(optimiser, 'optimizer', 'optimiser', OPTIMIZER_KINDS);
-    field(optimiser, 'lr', 'η0 (learning rate)');
-    field(optimiser, 'momentum', 'momentum (SGD)');
-    field(optimiser, 'T', 'cosine period T (epochs)');
-    field(optimiser, 'perStep', 'decay every step');
-    field(optimiser, 'warmup', 'warm-up epochs');
-    field(optimiser, 'batch', 'batch');
-    field(optimiser, 'epochs', 'epochs');
-    field(optimiser, 'seed', 'seed');
-    field(optimiser, 'shuffle', 'shuffle');
+      for (const s of PANEL_SETTINGS.filter((x) => x.topic === topic)) this.addField(f, s);
+    }
 
     const data = gui.addFolder('data');
     data.add(stats, 'data').name('training on').disable().listen().domElement.dataset.stat = 'data';
@@ -123,22 +94,32 @@ export class Panel {
     this.refresh();
   }
 
-  /** Show the config object's current values and enable only the fields that apply to them. */
-  refresh(): void {
-    for (const c of this.fields.values()) c.updateDisplay();
-    const c = this.config;
-    const custom = c.preset === CUSTOM;
-    this.enable('hidden', !custom);
-    this.enable('latent', !custom);
-    this.enable('dropout', !custom && hasDropout(c.preset as (typeof PRESET_NAMES)[number]));
-    this.enable('weight', c.sparsity !== 'none');
-    this.enable('rho', c.sparsity === 'kl');
-    this.enable('level', c.corruption !== 'none');
-    this.enable('momentum', c.optimizer === 'sgd');
+  private addField(folder: GUI, s: Setting): void {
+    const options = s.key === 'preset' ? PANEL_PRESETS : s.kind === 'enum' ? s.choices : undefined;
+    const c = options ? folder.add(this.config, s.key, options as string[]) : folder.add(this.config, s.key);
+    c.name(s.label!);
+    const el = c.domElement;
+    el.dataset.key = s.key;
+    const needs = s.needs?.(() => undefined);
+    const tip = `${s.help}; ${rangeText(s, presetDraft('seed'))}${needs ? `; only with ${needs}` : ''}`;
+    el.title = tip;
+    const help = document.createElement('span');
+    help.id = `setting-help-${s.key}`;
+    help.hidden = true; // still read as the field's description by assistive technology
+    help.textContent = tip;
+    el.append(help);
+    for (const input of el.querySelectorAll('input, select')) input.setAttribute('aria-describedby', help.id);
+    this.fields.set(s.key, c);
   }
 
-  private enable(key: Field, on: boolean): void {
-    this.fields.get(key)!.enable(on);
+  /** Show the config object's current values and enable only the fields that have an effect with them. */
+  refresh(): void {
+    const look = (key: string) => this.config[key];
+    for (const s of PANEL_SETTINGS) {
+      const c = this.fields.get(s.key)!;
+      c.updateDisplay();
+      c.enable(!s.needs?.(look));
+    }
   }
 
   /** Show the matmul choice in use (after a rejected change, the one still running). */

@@ -39,11 +39,14 @@ const alphaOf = (fn: ActivationKind, alpha?: number) => alpha ?? (fn === 'leaky_
 
 export const pad4 = (n: number): number => Math.ceil(n / 4) * 4;
 
+/** Widest linear layer any door accepts (hidden width, code size, a layer of a custom list). */
+export const MAX_UNITS = 16384;
+
 function checkLayer(spec: LayerSpec, where: string): void {
   const bad = (msg: string) => { throw new Error(`${where}: ${msg}`); };
   switch (spec.kind) {
     case 'linear':
-      if (!Number.isInteger(spec.units) || spec.units < 1 || spec.units > 65536) bad(`linear units must be an integer in 1..65536, got ${spec.units}`);
+      if (!Number.isInteger(spec.units) || spec.units < 1 || spec.units > MAX_UNITS) bad(`linear units must be an integer from 1 to ${MAX_UNITS}, got ${spec.units}`);
       break;
     case 'activation':
       if (!(spec.fn in ACT_CODES)) bad(`unknown activation "${spec.fn}" (use ${Object.keys(ACT_CODES).join(', ')})`);

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { after, before, test } from 'node:test';
+import { PANEL_SETTINGS } from '../../src/app/panel-config.ts';
 import { configFromHash, hashFromConfig } from '../../src/model/validate.ts';
 import { openBrowserPage, type BrowserAdapter, type BrowserPage } from './browser.ts';
 import {
@@ -37,6 +38,14 @@ export function appSuite(adapter: BrowserAdapter, o: AppSuiteOptions): void {
     assert.match((await page.textContent('#adapter')) ?? '', o.adapterText);
     assert.equal(await stat(page, 'state'), 'idle');
     assert.match((await page.textContent('#model')) ?? '', /encoder linear \d+/);
+    // Every settings field carries its help and range as a tooltip and as the input's accessible description.
+    for (const setting of PANEL_SETTINGS) {
+      const el = page.locator(`[data-key="${setting.key}"]`);
+      const title = (await el.getAttribute('title')) ?? '';
+      assert.ok(title.startsWith(setting.help), `${setting.key}: tooltip "${title}"`);
+      const described = await el.locator('input, select').first().getAttribute('aria-describedby');
+      assert.equal(await page.locator(`#${described}`).textContent(), title, `${setting.key}: aria-describedby`);
+    }
     assert.deepEqual(await page.locator('#notices .msg.error').allTextContents(), []);
     assert.deepEqual(b.problems, []);
   });
