@@ -89,8 +89,8 @@ test('--recon and --features write PNGs whose pixels are the trained model\'s', 
   const refused = await cli(['--epochs', '1', '--recon', join(dir, 'missing', 'r.png')]).catch((e) => e);
   assert.match(String(refused.stderr), /--recon .*r\.png: the directory .*missing does not exist or is not writable/);
   const args = ['--epochs', '1', '--hidden', '64', '--latent', '10', '--noise', 'masking', '--noise-level', '0.3', '--kernel', 'rb8x8', '--adapter', 'llvmpipe'];
-  const out = await cli([...args, '--save', ck, '--recon', recon, '--features', features]);
-  assert.match(out.stdout, /wrote .*recon\.png \(231x177\)/);
+  const out = await cli([...args, '--save', ck, '--recon', recon, '--features', features, '--scale', '1']);
+  assert.match(out.stdout, /wrote .*recon\.png \(231x177, ×1\)/);
   const r = decodeGrayPng(readFileSync(recon));
   const f = decodeGrayPng(readFileSync(features));
   assert.deepEqual([r.width, r.height], [8 * 29 - 1, 2 * (3 * 29 + 4) - 4 - 1]); // 16 test images: input | masked | output

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { encode } from 'fast-png';
 import { besideEachOther, featureGrid, reconstructionGrid } from '../src/viz/grid.ts';
-import { decodeGrayPng, encodeGrayPng } from '../src/viz/png.ts';
+import { decodeGrayPng, encodeGrayPng, scaleGray } from '../src/viz/png.ts';
 import { buildPlan } from '../src/model/plan.ts';
 import { preset } from '../src/model/presets.ts';
 
@@ -37,4 +37,13 @@ test('grids: sizes, tile placement, unit clamping and per-tile stretching', () =
   const wide = besideEachOther([two, feats], 8);
   assert.deepEqual([wide.width, wide.height], [two.width + 8 + feats.width, two.height]);
   assert.equal(wide.pixels[two.width + 8 + 1], feats.pixels[1]);
+});
+
+test('scaleGray enlarges by pixel replication (the CLI\'s --scale)', () => {
+  const img = { width: 2, height: 1, pixels: Uint8Array.of(10, 200) };
+  const big = scaleGray(img, 3);
+  assert.deepEqual([big.width, big.height], [6, 3]);
+  assert.deepEqual([...big.pixels.subarray(0, 6)], [10, 10, 10, 200, 200, 200]);
+  assert.deepEqual(big.pixels.subarray(12), big.pixels.subarray(0, 6));
+  assert.equal(scaleGray(img, 1), img);
 });

@@ -11,6 +11,7 @@ import { BETA_FLAG, CLI_FLAGS, HELP_HINT, unknownFlag, type CliFiles, type CliFl
 export interface CliOptions extends CliFiles {
   cfg: TrainConfig;
   epochsGiven: boolean;
+  lrTGiven: boolean; // with --resume: the schedule change to record
   warnings: string[]; // flags that have no effect in this configuration, one sentence each
 }
 
@@ -91,7 +92,7 @@ export function parseCli(argv: string[]): CliOptions | 'help' {
   const typed = [...given.keys()].filter((k) => beta === undefined || (k !== 'sparsity' && k !== 'weight'));
   const warnings = inactiveSettings(draft, typed).map(({ key, needs }) => `--${flagOf(key)} has no effect here: it applies only with ${needs}`);
   if (files.jacobianMetric && draft.cfg.contractive > 0) warnings.push('--jacobian-metric has no effect here: ‖J‖²_F is measured every epoch anyway when λ > 0');
-  return { cfg: draft.cfg, epochsGiven: a.has('epochs'), warnings, ...files };
+  return { cfg: draft.cfg, epochsGiven: a.has('epochs'), lrTGiven: a.has('lr-T'), warnings, ...files };
 }
 
 /** A help line: the flag and its placeholder, then the text from column 26 (on the next line when the flag is

@@ -13,7 +13,7 @@ import type { TrainConfig } from '../model/config.ts';
 import { describeModel } from '../model/describe.ts';
 import { buildPlan } from '../model/plan.ts';
 import { validateConfig } from '../model/validate.ts';
-import { AUTO_KERNEL, kernelSummary, useTuningStore } from '../train/autotune.ts';
+import { AUTO_KERNEL, kernelSummary, RETUNE_KERNEL, useTuningStore } from '../train/autotune.ts';
 import { limitsFor, stepsPerEpoch } from '../train/trainer.ts';
 import { checkpointConfig, checkpointState, decodeCheckpoint, encodeCheckpoint } from '../train/checkpoint.ts';
 import { epochLine, type EpochRow } from '../train/metrics.ts';
@@ -22,7 +22,7 @@ import { extendRun } from '../train/schedule.ts';
 import { checkFits, type BufferLimits } from '../train/fit.ts';
 import { resolvedChoices, type TrainState } from '../train/state.ts';
 import { parseCli, USAGE, type CliOptions } from './args.ts';
-import { encodeGrayPng } from '../viz/png.ts';
+import { encodeGrayPng, scaleGray } from '../viz/png.ts';
 import { trainerPictures } from '../viz/trainer-pictures.ts';
 import { fileTuningStore } from './tuning-cache.ts';
 import { ProgressLine } from './progress.ts';
@@ -56,7 +56,12 @@ async function readResume(o: CliOptions, data: DataSplit, log: (s: string) => vo
       'resume with the same --data');
   }
   let cfg = saved;
-  if (o.epochsGiven) {
+  if (o.lrTGiven) {
+    cfg = { ...cfg, schedule: { ...cfg.schedule, T: o.cfg.schedule.T } };
+    log(`--lr-T ${o.cfg.schedule.T}: the cosine period changes from ${saved.schedule.T} to ${o.cfg.schedule.T} epochs (recorded in the config this run saves)`);
+  }
+  if (o.epochsGiven && o.lrTGiven) cfg = { ...cfg, epochs: o.cfg.epochs };
+  else if (o.epochsGiven) {
     const extended = extendRun(saved, o.cfg.epochs);
     cfg = extended.cfg;
     if (extended.note) log(`--epochs ${o.cfg.epochs}: ${extended.note}`);
@@ -92,6 +97,7 @@ async function main(o: CliOptions): Promise<number> {
   for (const [path, flag] of [[o.save, 'save'], [o.metrics, 'metrics'], [o.recon, 'recon'], [o.features, 'features']] as const) {
     if (path) checkWritable(path, flag);
   }
+  for (const w of o.warnings) console.error(`warning: ${w}`);
   const store = fileTuningStore();
   useTuningStore(store);
   const data = await loadData(o.data);
@@ -102,7 +108,8 @@ async function main(o: CliOptions): Promise<number> {
     if (limits) checkFits(cfg, data, limits, `the ${o.adapter} adapter`); // names what would fit
     throw e;
   });
-  const run = await Run.start({ hooks: { acquire, log: (line) => console.log(line) }, cfg, data, kernel: o.kernel, from,
+  const kernel = o.retune && o.kernel === AUTO_KERNEL ? RETUNE_KERNEL : o.kernel;
+  const run = await Run.start({ hooks: { acquire, log: (line) => console.log(line) }, cfg, data, kernel, from,
     options: { maxRollbacks: o.maxRollbacks } });
   const startEpoch = run.good.epoch;
   let signal: string | null = null;
@@ -120,7 +127,7 @@ async function main(o: CliOptions): Promise<number> {
     if (o.resume) log(`resumed ${o.resume} at epoch ${run.good.epoch} (step ${run.good.globalStep}${run.good.lrScale !== 1 ? `, learning rate ×${run.good.lrScale}` : ''}); training to ${cfg.epochs} epochs`);
     log(`data ${data.name}: ${data.train.count} train / ${data.test.count} test images of ${data.train.rows}x${data.train.cols}, sha256 ${data.sha256.slice(0, 16)}…`);
     const kernelNote = from && Object.keys(from.kernels).length > 0 ? 'as recorded in the checkpoint' : o.kernel;
-    const tuned = o.kernel === AUTO_KERNEL ? ` (${kernelSummary(resolvedChoices(trainer))}; timings kept in ${store.where})` : '';
+    const tuned = o.kernel === AUTO_KERNEL ? ` (${kernelSummary(resolvedChoices(trainer))}; timings ${o.retune ? 'measured again and ' : ''}kept in ${store.where})` : '';
     log(`adapter ${run.gpu.adapter.name} (${run.gpu.adapter.featureLevel}${run.gpu.adapter.isFallback ? ', fallback' : ''}), matmul kernel ${kernelNote}${tuned}`);
     log(`model ${describeModel(cfg)}, batch ${cfg.batch}, ${trainer.stepsPerEpoch} steps/epoch, lr ${cfg.optimizer.lr}`);
     const started = performance.now();
@@ -171,8 +178,9 @@ async function main(o: CliOptions): Promise<number> {
       const pictures = await trainerPictures(run.trainer); // right after the last evaluation: its final test batch
       for (const [path, img] of [[o.recon, pictures.recon], [o.features, pictures.features]] as const) {
         if (!path) continue;
-        await writeFileAtomic(path, encodeGrayPng(img));
-        console.log(`wrote ${path} (${img.width}x${img.height})`);
+        const scaled = scaleGray(img, o.scale);
+        await writeFileAtomic(path, encodeGrayPng(scaled));
+        console.log(`wrote ${path} (${scaled.width}x${scaled.height}, ×${o.scale})`);
       }
     }
     return 0;

@@ -173,7 +173,8 @@ export const SETTINGS: readonly Setting[] = [
   },
   {
     key: 'T', flag: 'lr-T', label: 'cosine period T (epochs)', topic: OPT, what: 'cosine period T', arg: 'T', kind: 'number',
-    bounds: span(0, 1e9, '(]'), help: 'cosine period in epochs; a new run without it takes T = epochs',
+    bounds: span(0, 1e9, '(]'), resumable: true,
+    help: 'cosine period in epochs; a new run without it takes T = epochs (with --resume: a recorded schedule change)',
     follows: { from: 'epochs', value: (d) => d.cfg.epochs, freshOnly: true },
     ...on((c) => c.schedule.T, (c, v) => { c.schedule.T = v; }),
   },
