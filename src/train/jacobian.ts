@@ -14,6 +14,7 @@ import { groups, type Bind, type Dispatch } from './bind.ts';
 import type { KernelSet } from './kernels.ts';
 import type { Slabs } from './graph.ts';
 import * as U from './uniforms.ts';
+import { jacobianProblem } from './fit.ts';
 
 const IDENTITY: Activation = { kind: 'identity', alpha: 0 };
 const SECOND_ORDER = new Set(['sigmoid', 'tanh']); // activations with σ'' ≠ 0
@@ -53,12 +54,8 @@ export function buildJacobian(device: GPUDevice, k: KernelSet, bind: Bind, plan:
   const mode = P > 0 ? 'projections' as const : 'exact' as const;
   const R = B * zr;
   const f4 = (i: number) => pad4(plan.widths[i]) / 4;
-  const widest = Math.max(...plan.widths.slice(1, c + 1).map(pad4));
-  const limit = device.limits.maxStorageBufferBindingSize;
-  if (R * widest * 4 > limit) {
-    const fits = Math.floor(limit / (zr * widest * 4));
-    throw new Error(`the contractive penalty needs ${B}×${zr} Jacobian rows of ${widest} floats (${((R * widest * 4) / 2 ** 20).toFixed(0)} MiB), over this adapter's maxStorageBufferBindingSize of ${(limit / 2 ** 20).toFixed(0)} MiB: use a batch of at most ${fits}, or a smaller code`);
-  }
+  const tooLarge = jacobianProblem(plan, B, P, Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize));
+  if (tooLarge) throw new Error(tooLarge);
   const rowsBuffer = (label: string, i: number) => storageBuffer(device, label, R * f4(i) * 16);
   const lambda = cfg.contractive;
   const jac = storageBuffer(device, 'Jacobian.norms', B * 4);

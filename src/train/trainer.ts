@@ -9,7 +9,7 @@ import { initBuffers, initParams } from '../model/init.ts';
 import { buildPlan, pad4, type Plan } from '../model/plan.ts';
 import type { DataSplit, ImageSet } from '../data/dataset.ts';
 import { epochPermutation, identityPermutation } from '../data/shuffle.ts';
-import { checkFits } from './fit.ts';
+import { checkFits, jacobianMetricPlan } from './fit.ts';
 import { buildGraph, type Dispatch, type Graph, type Slabs } from './graph.ts';
 import { kernelsFor } from './autotune.ts';
 import { DEFAULT_VARIANT, loadKernels, type KernelSet, type MatmulChoices } from './kernels.ts';
@@ -27,6 +27,10 @@ export interface EpochMetrics {
   samples: number; steps: StepRecord[];
   nonfinite_steps: number; // training steps whose loss terms were NaN/Inf, counted on the GPU by bit tests
 }
+
+/** `jacobianMetric`: measure ‖J‖²_F in the last epoch when λ = 0 (default true; it costs about half an epoch, and is
+ * estimated from random projections, or skipped with a note, when the exact rows do not fit the device). */
+export interface TrainerOptions { jacobianMetric?: boolean }
 
 const SLOTS = 64; // step-parameter slots: one per step or evaluation batch recorded in one submit
 export const EVAL_NOISE_STEP = 0x80000000; // RNG steps of the corrupted test inputs (fixed, so epochs compare)
@@ -72,8 +76,9 @@ export class Trainer {
   private readonly metricsBytes: number;
   readonly slabs: Slabs;
   readonly graph: Graph;
+  readonly notes: string[] = []; // what the run does differently from what was asked, e.g. how ‖J‖²_F is measured
 
-  private constructor(readonly gpu: Gpu, readonly cfg: TrainConfig, readonly data: DataSplit, readonly kernels: KernelSet) {
+  private constructor(readonly gpu: Gpu, readonly cfg: TrainConfig, readonly data: DataSplit, readonly kernels: KernelSet, options: TrainerOptions) {
     const { device } = gpu;
     this.plan = buildPlan(cfg.model);
     const pixels = data.train.rows * data.train.cols;
@@ -90,8 +95,13 @@ export class Trainer {
       m: slab('adamM', paramFloats), v: slab('adamV', paramFloats) };
     device.queue.writeBuffer(this.slabs.params, 0, initParams(this.plan, cfg.seed));
     device.queue.writeBuffer(this.slabs.state, 0, initBuffers(this.plan));
-    this.graph = buildGraph(device, kernels, this.plan, cfg, cfg.batch, this.slabs, this.stepBuffer, this.stepsPerEpoch,
-      { width: data.train.cols, height: data.train.rows }, cfg.contractive > 0 ? 'train' : 'measure');
+    // The ‖J‖²_F metric (λ = 0) is built to fit the device, never a reason to refuse: exact, projected, or skipped.
+    const metric = cfg.contractive > 0 || options.jacobianMetric === false ? null
+      : jacobianMetricPlan(this.plan, cfg.batch, Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize));
+    if (metric?.note) this.notes.push(metric.note);
+    const graphCfg = metric?.samples ? { ...cfg, contractiveSamples: metric.samples } : cfg;
+    this.graph = buildGraph(device, kernels, this.plan, graphCfg, cfg.batch, this.slabs, this.stepBuffer, this.stepsPerEpoch,
+      { width: data.train.cols, height: data.train.rows }, cfg.contractive > 0 ? 'train' : metric && metric.samples !== null ? 'measure' : 'none');
     this.trainImages = uploadImages(device, data.train, 'Trainer.trainImages');
     this.testImages = uploadImages(device, data.test, 'Trainer.testImages');
     this.order = storageBuffer(device, 'Trainer.order', n * 4);
@@ -107,9 +117,9 @@ export class Trainer {
   /** `kernel`: a variant name, 'auto' (tuned per product on this adapter), or explicit per-product choices (a resume).
    * `cache`: pass one KernelCache to trainers built one after another on a device so they share compiled pipelines. */
   static async create(gpu: Gpu, cfg: TrainConfig, data: DataSplit, kernel: string | MatmulChoices = DEFAULT_VARIANT,
-    cache = new KernelCache(gpu)): Promise<Trainer> {
+    cache = new KernelCache(gpu), options: TrainerOptions = {}): Promise<Trainer> {
     const kernels = typeof kernel === 'string' ? await kernelsFor(gpu, cache, cfg, kernel) : await loadKernels(cache, DEFAULT_VARIANT, kernel);
-    return new Trainer(gpu, cfg, data, kernels);
+    return new Trainer(gpu, cfg, data, kernels, options);
   }
 
   lrAt(epoch: number, stepInEpoch: number): number {
