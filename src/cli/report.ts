@@ -44,6 +44,12 @@ export interface EpochRow {
 
 const f5 = (v: number) => v.toFixed(5);
 
+/** A metrics-file row: the epoch numbered from 1, as the progress line prints it ("epoch 1/10" is `epoch: 1`). */
+export const metricsRow = <R extends { epoch: number }>(row: R): R => ({ ...row, epoch: row.epoch + 1 });
+
+/** "1 epoch", "3 epochs": counts in messages read as English. */
+export const plural = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
 export function epochLine(r: EpochRow, epochs: number, terms: { loss: string; sparsity: string; contractive: boolean } = { loss: 'mse', sparsity: 'kl', contractive: false }): string {
   const w = String(epochs).length;
   const parts = [`${terms.loss === 'mse' ? 'mse' : `${terms.loss} ${f5(r.recon)} mse`} ${f5(r.mse)}`];

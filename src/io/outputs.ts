@@ -159,6 +159,7 @@ export interface OutputJob {
   out: CheckedOutput;
   produce: () => Uint8Array | string | Promise<Uint8Array | string>; // e.g. encode a PNG (may itself fail)
   checkpoint?: boolean; // written first, through writeCheckpointSafely
+  detail?: () => string; // for the log line once written, e.g. a picture's size
 }
 
 /** The end-of-run writes: checkpoints first, then the rest, each attempted even when an earlier one failed.
@@ -173,7 +174,7 @@ export async function writeOutputs(jobs: OutputJob[], log: (line: string) => voi
         if (where === job.out.path) log(`saved ${where}`);
       } else {
         await writeOutput(job.out, data);
-        log(`wrote ${job.out.path}`);
+        log(`wrote ${job.out.path}${job.detail ? ` (${job.detail()})` : ''}`);
       }
     } catch (err) {
       const text = (err as Error).message;

@@ -21,7 +21,7 @@ export function fitProblems(cfg: TrainConfig, data: DataSplit, limits: BufferLim
   const imageBytes = pad4(data.train.rows * data.train.cols);
   const images = Math.max(data.train.count, data.test.count);
   if (images * imageBytes > limit) {
-    problems.push(`${name} is ${limit} bytes, but the ${images}-image split needs ${images * imageBytes}: at most ${Math.floor(limit / imageBytes)} images fit`);
+    problems.push(`${name} is ${limit} bytes, but the ${images}-image split needs ${images * imageBytes}: at most ${Math.floor(limit / imageBytes)} image${Math.floor(limit / imageBytes) === 1 ? '' : 's'} fit`);
   }
   if (cfg.contractive > 0) {
     const why = jacobianProblem(plan, cfg.batch, cfg.contractiveSamples, limit, name);

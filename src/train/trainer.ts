@@ -83,7 +83,7 @@ export class Trainer {
     this.plan = buildPlan(cfg.model);
     const pixels = data.train.rows * data.train.cols;
     if (pixels !== cfg.model.inputDim) throw new Error(`data has ${pixels} pixels per image but the model's input is ${cfg.model.inputDim}`);
-    if (data.train.count < 2) throw new Error(`the training split has ${data.train.count} images; need at least 2`);
+    if (data.train.count < 2) throw new Error(`the training split has ${data.train.count} image${data.train.count === 1 ? '' : 's'}; need at least 2`);
     checkFits(cfg, data, device.limits, gpu.adapter.name);
     const n = data.train.count;
     // A final batch of one sample cannot be batch-normalised: it is left out of that epoch.
