@@ -24,10 +24,12 @@ export class NoiseFilter {
     this.held = '';
     let out = '';
     let at = 0;
-    for (let nl = text.indexOf('\n', at); nl >= 0; at = nl + 1, nl = text.indexOf('\n', at)) {
-      const line = text.slice(at, nl);
-      if (this.midLine || !isAdapterNoise(line.replace(/\r$/, ''))) out += `${line}\n`;
+    // A line ends at \n, or at \r where a progress line is redrawn.
+    for (let end = text.slice(at).search(/[\r\n]/); end >= 0; end = text.slice(at).search(/[\r\n]/)) {
+      const line = text.slice(at, at + end);
+      if (this.midLine || !isAdapterNoise(line)) out += text.slice(at, at + end + 1);
       this.midLine = false;
+      at += end + 1;
     }
     const partial = text.slice(at);
     if (!this.midLine && PREFIXES.some((p) => p.startsWith(partial) || partial.startsWith(p))) this.held = partial;
