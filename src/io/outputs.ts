@@ -86,7 +86,8 @@ export function checkOutputs(outputs: OutputSpec[], inputs: InputSpec[]): Map<st
   const owners = new Map<string, string>(); // file identity → the output flag that writes it
   const inputOwners = new Map<string, string[]>();
   for (const { flag, path } of inputs) {
-    const s = statOrNull(() => statSync(path));
+    let s: Stats | null = null;
+    try { s = statSync(path); } catch { continue; } // an unreadable input is its reader's to report
     if (s) inputOwners.set(identity(s), [...(inputOwners.get(identity(s)) ?? []), flag]);
   }
   for (const spec of outputs) {
@@ -99,7 +100,8 @@ export function checkOutputs(outputs: OutputSpec[], inputs: InputSpec[]): Map<st
       owners.set(key, spec.flag);
       checked.set(spec.flag, out);
     } catch (err) {
-      problems.push((err as Error).message);
+      const text = (err as Error).message;
+      problems.push(text.startsWith(`${spec.flag} `) ? text : `${spec.flag} ${spec.path}: ${errno(err) === 'ELOOP' ? 'is a symbolic link loop' : text}`);
     }
   }
   if (problems.length > 0) throw new Error(`cannot write the output files:\n  ${problems.join('\n  ')}`);
