@@ -171,8 +171,9 @@ describe('fuzzing the readers of untrusted files', () => {
     const cfg = defaultTrainConfig(seedModel(8, 4, 0.2, 16));
     const plan = buildPlan(cfg.model);
     const params = initParams(plan, 3);
-    const good = await encodeCheckpoint(plan, cfg, { params, state: initBuffers(plan), m: params.map((x) => x / 2), v: params.map((x) => x * x), step: 9, epoch: 3,
-      kernels: { 'encoder.0': { forward: 'rb8x8' } } }, 'f'.repeat(64));
+    const s = { params, state: initBuffers(plan), m: params.map((x) => x / 2), v: params.map((x) => x * x), step: 9, globalStep: 9, epoch: 3,
+      stepInEpoch: 0, lrScale: 1, history: [], kernels: { 'encoder.0': { forward: 'rb8x8' as const } } }; // both run-position spellings
+    const good = await encodeCheckpoint(plan, cfg, s, 'f'.repeat(64));
     const { tensors, metadata } = decodeSafetensors(good, 'x');
     const entries = [...tensors].map(([name, t]) => ({ name, dtype: t.dtype, shape: t.shape, data: t.data }));
     const keys = Object.keys(metadata).filter((k) => k !== 'metadata_sha256');

@@ -8,13 +8,15 @@ import { defaultTrainConfig, seedModel, type TrainConfig } from '../src/model/co
 import { initBuffers, initParams } from '../src/model/init.ts';
 import { buildPlan } from '../src/model/plan.ts';
 import { preset } from '../src/model/presets.ts';
-import { decodeCheckpoint, encodeCheckpoint, type CheckpointState } from '../src/train/checkpoint.ts';
+import { decodeCheckpoint, encodeCheckpoint } from '../src/train/checkpoint.ts';
 
 const cfg = defaultTrainConfig(seedModel(16, 4));
 const plan = buildPlan(cfg.model);
 const params = initParams(plan, 1);
-const base: CheckpointState = { params, state: initBuffers(plan), m: params.map((x) => x / 3), v: params.map((x) => x * x), step: 12, epoch: 2,
-  kernels: { 'encoder.0': { forward: 'rb8x8' } } };
+// Both spellings of the run position (step, and globalStep/stepInEpoch/history of the TrainState rewrite), so the
+// same object encodes before and after it.
+const base = { params, state: initBuffers(plan), m: params.map((x) => x / 3), v: params.map((x) => x * x), step: 12, globalStep: 12, epoch: 2,
+  stepInEpoch: 0, lrScale: 1, history: [], kernels: { 'encoder.0': { forward: 'rb8x8' as const } } };
 
 /** The file with metadata fields replaced and everything else (the hashes included) kept. */
 function editMetadata(file: Uint8Array, edit: (m: Record<string, string>) => void): Uint8Array {
@@ -26,7 +28,7 @@ function editMetadata(file: Uint8Array, edit: (m: Record<string, string>) => voi
 describe('the metadata is covered by a hash', () => {
   test('an edited lr, epoch, seed or data hash is refused; a file without the hash cannot be resumed exactly', async () => {
     const good = await encodeCheckpoint(plan, cfg, base, 'a'.repeat(64));
-    assert.equal((await decodeCheckpoint(good, plan, 'ck', { full: true })).epoch, 2);
+    assert.equal((await decodeCheckpoint(good, plan, 'ck', { full: true })).meta.epoch, 2);
     const edits: [string, (m: Record<string, string>) => void][] = [
       ['lr', (m) => { const c = JSON.parse(m.config) as TrainConfig; c.optimizer.lr = 0.5; m.config = JSON.stringify(c); }],
       ['epoch', (m) => { m.epoch = '1'; m.rng = m.rng.replace('"shuffle_epoch":2', '"shuffle_epoch":1'); }],
@@ -40,7 +42,7 @@ describe('the metadata is covered by a hash', () => {
     }
     const unhashed = editMetadata(good, (m) => { delete m.metadata_sha256; });
     await assert.rejects(decodeCheckpoint(unhashed, plan, 'ck', { full: true }), /cannot resume exactly: metadata lacks metadata_sha256/);
-    assert.equal((await decodeCheckpoint(unhashed, plan, 'ck')).step, 12, '--init takes a file without it (e.g. one written by PyTorch)');
+    assert.equal((await decodeCheckpoint(unhashed, plan, 'ck')).meta.step, 12, '--init takes a file without it (e.g. one written by PyTorch)');
   });
 });
 
@@ -53,7 +55,7 @@ describe('impossible values are named with their tensor', () => {
     v[plan.params[0].offset + 5] = -1e-3;
     const p = params.slice();
     p[plan.params[1].offset] = Number.POSITIVE_INFINITY;
-    const cases: [CheckpointState, RegExp][] = [
+    const cases: [typeof base, RegExp][] = [
       [{ ...base, state }, new RegExp(`holds values no trained model can have:\\n  ${rv.name}: element 3 is -0.25, but a variance or second moment cannot be negative`)],
       [{ ...base, v }, new RegExp(`optimizer\\.${plan.params[0].name}\\.exp_avg_sq: element 5 is -0\\.001`)],
       [{ ...base, params: p }, new RegExp(`${plan.params[1].name}: element 0 is Infinity[^]*The file is damaged; use an earlier checkpoint`)],

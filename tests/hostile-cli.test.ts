@@ -64,8 +64,9 @@ test('a FIFO or /dev/zero as an input is refused at once; an edited checkpoint i
   // A checkpoint whose config was edited by hand (lr 1e-3 → 0.5), its hashes kept.
   const cfg = { ...defaultTrainConfig(seedModel(8, 2)), epochs: 1 };
   const plan = buildPlan(cfg.model);
-  const file = await encodeCheckpoint(plan, cfg, { params: initParams(plan, 0), state: initBuffers(plan), m: new Float32Array(plan.paramFloats),
-    v: new Float32Array(plan.paramFloats), step: 32, epoch: 1 }, (await loadDefaultData()).sha256);
+  const s = { params: initParams(plan, 0), state: initBuffers(plan), m: new Float32Array(plan.paramFloats), v: new Float32Array(plan.paramFloats),
+    step: 32, globalStep: 32, epoch: 1, stepInEpoch: 0, lrScale: 1, kernels: {}, history: [] }; // both run-position spellings
+  const file = await encodeCheckpoint(plan, cfg, s, (await loadDefaultData()).sha256);
   const { tensors, metadata } = decodeSafetensors(file, 'x');
   metadata.config = metadata.config.replace('"lr":0.001', '"lr":0.5');
   writeFileSync(join(dir, 'edited.st'), encodeSafetensors([...tensors].map(([name, t]) => ({ name, ...t })), metadata));

@@ -83,7 +83,10 @@ export async function readFileLimited(path: string, maxBytes: number, what: stri
   try {
     const stats = await handle.stat();
     const kind = fileKind(stats);
-    if (kind) throw new Error(`${what} ${path} is ${kind}, not a regular file; give a regular file (copy it to disk first)`);
+    if (kind) {
+      const advice = stats.isDirectory() ? 'give the file inside it' : 'give a regular file (copy the data to disk first)';
+      throw new Error(`${what} ${path} is ${kind}, not a regular file; ${advice}`);
+    }
     if (stats.size > maxBytes) {
       throw new Error(`${what} ${path} is ${stats.size} bytes, above the limit of ${maxBytes}; is this the right file?`);
     }

@@ -87,7 +87,7 @@ export class ResilientRun {
   private rollback(report: string): void {
     this.divergences.push(report);
     const s = this.snapshot;
-    if (this.divergences.length > this.options.maxRollbacks) throw new DivergenceError(this.divergences, { epoch: s.epoch, globalStep: s.globalStep }, this.trainer.cfg.optimizer.lr);
+    if (this.divergences.length > this.options.maxRollbacks) throw new DivergenceError(this.divergences, { epoch: s.epoch, globalStep: s.globalStep });
     const lrScale = this.trainer.lrScale / 2;
     restoreSnapshot(this.trainer, s);
     this.trainer.lrScale = lrScale;
