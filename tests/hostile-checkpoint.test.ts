@@ -64,6 +64,13 @@ describe('impossible values are named with their tensor', () => {
       const file = await encodeCheckpoint(plan, cfg, s, 'a'.repeat(64));
       await assert.rejects(decodeCheckpoint(file, plan, 'ck', { full: true }), re);
     }
+    // A file without hashes (as PyTorch writes them) holding a negative batch count.
+    const { tensors, metadata } = decodeSafetensors(await encodeCheckpoint(plan, cfg, base, 'a'.repeat(64)), 'x');
+    delete metadata.tensors_sha256;
+    delete metadata.metadata_sha256;
+    const negative = encodeSafetensors([...tensors].map(([name, t]) => ({ name, dtype: t.dtype, shape: t.shape,
+      data: name.endsWith('num_batches_tracked') ? BigInt64Array.of(-5n) : t.data })), metadata);
+    await assert.rejects(decodeCheckpoint(negative, plan, 'torch.safetensors'), /torch\.safetensors holds values no trained model can have:\n  encoder\.2\.num_batches_tracked is -5, but a count cannot be negative/);
   });
 });
 

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { loadIdxDir } from '../src/data/node.ts';
+import { dataInputPaths, loadIdxDir } from '../src/data/node.ts';
 import { IDX_IMAGES_MAGIC } from '../src/data/idx.ts';
 import { readFileLimited } from '../src/io/files.ts';
 import { checkOutputs, writeCheckpointSafely, writeOutput, writeOutputs } from '../src/io/outputs.ts';
@@ -36,6 +36,10 @@ describe('outputs are checked before training (item 1)', () => {
     assert.throws(() => checkOutputs([out('--metrics', fifo(join(dir, 'p')))], []), /is a FIFO \(named pipe\); a FIFO blocks until a reader/);
     assert.throws(() => checkOutputs([out('--save', `${dir}/`)], []), /names a directory/);
     assert.throws(() => checkOutputs([out('--recon', join(dir, 'no', 'such', 'r.png'))], []), /the directory .*no\/such does not exist; create it first/);
+    // Our own stdout (a terminal, pipe, socket or file) is written through the stream, never renamed over.
+    const stdout = checkOutputs([out('--metrics', '/dev/stdout')], []).get('--metrics')!;
+    assert.deepEqual([stdout.direct, stdout.stream], [true, 1]);
+    assert.ok(lstatSync('/dev/stdout').isSymbolicLink());
   });
 
   test('every problem is listed at once, and two outputs or an output and an input may not be one file', () => {
@@ -47,6 +51,9 @@ describe('outputs are checked before training (item 1)', () => {
     assert.throws(() => checkOutputs([out('--save', ck), out('--metrics', join(dir, 'alias'))], []), /--save and --metrics are the same file/);
     assert.throws(() => checkOutputs([out('--metrics', ck)], [{ flag: '--init', path: ck }]), /--metrics .* is also the input of --init; writing it would destroy that input/);
     assert.throws(() => checkOutputs([out('--save', ck)], [{ flag: '--init', path: join(dir, 'alias') }]), /is also the input of --init/);
+    const data = dataInputPaths('default');
+    assert.equal(data.length, 4, 'the four embedded IDX files');
+    assert.throws(() => checkOutputs([out('--metrics', data[0])], data.map((path) => ({ flag: '--data', path }))), /is also the input of --data/);
     const ok = checkOutputs([out('--save', ck, ['--resume'])], [{ flag: '--resume', path: ck }]);
     assert.equal(ok.get('--save')!.direct, false, '--save may replace the checkpoint it resumes, atomically');
     const both = (): void => void checkOutputs([out('--save', '/dev/zero'), out('--metrics', dir)], []);
@@ -95,11 +102,14 @@ describe('inputs are regular files read with a counted cap (item 2)', () => {
   test('a FIFO, /dev/zero, a link to /dev/zero and a directory are refused at once, naming the file', async () => {
     const dir = fresh();
     symlinkSync('/dev/zero', join(dir, 'zero.safetensors'));
+    symlinkSync(join(dir, 'loop-b'), join(dir, 'loop-a'));
+    symlinkSync(join(dir, 'loop-a'), join(dir, 'loop-b'));
     const cases: [string, RegExp][] = [
+      [join(dir, 'loop-a'), /--init .*loop-a is a symbolic link loop; give the real file/],
       [fifo(join(dir, 'p.safetensors')), /--init .*p\.safetensors is a FIFO \(named pipe\), not a regular file; give a regular file/],
       ['/dev/zero', /--init \/dev\/zero is a character device, not a regular file/],
       [join(dir, 'zero.safetensors'), /zero\.safetensors is a character device/],
-      [dir, /is a directory, not a regular file/],
+      [dir, /is a directory, not a regular file; give the file inside it/],
       [join(dir, 'missing'), /--init .*missing does not exist; check the path/],
       [join(dir, 'missing', 'x'), /does not exist; check the path/],
     ];
