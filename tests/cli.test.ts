@@ -87,7 +87,7 @@ test('--recon and --features write PNGs whose pixels are the trained model\'s', 
   const dir = mkdtempSync(join(tmpdir(), 'wgae-png-'));
   const [ck, recon, features] = ['model.safetensors', 'recon.png', 'features.png'].map((f) => join(dir, f));
   const refused = await cli(['--epochs', '1', '--recon', join(dir, 'missing', 'r.png')]).catch((e) => e);
-  assert.match(String(refused.stderr), /--recon .*r\.png: the directory .*missing does not exist or is not writable/);
+  assert.match(String(refused.stderr), /cannot write the output files:\n  --recon .*r\.png: the directory .*missing does not exist; create it first/);
   const args = ['--epochs', '1', '--hidden', '64', '--latent', '10', '--noise', 'masking', '--noise-level', '0.3', '--kernel', 'rb8x8', '--adapter', 'llvmpipe'];
   const out = await cli([...args, '--save', ck, '--recon', recon, '--features', features, '--scale', '1']);
   assert.match(out.stdout, /wrote .*recon\.png \(231x177, ×1\)/);

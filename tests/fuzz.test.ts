@@ -1,10 +1,15 @@
 // Property-based fuzzing (fast-check) of everything that reads untrusted bytes: the IDX reader (raw and gzip'd,
-// including gzip bombs), the safetensors reader and the checkpoint decoder. Every case must either parse to
+// including gzip bombs), the safetensors reader, the checkpoint decoder (bytes and metadata edits), and the file
+// readers and output checks on FIFOs, devices, directories, links and loops. Every case must either parse to
 // something self-consistent or fail with an Error whose message starts with the file's name — never another
 // exception, a hang or unbounded memory. Seeds are fixed, so a failure reproduces; case counts and times print.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, readIdxBytes } from '../src/data/idx.ts';
 import { decodeSafetensors, encodeSafetensors, type Dtype, type TensorEntry } from '../src/io/safetensors.ts';
@@ -12,6 +17,8 @@ import { defaultTrainConfig, seedModel } from '../src/model/config.ts';
 import { initBuffers, initParams } from '../src/model/init.ts';
 import { buildPlan } from '../src/model/plan.ts';
 import { decodeCheckpoint, encodeCheckpoint } from '../src/train/checkpoint.ts';
+import { readFileLimited } from '../src/io/files.ts';
+import { checkOutputs } from '../src/io/outputs.ts';
 
 const SLOW_CASE_MS = 2000; // bound per case (generous: 2 shared cores); the slowest seen is printed
 const CAP = 1 << 20; // decompression cap for the IDX cases (the real one is 1 GiB; bombs here inflate to 8 MiB+)
@@ -157,6 +164,70 @@ describe('fuzzing the readers of untrusted files', () => {
       if (ok) parsed++;
     }), { numRuns: 1500, seed: 8 });
     console.log(`    checkpoint: ${fuzzTotals.cases - before} cases (${parsed} harmless mutations, e.g. header padding) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-    console.log(`    fuzz total so far: ${fuzzTotals.cases} cases, slowest ${fuzzTotals.slowestMs.toFixed(1)} ms`);
+  });
+
+  test('checkpoint metadata: any edit to a field, however small, is refused naming the file', async () => {
+    const t0 = performance.now();
+    const before = fuzzTotals.cases;
+    const cfg = defaultTrainConfig(seedModel(8, 4, 0.2, 16));
+    const plan = buildPlan(cfg.model);
+    const params = initParams(plan, 3);
+    const s = { params, state: initBuffers(plan), m: params.map((x) => x / 2), v: params.map((x) => x * x), step: 9, globalStep: 9, epoch: 3,
+      stepInEpoch: 0, lrScale: 1, history: [], kernels: { 'encoder.0': { forward: 'rb8x8' as const } } }; // both run-position spellings
+    const good = await encodeCheckpoint(plan, cfg, s, 'f'.repeat(64));
+    const { tensors, metadata } = decodeSafetensors(good, 'x');
+    const entries = [...tensors].map(([name, t]) => ({ name, dtype: t.dtype, shape: t.shape, data: t.data }));
+    const keys = Object.keys(metadata).filter((k) => k !== 'metadata_sha256');
+    // Edits: a character changed, inserted or removed anywhere in a value; a number in it replaced; a field added.
+    const edit = fc.record({ key: fc.constantFrom(...keys, 'note'), at: fc.nat(), kind: fc.constantFrom('set', 'insert', 'delete', 'number'),
+      char: fc.constantFrom('0', '1', '9', '.', '-', 'e', '"', '}', ' ', 'a', 'é'), value: fc.oneof(fc.double({ noNaN: false }), fc.integer()) });
+    await fc.assert(fc.asyncProperty(edit, async (e) => {
+      const m = { ...metadata };
+      const v = m[e.key] ?? '';
+      const at = e.at % (v.length + 1);
+      m[e.key] = e.kind === 'set' ? v.slice(0, at) + e.char + v.slice(at + 1) : e.kind === 'insert' ? v.slice(0, at) + e.char + v.slice(at)
+        : e.kind === 'delete' ? v.slice(0, at) + v.slice(at + 1) : v.replace(/-?\d+(\.\d+)?(e-?\d+)?/, String(e.value));
+      const unchanged = m[e.key] === metadata[e.key];
+      const ok = await clearOutcome('meta.safetensors', () => decodeCheckpoint(encodeSafetensors(entries, m), plan, 'meta.safetensors', { full: true }), (ck) => {
+        assert.ok(unchanged, `an edit of "${e.key}" was accepted: ${JSON.stringify(m[e.key]).slice(0, 120)}`);
+        assert.deepEqual(ck.params, params);
+      });
+      assert.equal(ok, unchanged, 'a real edit is refused, no edit parses');
+    }), { numRuns: 1000, seed: 9 });
+    console.log(`    checkpoint metadata: ${fuzzTotals.cases - before} edits in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  });
+
+  test('non-regular files: every reader and output check answers at once, with the path named', async () => {
+    const t0 = performance.now();
+    const before = fuzzTotals.cases;
+    const dir = mkdtempSync(join(tmpdir(), 'wgae-fuzz-fs-'));
+    const at = (n: string) => join(dir, n);
+    writeFileSync(at('small'), new Uint8Array(100).fill(7));
+    writeFileSync(at('big'), new Uint8Array(70_000).fill(1));
+    writeFileSync(at('empty'), '');
+    mkdirSync(at('dir'));
+    execFileSync('mkfifo', [at('fifo')]);
+    const targets = ['small', 'big', 'empty', 'dir', 'fifo', 'missing', '/dev/null', '/dev/zero', '/dev/urandom', '/proc/self/status', '/proc/self/fd'];
+    for (const t of targets) symlinkSync(t.startsWith('/') ? t : at(t), at(`link-${t.replaceAll('/', '_')}`));
+    symlinkSync(at('loop-b'), at('loop-a'));
+    symlinkSync(at('loop-a'), at('loop-b'));
+    const paths = [...targets.map((t) => (t.startsWith('/') ? t : at(t))), ...targets.map((t) => at(`link-${t.replaceAll('/', '_')}`)), at('loop-a'),
+      at('small/below'), at('missing/below'), `${at('dir')}/`, at('dir/new')];
+    const sizes: Record<string, number> = { small: 100, big: 70_000, empty: 0 };
+    await fc.assert(fc.asyncProperty(fc.constantFrom(...paths), fc.constantFrom(...paths), fc.constantFrom(0, 99, 100, 65_536, 1 << 20), async (path, other, cap) => {
+      await clearOutcome('fuzz-input', () => readFileLimited(path, cap, 'fuzz-input'), (bytes) => {
+        assert.ok(bytes.length <= cap, `read ${bytes.length} bytes past the cap ${cap}`);
+        const name = Object.keys(sizes).find((n) => path.endsWith(`/${n}`) || path.endsWith(`link-${n}`));
+        if (name) assert.equal(bytes.length, sizes[name], `${path}: the whole file`);
+        else assert.ok(path.endsWith('status'), `${path} read as a regular file`);
+      });
+      await clearOutcome('cannot write the output files', () => checkOutputs([{ flag: '--out', path }], [{ flag: '--in', path: other }]), (outs) => {
+        const o = outs.get('--out')!;
+        assert.ok(o.direct ? /null|status/.test(o.target) || o.stream !== undefined : !/fifo|zero|urandom|\/dir$|\/fd$/.test(o.target), `accepted ${path} → ${o.target}`);
+      });
+    }), { numRuns: 600, seed: 10 });
+    assert.ok(statSync(at('fifo')).isFIFO() && statSync('/dev/null').isCharacterDevice(), 'nothing was replaced');
+    console.log(`    non-regular files: ${fuzzTotals.cases - before} cases in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    console.log(`    fuzz total: ${fuzzTotals.cases} cases in ${(fuzzTotals.ms / 1000).toFixed(1)} s of cases, slowest ${fuzzTotals.slowestMs.toFixed(1)} ms`);
   });
 });

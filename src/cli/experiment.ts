@@ -10,6 +10,7 @@ import { acquireNodeGpu, NODE_ADAPTERS, type NodeAdapterChoice } from '../gpu/no
 import { writeFileAtomic } from '../io/files.ts';
 import { EXPERIMENT_NAMES, experiment } from '../experiments/definitions.ts';
 import { buildReport } from '../experiments/report.ts';
+import { plural } from '../model/describe.ts';
 import { experimentLimits, runExperiment } from '../experiments/runner.ts';
 import { fmt } from '../experiments/table.ts';
 import { AUTO_KERNEL } from '../train/autotune.ts';
@@ -70,7 +71,7 @@ async function main(argv: string[]): Promise<void> {
   if (subset) data = await subsetSplit(data, Number(subset[1]), Number(subset[2]));
   const gpu = await acquireNodeGpu(adapter, experimentLimits(exp, data));
   try {
-    log(`${exp.name}: ${exp.title}; ${data.name} (${data.train.count}/${data.test.count}), ${gpu.adapter.name}, ${epochs} epochs per run, kernel ${kernel}`);
+    log(`${exp.name}: ${exp.title}; ${data.name} (${data.train.count}/${data.test.count}), ${gpu.adapter.name}, ${plural(epochs, 'epoch')} per run, kernel ${kernel}`);
     const t0 = performance.now();
     const { result, pictures } = await runExperiment(gpu, data, exp, { epochs, seed, kernel, commit: codeVersion(),
       maxRuns: a.runs === undefined ? undefined : positiveInt('runs', a.runs, 1),

@@ -2,21 +2,22 @@
 // line per epoch (and a live line within it on a terminal), a metrics JSON rewritten atomically after each epoch with
 // the whole history, safetensors checkpoints, exact resume, PNG pictures at the end, and Ctrl-C that stops at the
 // next chunk and saves the last epoch boundary.
-import { accessSync, constants, existsSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
 import { acquireNodeGpu } from '../gpu/node.ts';
-import { loadData } from '../data/node.ts';
+import { dataInputPaths, loadData } from '../data/node.ts';
 import type { DataSplit } from '../data/dataset.ts';
-import { readFileLimited, writeFileAtomic } from '../io/files.ts';
+import { readFileLimited } from '../io/files.ts';
+import { checkOutputs, writeCheckpointSafely, writeOutput, writeOutputs, type CheckedOutput } from '../io/outputs.ts';
+import { relaunchWithQuietStderr } from './quiet-stderr.ts';
 import { decodeSafetensors } from '../io/safetensors.ts';
 import type { TrainConfig } from '../model/config.ts';
-import { describeModel } from '../model/describe.ts';
+import { describeModel, plural } from '../model/describe.ts';
 import { buildPlan } from '../model/plan.ts';
 import { validateConfig } from '../model/validate.ts';
 import { AUTO_KERNEL, kernelSummary, RETUNE_KERNEL, useTuningStore } from '../train/autotune.ts';
 import { limitsFor, stepsPerEpoch } from '../train/trainer.ts';
 import { checkpointConfig, checkpointState, decodeCheckpoint, encodeCheckpoint } from '../train/checkpoint.ts';
-import { epochLine, type EpochRow } from '../train/metrics.ts';
+import { epochLine, metricsRow, type EpochRow } from '../train/metrics.ts';
 import { Run } from '../train/run.ts';
 import { extendRun } from '../train/schedule.ts';
 import { checkFits, type BufferLimits } from '../train/fit.ts';
@@ -28,20 +29,18 @@ import { fileTuningStore } from './tuning-cache.ts';
 import { ProgressLine } from './progress.ts';
 
 const MAX_CHECKPOINT_BYTES = 2 ** 31;
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
-function checkWritable(path: string, flag: string): void {
-  const dir = dirname(resolve(path));
-  try {
-    if (!statSync(dir).isDirectory()) throw new Error('not a directory');
-    accessSync(dir, constants.W_OK);
-  } catch {
-    throw new Error(`--${flag} ${path}: the directory ${dir} does not exist or is not writable`);
-  }
+/** Every output checked against the others and the inputs before anything is read or trained. */
+function checkCliOutputs(o: CliOptions): Map<string, CheckedOutput> {
+  const outputs = ([['--save', o.save], ['--metrics', o.metrics], ['--recon', o.recon], ['--features', o.features]] as const)
+    .filter(([, path]) => path !== null).map(([flag, path]) => ({ flag, path: path!, mayReplace: flag === '--save' ? ['--resume', '--init'] : [] }));
+  const inputs = [...dataInputPaths(o.data).map((path) => ({ flag: '--data', path })),
+    ...(o.init ? [{ flag: '--init', path: o.init }] : []), ...(o.resume ? [{ flag: '--resume', path: o.resume }] : [])];
+  return checkOutputs(outputs, inputs);
 }
 
 async function readCheckpointFile(path: string, flag: string): Promise<{ bytes: Uint8Array; cfg: TrainConfig | undefined }> {
-  const bytes = await readFileLimited(path, MAX_CHECKPOINT_BYTES, `--${flag} ${path}`);
+  const bytes = await readFileLimited(path, MAX_CHECKPOINT_BYTES, `--${flag}`);
   return { bytes, cfg: checkpointConfig(decodeSafetensors(bytes, path).metadata, path) };
 }
 
@@ -84,7 +83,7 @@ async function readInit(o: CliOptions): Promise<TrainState> {
   return { params: ck.params, state: ck.state, m: zeros(), v: zeros(), epoch: 0, globalStep: 0, stepInEpoch: 0, lrScale: 1, kernels: {}, history: [] };
 }
 
-/** A file name for an interrupted run without --save that overwrites nothing. */
+/** A file name for an interrupted run without --save that overwrites nothing (in the working directory). */
 function interruptedPath(epoch: number): string {
   for (let i = 1; ; i++) {
     const p = `autoencoder-interrupted-epoch${epoch}${i > 1 ? `-${i}` : ''}.safetensors`;
@@ -94,9 +93,7 @@ function interruptedPath(epoch: number): string {
 
 async function main(o: CliOptions): Promise<number> {
   const log = (s: string) => { if (!o.quiet) console.log(s); };
-  for (const [path, flag] of [[o.save, 'save'], [o.metrics, 'metrics'], [o.recon, 'recon'], [o.features, 'features']] as const) {
-    if (path) checkWritable(path, flag);
-  }
+  const outs = checkCliOutputs(o);
   for (const w of o.warnings) console.error(`warning: ${w}`);
   const store = fileTuningStore();
   useTuningStore(store);
@@ -110,7 +107,7 @@ async function main(o: CliOptions): Promise<number> {
   });
   const kernel = o.retune && o.kernel === AUTO_KERNEL ? RETUNE_KERNEL : o.kernel;
   const run = await Run.start({ hooks: { acquire, log: (line) => console.log(line) }, cfg, data, kernel, from,
-    options: { maxRollbacks: o.maxRollbacks } });
+    options: { maxRollbacks: o.maxRollbacks, jacobianMetric: o.jacobianMetric ? 'every' : undefined } });
   const startEpoch = run.good.epoch;
   let signal: string | null = null;
   const onSignal = (name: string) => () => {
@@ -121,7 +118,8 @@ async function main(o: CliOptions): Promise<number> {
   };
   process.on('SIGINT', onSignal('SIGINT'));
   process.on('SIGTERM', onSignal('SIGTERM'));
-  const save = async (path: string, s: TrainState) => writeFileAtomic(path, await encodeCheckpoint(run.trainer.plan, cfg, s, data.sha256));
+  const checkpoint = (s: TrainState) => encodeCheckpoint(run.trainer.plan, cfg, s, data.sha256);
+  const save = async (s: TrainState) => writeCheckpointSafely(outs.get('--save')!, await checkpoint(s), (l) => console.error(l));
   try {
     const trainer = run.trainer;
     if (o.resume) log(`resumed ${o.resume} at epoch ${run.good.epoch} (step ${run.good.globalStep}${run.good.lrScale !== 1 ? `, learning rate ×${run.good.lrScale}` : ''}); training to ${cfg.epochs} epochs`);
@@ -130,11 +128,13 @@ async function main(o: CliOptions): Promise<number> {
     const tuned = o.kernel === AUTO_KERNEL ? ` (${kernelSummary(resolvedChoices(trainer))}; timings ${o.retune ? 'measured again and ' : ''}kept in ${store.where})` : '';
     log(`adapter ${run.gpu.adapter.name} (${run.gpu.adapter.featureLevel}${run.gpu.adapter.isFallback ? ', fallback' : ''}), matmul kernel ${kernelNote}${tuned}`);
     log(`model ${describeModel(cfg)}, batch ${cfg.batch}, ${trainer.stepsPerEpoch} steps/epoch, lr ${cfg.optimizer.lr}`);
+    for (const note of trainer.notes) log(`note: ${note}`);
     const started = performance.now();
     const writeMetrics = async () => {
       if (!o.metrics) return;
-      const epochs = run.history.map(({ steps: _steps, ...row }: EpochRow) => row);
-      await writeFileAtomic(o.metrics, JSON.stringify({ config: cfg, adapter: run.gpu.adapter, data: { name: data.name, sha256: data.sha256 }, kernel: o.kernel,
+      // Numbered from 1 in the file, as the epoch lines print them ("epoch 1/10" is `epoch: 1`).
+      const epochs = run.history.map(({ steps: _steps, ...row }: EpochRow) => metricsRow(row));
+      await writeOutput(outs.get('--metrics')!, JSON.stringify({ config: cfg, adapter: run.gpu.adapter, data: { name: data.name, sha256: data.sha256 }, kernel: o.kernel,
         recovery: { divergences: run.divergences, device_faults: run.deviceFaults }, epochs }, null, 1));
     };
     const progress = new ProgressLine(process.stdout.isTTY === true && !o.quiet);
@@ -146,61 +146,62 @@ async function main(o: CliOptions): Promise<number> {
         log(epochLine(result.row, cfg));
         await writeMetrics();
         if (o.save && o.checkpointEvery > 0 && run.good.epoch % o.checkpointEvery === 0 && run.good.epoch < cfg.epochs) {
-          await save(o.save, run.good);
-          log(`checkpoint ${o.save} (epoch ${run.good.epoch})`);
+          log(`checkpoint ${await save(run.good)} (epoch ${run.good.epoch})`);
         }
       }
       progress.clear();
     } catch (e) {
       progress.clear();
       // Keep the last good state: a diverged or failed run still leaves a checkpoint to resume from.
-      if (o.save && run.good.epoch > startEpoch) {
-        await save(o.save, run.good);
-        console.error(`saved the last good state (epoch ${run.good.epoch}) to ${o.save}`);
-      }
+      if (o.save && run.good.epoch > startEpoch) console.error(`saved the last good state (epoch ${run.good.epoch}) to ${await save(run.good)}`);
       throw e;
     }
     if (run.stopRequested && !run.done) {
-      const path = o.save ?? interruptedPath(run.good.epoch);
-      await save(path, run.good);
+      const out = o.save ? outs.get('--save')! : checkOutputs([{ flag: '--save', path: interruptedPath(run.good.epoch) }], []).get('--save')!;
+      const path = await writeCheckpointSafely(out, await checkpoint(run.good), (l) => console.error(l));
       console.error(`${signal ?? 'stopped'}: saved the state after epoch ${run.good.epoch} (step ${run.good.globalStep}) to ${path}; ` +
         `continue with: npm run train -- --resume ${path}${o.data !== 'default' ? ` --data ${o.data}` : ''}`);
       return signal === 'SIGTERM' ? 143 : 130;
     }
     const last = run.history[run.history.length - 1];
     console.log(`done: ${plural(cfg.epochs, 'epoch')} in ${((performance.now() - started) / 1000).toFixed(1)} s, final test MSE ${last.test_mse.toFixed(5)}`);
-    // The checkpoint first: a picture that cannot be written never costs the model.
-    if (o.save) {
-      await save(o.save, run.good);
-      console.log(`saved ${o.save}`);
-    }
-    if (o.recon || o.features) {
-      const pictures = await trainerPictures(run.trainer); // right after the last evaluation: its final test batch
-      for (const [path, img] of [[o.recon, pictures.recon], [o.features, pictures.features]] as const) {
-        if (!path) continue;
-        const scaled = scaleGray(img, o.scale);
-        await writeFileAtomic(path, encodeGrayPng(scaled));
-        console.log(`wrote ${path} (${scaled.width}x${scaled.height}, ×${o.scale})`);
-      }
-    }
+    // The checkpoint first: a picture that fails to render or write never costs the model.
+    const good = run.good;
+    const pictures = o.recon || o.features ? trainerPictures(run.trainer) : null; // the last evaluation's final test batch
+    const jobs = [...(o.save ? [{ out: outs.get('--save')!, produce: () => checkpoint(good), checkpoint: true }] : []),
+      ...([['--recon', 'recon'], ['--features', 'features']] as const).filter(([flag]) => outs.has(flag)).map(([flag, key]) => {
+        let size = '';
+        const produce = async () => {
+          const img = scaleGray((await pictures!)[key], o.scale);
+          size = `${img.width}x${img.height}, ×${o.scale}`;
+          return encodeGrayPng(img);
+        };
+        return { out: outs.get(flag)!, produce, detail: () => size };
+      })];
+    pictures?.catch(() => {}); // its failure is reported by the job that needs it
+    const failures = await writeOutputs(jobs, (l) => console.log(l));
+    if (failures.length > 0) throw new Error(`some outputs were not written:\n  ${failures.join('\n  ')}`);
     return 0;
   } finally {
     run.release();
   }
 }
 
-let opts: CliOptions | 'help';
-try {
-  opts = parseCli(process.argv.slice(2));
-} catch (e) {
-  console.error(`error: ${(e as Error).message}`);
-  process.exit(2);
-}
-if (opts === 'help') {
-  console.log(USAGE);
-} else {
-  main(opts).then((code) => process.exit(code), (e) => {
-    console.error(`error: ${e instanceof Error ? e.message : String(e)}`);
-    process.exit(1);
-  });
+// Dawn's start-up notices are filtered by running the CLI as a child of itself, unless --verbose.
+if (!relaunchWithQuietStderr(process.argv.includes('--verbose'))) {
+  let opts: CliOptions | 'help';
+  try {
+    opts = parseCli(process.argv.slice(2));
+  } catch (e) {
+    console.error(`error: ${(e as Error).message}`);
+    process.exit(2);
+  }
+  if (opts === 'help') {
+    console.log(USAGE);
+  } else {
+    main(opts).then((code) => process.exit(code), (e) => {
+      console.error(`error: ${e instanceof Error ? e.message : String(e)}`);
+      process.exit(1);
+    });
+  }
 }

@@ -47,7 +47,7 @@ export function imageSetFromIdx(images: Idx, labels: Idx | null, what: string): 
     }
     if (labels.dims[0] !== count) {
       throw new Error(
-        `${what}: ${count} images but ${labels.dims[0]} labels; the image and label files belong to different sets`,
+        `${what}: ${count} image${count === 1 ? '' : 's'} but ${labels.dims[0]} label${labels.dims[0] === 1 ? '' : 's'}; the image and label files belong to different sets`,
       );
     }
   }

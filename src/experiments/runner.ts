@@ -108,7 +108,8 @@ export async function runExperiment(gpu: Gpu, data: DataSplit, exp: Experiment, 
     let driver: Run | null = null;
     try {
       // The guard stops a sweep's run at its first divergence (no rollbacks: a sweep compares settings as given).
-      driver = await Run.start({ gpu, hooks: { log: (line) => o.log?.(`${spec.label}: ${line}`) }, cfg: config, data, kernel, cache, options: { maxRollbacks: 0 } });
+      driver = await Run.start({ gpu, hooks: { log: (line) => o.log?.(`${spec.label}: ${line}`) }, cfg: config, data, kernel, cache,
+        options: { maxRollbacks: 0, jacobianMetric: 'last' } }); // the reports' ‖J‖²_F column, measured after the last epoch
       const trainer = driver.trainer;
       const t0 = performance.now();
       while (!driver.done) {

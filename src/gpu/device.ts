@@ -31,11 +31,23 @@ export const BASE_LIMITS: LimitRequest = {
   maxComputeWorkgroupSizeX: 256,
 };
 
+/** A person's name for an adapter from its info fields. Dawn reports the GL renderer as a slug
+ * ("llvmpipe-llvm-15-0-6-256-bits-") and the driver with a prefix ("OpenGL version OpenGL ES 3.2 Mesa 22.3.6"):
+ * this gives "llvmpipe (LLVM 15.0.6, 256 bits), OpenGL ES 3.2 Mesa 22.3.6" and "SwiftShader Subzero, driver 5.0.0". */
+export function adapterName(info: Pick<GPUAdapterInfo, 'vendor' | 'architecture' | 'device' | 'description'>): string {
+  const llvm = /^(.*?)-llvm-(\d+)-(\d+)-(\d+)-(\d+)-bits-?$/.exec(info.device);
+  const device = llvm ? `${llvm[1]} (LLVM ${llvm[2]}.${llvm[3]}.${llvm[4]}, ${llvm[5]} bits)`
+    : info.device.replace(/-+$/, '').replace(/^swiftshader-device-(\w+)$/, (_, backend: string) => `SwiftShader ${backend[0].toUpperCase()}${backend.slice(1)}`);
+  const description = info.description.replace(/^OpenGL version /, '').replace(/^SwiftShader driver /, 'driver ');
+  const lower = device.toLowerCase();
+  const unsaid = (p: string) => (p && !lower.includes(p.toLowerCase()) ? p : '');
+  const arch = unsaid(info.architecture);
+  const name = [[unsaid(info.vendor), device].filter(Boolean).join(' ') + (arch ? ` (${arch})` : ''), description].filter(Boolean).join(', ');
+  return name.replace(/\s+/g, ' ').trim() || 'unknown adapter';
+}
+
 export function describeAdapter(adapter: GPUAdapter, featureLevel: FeatureLevel, host: string): AdapterDescription {
-  const info = adapter.info;
-  const parts = [info.vendor, info.architecture, info.device, info.description].filter((s) => s && s.length > 0);
-  const name = [...new Set(parts)].join(' ').replace(/\s+/g, ' ').trim() || 'unknown adapter';
-  return { name, featureLevel, isFallback: isFallbackAdapter(adapter), host };
+  return { name: adapterName(adapter.info), featureLevel, isFallback: isFallbackAdapter(adapter), host };
 }
 
 /** Check `wanted` against the adapter, throwing one error that lists every limit it cannot meet. */

@@ -1,6 +1,8 @@
 // Node entry to WebGPU through Dawn (npm `webgpu`): llvmpipe via OpenGL ES (compatibility), SwiftShader via
 // Vulkan (core), or whatever real GPU the machine has. Shaders are read from ../../shaders on disk.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { create, globals } from 'webgpu';
 import { describeAdapter, openDevice, requestAdapter, type Gpu, type LimitRequest } from './device.ts';
 
@@ -23,6 +25,20 @@ function installGlobals(): void {
   if (globalsInstalled) return;
   Object.assign(globalThis, globals); // GPUBufferUsage, GPUMapMode, ... as in a browser
   globalsInstalled = true;
+}
+
+/** Mesa's and the Vulkan loader's window-system code print "XDG_RUNTIME_DIR is invalid or not set" on every start in
+ * a container or a service; a private directory for this user (what the variable means) silences it. */
+function ensureRuntimeDir(): void {
+  const current = process.env.XDG_RUNTIME_DIR;
+  try {
+    if (current && statSync(current).isDirectory()) return;
+    const dir = join(tmpdir(), `wgae-runtime-${process.getuid?.() ?? 'user'}`);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    process.env.XDG_RUNTIME_DIR = dir;
+  } catch {
+    // cosmetic only: the adapter works without it
+  }
 }
 
 /** A hardware GPU shows up as a DRM render node or an NVIDIA device file; without one, skip straight to llvmpipe. */
@@ -57,6 +73,7 @@ export async function acquireNodeGpu(choice: NodeAdapterChoice = 'auto', limits:
     try {
       return await acquireNodeGpu('llvmpipe', limits);
     } catch (e) {
+      if ((e as { adapterLimits?: unknown }).adapterLimits) throw e; // llvmpipe works; this run is too large for it
       throw new Error(`No usable WebGPU adapter: no hardware GPU (${String(gpuError)}) and llvmpipe failed: ` +
         `${e instanceof Error ? e.message : String(e)}. Install Mesa: apt-get install -y libegl1 libegl-mesa0 libgles2 libgl1-mesa-dri`);
     }
@@ -75,6 +92,7 @@ export async function acquireNodeGpu(choice: NodeAdapterChoice = 'auto', limits:
     options = ['backend=vulkan'];
     levels = ['core'];
   }
+  ensureRuntimeDir();
   let instance: GPU | null = create(options) as GPU;
   const { adapter, featureLevel } = await requestAdapter(instance, levels);
   const desc = describeAdapter(adapter, featureLevel, 'node-dawn');

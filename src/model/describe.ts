@@ -39,3 +39,6 @@ export function contractiveFlops(plan: Plan, cfg: TrainConfig): number {
 
 /** Matmul FLOPs per training sample, the contractive penalty's included: what GFLOP/s figures count. */
 export const flopsPerSample = (plan: Plan, cfg: TrainConfig): number => stepFlops(plan) + contractiveFlops(plan, cfg);
+
+/** "1 epoch", "3 epochs": counts in messages read as English. */
+export const plural = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`;

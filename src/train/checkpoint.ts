@@ -13,6 +13,7 @@ import type { EpochRow } from './metrics.ts';
 import { checkChoices, type TrainState } from './state.ts';
 
 export const CHECKPOINT_FORMAT = 'webgpu-autoencoder/1';
+const VARIANCES = /(\.running_var|\.exp_avg_sq)$/; // tensors whose elements are non-negative by construction
 
 /** The counter RNG's whole state: masks and noise are a hash of (seed, step, layer, element), shuffles of (seed, epoch). */
 export interface RngState { kind: 'pcg-counter'; seed: number; step: number; shuffle_epoch: number }
@@ -28,6 +29,12 @@ const hex = (b: ArrayBuffer) => Array.from(new Uint8Array(b), (x) => x.toString(
 /** SHA-256 through WebCrypto (Node ≥ 20 and secure browser contexts). */
 export async function sha256Hex(bytes: Uint8Array): Promise<string> {
   return hex(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>));
+}
+
+/** SHA-256 of every metadata field but the two hashes, in key order: an edited config, step or seed changes it. */
+async function metadataSha256(metadata: Record<string, string>): Promise<string> {
+  const fields = Object.keys(metadata).filter((k) => k !== 'tensors_sha256' && k !== 'metadata_sha256').sort().map((k) => [k, metadata[k]]);
+  return sha256Hex(new TextEncoder().encode(JSON.stringify(fields)));
 }
 
 /** The data buffer of a safetensors file: everything after the 8-byte length and the header. */
@@ -69,7 +76,7 @@ export async function encodeCheckpoint(plan: Plan, cfg: TrainConfig, s: TrainSta
   };
   // The data buffer does not depend on the header, so its hash can go into the header of the final file.
   const tensorsSha256 = await sha256Hex(dataRegion(encodeSafetensors(tensors, metadata)));
-  return encodeSafetensors(tensors, { ...metadata, tensors_sha256: tensorsSha256 });
+  return encodeSafetensors(tensors, { ...metadata, tensors_sha256: tensorsSha256, metadata_sha256: await metadataSha256(metadata) });
 }
 
 /** Integer metadata field: absent → `fallback`; present but not a non-negative integer → an error naming it. */
@@ -114,7 +121,8 @@ function readMeta(metadata: Record<string, string>, what: string, plan: Plan): C
   let kernels: MatmulChoices | undefined;
   if (metadata.matmul !== undefined) {
     try { kernels = JSON.parse(metadata.matmul) as MatmulChoices; } catch { throw new Error(`${what}: metadata "matmul" is not valid JSON`); }
-    kernels = checkChoices(kernels, plan, what);
+    // Checked against the checkpoint's own model: --init into another architecture should list its tensors instead.
+    kernels = checkChoices(kernels, config ? buildPlan(config.model) : plan, what);
   }
   const stepInEpoch = metadata.step_in_epoch === undefined ? null : intField(metadata, 'step_in_epoch', what, 0);
   return { config, step, epoch, seed, dataSha256: metadata.data_sha256, rng, lrScale, tensorsSha256, kernels, stepInEpoch, history: readHistory(metadata, what) };
@@ -140,6 +148,14 @@ export interface DecodeOptions { full?: boolean }
 export async function decodeCheckpoint(bytes: Uint8Array, plan: Plan, what: string, opts: DecodeOptions = {}):
   Promise<{ params: Float32Array; state: Float32Array; m: Float32Array | null; v: Float32Array | null; meta: CheckpointMeta }> {
   const { tensors, metadata } = decodeSafetensors(bytes, what);
+  const recorded = metadata.metadata_sha256;
+  if (recorded !== undefined) {
+    const actual = await metadataSha256(metadata);
+    if (actual !== recorded) {
+      throw new Error(`${what}: the metadata's SHA-256 is ${actual.slice(0, 16)}…, but the file records ${String(recorded).slice(0, 16)}…; ` +
+        'its config, step, epoch or seed was edited after it was written (change settings with flags, not in the file)');
+    }
+  }
   const meta = readMeta(metadata, what, plan);
   if (meta.tensorsSha256 !== undefined) {
     const actual = await sha256Hex(dataRegion(bytes));
@@ -149,10 +165,11 @@ export async function decodeCheckpoint(bytes: Uint8Array, plan: Plan, what: stri
     }
   }
   if (opts.full) {
-    const missing = [['tensors_sha256', meta.tensorsSha256], ['config', meta.config], ['rng', meta.rng]].filter(([, v]) => v === undefined).map(([k]) => k);
+    const missing = [['tensors_sha256', meta.tensorsSha256], ['metadata_sha256', recorded], ['config', meta.config], ['rng', meta.rng]].filter(([, v]) => v === undefined).map(([k]) => k);
     if (missing.length > 0) throw new Error(`${what}: cannot resume exactly: metadata lacks ${missing.join(', ')} (was it written by this program's --save?)`);
   }
-  const problems: string[] = [];
+  const problems: string[] = []; // does not fit this model
+  const damaged: string[] = []; // impossible values
   if (meta.config) {
     const declared = buildPlan(meta.config.model);
     for (const t of [...declared.params, ...declared.buffers]) {
@@ -168,8 +185,11 @@ export async function decodeCheckpoint(bytes: Uint8Array, plan: Plan, what: stri
     if (t.dtype !== 'F32') { problems.push(`${name}: dtype ${t.dtype}, expected F32`); return null; }
     if (JSON.stringify(t.shape) !== JSON.stringify(shape)) { problems.push(`${name}: shape ${JSON.stringify(t.shape)}, this model needs ${JSON.stringify(shape)}`); return null; }
     const data = t.data as Float32Array;
+    // Values no training can produce: the file was damaged or edited, whatever its hashes say.
     const bad = data.findIndex((x) => !Number.isFinite(x));
-    if (bad >= 0) { problems.push(`${name}: element ${bad} is ${data[bad]} (NaN or Inf)`); return null; }
+    if (bad >= 0) { damaged.push(`${name}: element ${bad} is ${data[bad]}`); return null; }
+    const negative = VARIANCES.test(name) ? data.findIndex((x) => x < 0) : -1;
+    if (negative >= 0) { damaged.push(`${name}: element ${negative} is ${data[negative]}, but a variance or second moment cannot be negative`); return null; }
     return data;
   };
   const params = new Float32Array(plan.paramFloats);
@@ -179,6 +199,7 @@ export async function decodeCheckpoint(bytes: Uint8Array, plan: Plan, what: stri
   for (const op of plan.ops) {
     const t = op.kind === 'batchnorm' ? tensors.get(`${op.name}.num_batches_tracked`) : undefined;
     if (t && (t.dtype !== 'I64' || t.shape.length !== 0)) problems.push(`${op.name}.num_batches_tracked: ${t.dtype} ${JSON.stringify(t.shape)}, expected an I64 scalar`);
+    else if (t && (t.data as BigInt64Array)[0] < 0n) damaged.push(`${op.name}.num_batches_tracked is ${(t.data as BigInt64Array)[0]}, but a count cannot be negative`);
   }
   let m: Float32Array | null = null;
   let v: Float32Array | null = null;
@@ -192,9 +213,15 @@ export async function decodeCheckpoint(bytes: Uint8Array, plan: Plan, what: stri
       if (b) packTensor(v, t, b);
     }
   }
+  if (damaged.length > 0) {
+    throw new Error(`${what} holds values no trained model can have:\n  ${damaged.slice(0, 12).join('\n  ')}${damaged.length > 12 ? `\n  … and ${damaged.length - 12} more` : ''}\n` +
+      'The file is damaged; use an earlier checkpoint (a run that diverged saves its last good state, not these values).');
+  }
   if (problems.length > 0) {
-    throw new Error(`${what} does not fit this model:\n  ${problems.slice(0, 12).join('\n  ')}${problems.length > 12 ? `\n  … and ${problems.length - 12} more` : ''}\n` +
-      'Use the same --hidden/--latent (architecture) the checkpoint was trained with.');
+    const layers = (p: Plan) => [p.inputDim, ...p.ops.flatMap((op) => (op.kind === 'dense' ? [op.out] : []))].join('-');
+    const shapes = meta.config ? ` (its layers are ${layers(buildPlan(meta.config.model))}, this model's ${layers(plan)})` : '';
+    throw new Error(`${what} does not fit this model${shapes}:\n  ${problems.slice(0, 12).join('\n  ')}${problems.length > 12 ? `\n  … and ${problems.length - 12} more` : ''}\n` +
+      'Use the same --preset, --hidden and --latent (architecture) the checkpoint was trained with.');
   }
   return { params, state, m, v, meta };
 }

@@ -28,8 +28,12 @@ export function divergence(m: EpochMetrics, reference: number | null, factor: nu
 
 /** The error a run stops with once the rollbacks are spent; `report` lists every divergence. */
 export class DivergenceError extends Error {
-  constructor(readonly report: string[], readonly lastGood: { epoch: number; globalStep: number }) {
+  /** `lr`: the run's initial learning rate η0, to suggest a tenth of it. */
+  constructor(readonly report: string[], readonly lastGood: { epoch: number; globalStep: number }, lr?: number) {
+    const lower = lr === undefined ? 'a lower --lr' : `--lr ${Number((lr / 10).toPrecision(3))} (a tenth of ${lr})`;
     super(`training stopped: the loss diverged ${report.length} times (allowed rollbacks: ${report.length - 1}).\n  ${report.join('\n  ')}\n` +
-      `The last good state is after epoch ${lastGood.epoch} (step ${lastGood.globalStep}); lower --lr and resume from it.`);
+      `The last good state is after epoch ${lastGood.epoch} (step ${lastGood.globalStep}). To go on from it, run again with --init <the --save file> ` +
+      `and ${lower}, the other flags as before (--resume keeps the learning rate that diverged); or start over with ${lower}; ` +
+      '--max-rollbacks K allows more automatic halvings.');
   }
 }

@@ -12,6 +12,7 @@ import { pad4, producerActivation, type Activation, type Plan } from '../model/p
 import { groups, type Alloc, type Bind, type Dispatch, type Slabs } from './bind.ts';
 import type { KernelSet } from './kernels.ts';
 import * as U from './uniforms.ts';
+import { jacobianProblem } from './fit.ts';
 
 const IDENTITY: Activation = { kind: 'identity', alpha: 0 };
 const SECOND_ORDER = new Set(['sigmoid', 'tanh']); // activations with σ'' ≠ 0
@@ -51,12 +52,8 @@ export function buildJacobian(device: GPUDevice, alloc: Alloc, k: KernelSet, bin
   const mode = P > 0 ? 'projections' as const : 'exact' as const;
   const R = B * zr;
   const f4 = (i: number) => pad4(plan.widths[i]) / 4;
-  const widest = Math.max(...plan.widths.slice(1, c + 1).map(pad4));
-  const limit = device.limits.maxStorageBufferBindingSize;
-  if (R * widest * 4 > limit) {
-    const fits = Math.floor(limit / (zr * widest * 4));
-    throw new Error(`the contractive penalty needs ${B}×${zr} Jacobian rows of ${widest} floats (${((R * widest * 4) / 2 ** 20).toFixed(0)} MiB), over this adapter's maxStorageBufferBindingSize of ${(limit / 2 ** 20).toFixed(0)} MiB: use a batch of at most ${fits}, or a smaller code`);
-  }
+  const tooLarge = jacobianProblem(plan, B, P, Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize));
+  if (tooLarge) throw new Error(tooLarge);
   const rowsBuffer = (label: string, i: number) => alloc(label, R * f4(i) * 16);
   const lambda = cfg.contractive;
   const jac = alloc('Jacobian.norms', B * 4);

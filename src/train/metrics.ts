@@ -68,6 +68,9 @@ export function epochRow(m: EpochMetrics, o: { samplesPerSec: number; flopsPerSa
   return { ...fields, samples_per_s: o.samplesPerSec, gflops: (o.samplesPerSec * o.flopsPerSample) / 1e9, seconds: o.seconds, lr_scale: o.lrScale };
 }
 
+/** A metrics-file row: the epoch numbered from 1, as the epoch line prints it ("epoch 1/10" is `epoch: 1`). */
+export const metricsRow = <R extends { epoch: number }>(row: R): R => ({ ...row, epoch: row.epoch + 1 });
+
 const f5 = (v: number) => v.toFixed(5);
 
 /** The weighted terms of the training loss, as they add up to the total: recon + weight·penalty + λ·‖J‖². */

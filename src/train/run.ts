@@ -29,6 +29,7 @@ export interface RunOptions extends GuardOptions {
   stepsPerSubmit: number; // steps recorded into one command buffer
   live: boolean; // copy step records during the epoch (events.steps)
   pictures: boolean; // copy the last test batch and slabs after each evaluation (EpochResult.snapshot)
+  jacobianMetric?: 'last' | 'every'; // measure ‖J‖²_F when λ = 0 too (TrainerOptions)
 }
 export const DEFAULT_RUN: RunOptions = { ...DEFAULT_GUARD, maxDeviceLosses: 3, chunk: 4, stepsPerSubmit: 1, live: false, pictures: false };
 
@@ -108,7 +109,7 @@ export class Run {
     gpu.device.pushErrorScope('validation');
     let trainer: Trainer | null = null;
     let failure: unknown = null;
-    try { trainer = await Trainer.create(gpu, this.cfg, this.data, recorded ?? this.kernel, cache); } catch (e) { failure = e; }
+    try { trainer = await Trainer.create(gpu, this.cfg, this.data, recorded ?? this.kernel, cache, { jacobianMetric: this.options.jacobianMetric }); } catch (e) { failure = e; }
     const gpuError = (await gpu.device.popErrorScope()) ?? (await gpu.device.popErrorScope());
     if (failure || gpuError) {
       trainer?.destroy();
@@ -239,7 +240,7 @@ export class Run {
   private rollback(report: string): void {
     this.divergences.push(report);
     const s = this.good;
-    if (this.divergences.length > this.options.maxRollbacks) throw new DivergenceError(this.divergences, { epoch: s.epoch, globalStep: s.globalStep });
+    if (this.divergences.length > this.options.maxRollbacks) throw new DivergenceError(this.divergences, { epoch: s.epoch, globalStep: s.globalStep }, this.cfg.optimizer.lr);
     const lrScale = this.trainer.lrScale / 2;
     this.install({ ...s, lrScale });
     this.hooks.log(`divergence in ${report}; rolled back to the end of epoch ${s.epoch} (step ${s.globalStep}), learning rate halved ` +

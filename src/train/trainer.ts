@@ -10,7 +10,7 @@ import { initBuffers, initParams } from '../model/init.ts';
 import { buildPlan, pad4, type Plan } from '../model/plan.ts';
 import type { DataSplit, ImageSet } from '../data/dataset.ts';
 import { epochPermutation, identityPermutation } from '../data/shuffle.ts';
-import { checkFits } from './fit.ts';
+import { checkFits, jacobianMetricPlan } from './fit.ts';
 import { buildGraph, type Dispatch, type Graph, type Slabs } from './graph.ts';
 import { kernelsFor } from './autotune.ts';
 import { DEFAULT_VARIANT, loadKernels, type KernelSet, type MatmulChoices } from './kernels.ts';
@@ -20,6 +20,11 @@ import { STEP_BYTES, STEP_SLOT, writeStep } from './uniforms.ts';
 import { EVAL_SUMS, METRIC_RECORDS, RECORD_SIZE, parseMetrics, type EpochMetrics } from './metrics.ts';
 
 export type { EpochMetrics, StepRecord } from './metrics.ts';
+
+/** `jacobianMetric`: measure the encoder's sensitivity ‖J‖²_F on the test split when λ = 0 too, in the last epoch or
+ * every epoch (off by default: it costs about half an epoch; when λ > 0 it is measured every epoch anyway). It is
+ * estimated from random projections, or skipped with a note, when the exact rows do not fit the device. */
+export interface TrainerOptions { jacobianMetric?: 'last' | 'every' }
 
 const SLOTS = 64; // step-parameter slots: one per step or evaluation batch recorded in one submit
 export const EVAL_NOISE_STEP = 0x80000000; // RNG steps of the corrupted test inputs (fixed, so epochs compare)
@@ -66,13 +71,14 @@ export class Trainer {
   private readonly metricsBytes: number;
   readonly slabs: Slabs;
   readonly graph: Graph;
+  readonly notes: string[] = []; // what the run does differently from what was asked, e.g. how ‖J‖²_F is measured
 
-  private constructor(readonly gpu: Gpu, public cfg: TrainConfig, readonly data: DataSplit, readonly kernels: KernelSet) {
+  private constructor(readonly gpu: Gpu, public cfg: TrainConfig, readonly data: DataSplit, readonly kernels: KernelSet, private readonly options: TrainerOptions) {
     const { device } = gpu;
     this.plan = buildPlan(cfg.model);
     const pixels = data.train.rows * data.train.cols;
     if (pixels !== cfg.model.inputDim) throw new Error(`data has ${pixels} pixels per image but the model's input is ${cfg.model.inputDim}`);
-    if (data.train.count < 2) throw new Error(`the training split has ${data.train.count} images; need at least 2`);
+    if (data.train.count < 2) throw new Error(`the training split has ${data.train.count} image${data.train.count === 1 ? '' : 's'}; need at least 2`);
     checkFits(cfg, data, device.limits, gpu.adapter.name);
     const n = data.train.count;
     this.stepsPerEpoch = stepsPerEpoch(n, cfg.batch);
@@ -83,8 +89,13 @@ export class Trainer {
       m: slab('adamM', paramFloats), v: slab('adamV', paramFloats) };
     device.queue.writeBuffer(this.slabs.params, 0, initParams(this.plan, cfg.seed));
     device.queue.writeBuffer(this.slabs.state, 0, initBuffers(this.plan));
-    this.graph = buildGraph(device, kernels, this.plan, cfg, cfg.batch, this.slabs, this.stepBuffer, this.stepsPerEpoch,
-      { width: data.train.cols, height: data.train.rows }, cfg.contractive > 0 ? 'train' : 'measure');
+    // The ‖J‖²_F metric (λ = 0) is built to fit the device, never a reason to refuse: exact, projected, or skipped.
+    const metric = cfg.contractive > 0 || options.jacobianMetric === undefined ? null
+      : jacobianMetricPlan(this.plan, cfg.batch, Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize));
+    if (metric?.note) this.notes.push(metric.note);
+    const graphCfg = metric?.samples ? { ...cfg, contractiveSamples: metric.samples } : cfg;
+    this.graph = buildGraph(device, kernels, this.plan, graphCfg, cfg.batch, this.slabs, this.stepBuffer, this.stepsPerEpoch,
+      { width: data.train.cols, height: data.train.rows }, cfg.contractive > 0 ? 'train' : metric && metric.samples !== null ? 'measure' : 'none');
     this.trainImages = uploadImages(device, data.train, 'Trainer.trainImages');
     this.testImages = uploadImages(device, data.test, 'Trainer.testImages');
     this.order = storageBuffer(device, 'Trainer.order', n * 4);
@@ -100,9 +111,9 @@ export class Trainer {
   /** `kernel`: a variant name, 'auto' (tuned per product on this adapter), or explicit per-product choices (a resume).
    * `cache`: pass one KernelCache to trainers built one after another on a device so they share compiled pipelines. */
   static async create(gpu: Gpu, cfg: TrainConfig, data: DataSplit, kernel: string | MatmulChoices = DEFAULT_VARIANT,
-    cache = new KernelCache(gpu)): Promise<Trainer> {
+    cache = new KernelCache(gpu), options: TrainerOptions = {}): Promise<Trainer> {
     const kernels = typeof kernel === 'string' ? await kernelsFor(gpu, cache, cfg, kernel) : await loadKernels(cache, DEFAULT_VARIANT, kernel);
-    return new Trainer(gpu, cfg, data, kernels);
+    return new Trainer(gpu, cfg, data, kernels, options);
   }
 
   get epoch(): number { return this.position.epoch; } // epochs completed
@@ -166,14 +177,16 @@ export class Trainer {
 
   /** Record evaluation of the test split (evaluation mode: clean, and corrupted when denoising) and the copy of
    * all metrics; resolves when they are mapped. Corrupted test inputs use fixed RNG steps, the same every epoch.
-   * Encoder sensitivity ‖J‖²_F (clean inputs) is measured every epoch when λ > 0, else in the last epoch or when
+   * Encoder sensitivity ‖J‖²_F (clean inputs) is measured every epoch when λ > 0, else as TrainerOptions say or when
    * `jacobian` asks (it costs about as much as an epoch's worth of backward passes over the test split). */
   evaluate(opts: { jacobian?: boolean } = {}): Promise<EpochMetrics> {
     const { device } = this.gpu;
     const { batch, seed } = this.cfg;
     const g = this.graph;
     const epoch = this.epoch;
-    const measure = g.metricsEvalJacobian !== null && (this.cfg.contractive > 0 || epoch + 1 >= this.cfg.epochs || opts.jacobian === true);
+    const jm = this.options.jacobianMetric;
+    const measure = g.metricsEvalJacobian !== null &&
+      (this.cfg.contractive > 0 || opts.jacobian === true || jm === 'every' || (jm === 'last' && epoch + 1 >= this.cfg.epochs));
     const clean = measure ? [...g.jacobian!.rows, g.metricsEvalJacobian!] : [g.metricsEval];
     const count = this.data.test.count;
     const batches = Math.ceil(count / batch);

@@ -87,7 +87,7 @@ async function trainingSteps(gpu: Gpu, seed: number, variant = 'mse + KL', kerne
   const cfg = smallConfig(seed, D);
   VARIANTS[variant](cfg);
   const tag = `[${variant}${kernel ? `, ${kernel}` : ''}] `;
-  const tr = await Trainer.create(gpu, cfg, data, kernel);
+  const tr = await Trainer.create(gpu, cfg, data, kernel, undefined, { jacobianMetric: 'last' }); // the evaluation below checks ‖J‖²_F too
   try {
     tr.beginEpoch();
     const order = epochPermutation(data.train.count, seed, 0);
