@@ -78,7 +78,7 @@ test('a resume past the saved cosine period extends it (and says so), never trai
   const { stdout } = await cli(['--resume', a, '--epochs', '3', '--metrics', metrics]);
   assert.match(stdout, /--epochs 3: the cosine period follows the run's length: T = 1 → 3 epochs/);
   const epochs = (JSON.parse(readFileSync(metrics, 'utf8')) as { epochs: { epoch: number; lr: number; test_mse: number }[] }).epochs;
-  assert.deepEqual(epochs.map((e) => e.epoch), [0, 1, 2], 'the first run\'s epoch is kept');
+  assert.deepEqual(epochs.map((e) => e.epoch), [1, 2, 3], 'the first run\'s epoch is kept (numbered from 1, as printed)');
   assert.ok(epochs.every((e) => e.lr > 0), `no epoch at lr 0: ${epochs.map((e) => e.lr).join(', ')}`);
   assert.ok(Math.abs(epochs[1].lr - 1e-3 * 0.5 * (1 + Math.cos(Math.PI / 3))) < 1e-12, 'epoch 2 follows the 3-epoch cosine');
   // A period set apart from the length stays, and the epoch that starts at lr 0 says why.
