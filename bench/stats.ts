@@ -46,7 +46,7 @@ export async function steadyTime(device: GPUDevice, submit: (count: number) => v
 
 export interface StepBudget { reps: number; repSeconds: number; warmupSteps: number; maxStepsPerRep: number }
 export interface StepTiming { secondsPerStep: number; stepsPerRep: number; reps: number }
-export const FENCE_EVERY = 8; // steps between queue fences, as in Trainer.runEpoch
+export const FENCE_EVERY = 8; // steps (or submits) between queue fences for the benchmarked trainers
 
 /**
  * Time training steps of any trainer: `run(n)` records n steps (fencing every few); warm-up first, then `reps`

@@ -1,11 +1,13 @@
-// Training-step throughput of the Trainer per matmul variant and steps-per-submit: warm-up, then the median of
-// timed repetitions of full-batch steps, submitted as runEpoch does (a queue fence every 8 submits).
+// Training-step throughput per matmul variant and steps-per-submit, through the same Run the CLI and the page
+// drive (chunks that wait on the previous chunk's fence), in its steps-only mode: warm-up, then the median of timed
+// repetitions of full-batch steps.
 import { stepFlops } from '../src/model/describe.ts';
 import type { DataSplit } from '../src/data/dataset.ts';
 import type { Gpu } from '../src/gpu/device.ts';
 import type { TrainConfig } from '../src/model/config.ts';
-import { Trainer } from '../src/train/trainer.ts';
-import { median, timeSubmitted } from './stats.ts';
+import type { Trainer } from '../src/train/trainer.ts';
+import { Run } from '../src/train/run.ts';
+import { FENCE_EVERY, median, timeSubmitted } from './stats.ts';
 
 export interface TrainResult {
   variant: string;
@@ -19,26 +21,25 @@ export interface TrainResult {
 /** warmupSteps (≥ 1) steps first, then repetitions of about repSeconds each (at most maxStepsPerRep steps). */
 export interface TrainBudget { reps: number; repSeconds: number; warmupSteps: number; maxStepsPerRep: number }
 
-const FENCE_EVERY = 8; // submits between queue fences, as in Trainer.runEpoch
+/** `data` with its training split cut to whole batches, so every step of an epoch has `batch` rows. */
+function wholeBatches(data: DataSplit, batch: number): DataSplit {
+  const count = Math.floor(data.train.count / batch) * batch;
+  if (count < 4 * batch) throw new Error(`the training split has ${data.train.count} images: fewer than 4 full batches of ${batch}`);
+  const t = data.train;
+  return { ...data, train: { ...t, count, images: t.images.subarray(0, count * t.rows * t.cols), labels: t.labels?.subarray(0, count) ?? null } };
+}
 
-/** Submits full-batch steps, wrapping inside the epoch so every step has `batch` rows and a metrics record. */
+/** Steps through the one Run the CLI and the page use, in its steps-only mode (an epoch's end uploads the next
+ * shuffle but runs no test pass), `perSubmit` steps to a submit and FENCE_EVERY submits to a chunk. */
 class StepRunner {
-  private cursor = 0;
-  private readonly fullSteps: number;
+  constructor(readonly run: Run) {}
 
-  constructor(readonly trainer: Trainer) {
-    this.fullSteps = Math.floor(trainer.data.train.count / trainer.cfg.batch);
-    if (this.fullSteps < 4) throw new Error(`the training split has ${trainer.data.train.count} images: fewer than 4 full batches of ${trainer.cfg.batch}`);
-    trainer.beginEpoch();
-  }
-
-  async run(steps: number, perSubmit: number): Promise<void> {
-    for (let s = 0, submits = 0; s < steps; s += perSubmit) {
-      const count = Math.min(perSubmit, steps - s);
-      if (this.cursor + count > this.fullSteps) this.cursor = 0;
-      this.trainer.submitSteps(this.cursor, count);
-      this.cursor += count;
-      if (++submits % FENCE_EVERY === 0) await this.trainer.gpu.device.queue.onSubmittedWorkDone();
+  async steps(steps: number, perSubmit: number): Promise<void> {
+    Object.assign(this.run.options, { stepsPerSubmit: perSubmit, chunk: perSubmit * FENCE_EVERY });
+    for (let left = steps; left > 0;) {
+      const before = this.run.position.globalStep;
+      await this.run.chunk(left);
+      left -= this.run.position.globalStep - before;
     }
   }
 }
@@ -47,15 +48,17 @@ class StepRunner {
 export async function benchTraining(gpu: Gpu, cfg: TrainConfig, data: DataSplit, variant: string, perSubmit: number[], budget: TrainBudget):
   Promise<TrainResult[]> {
   const { device } = gpu;
-  const trainer = await Trainer.create(gpu, cfg, data, variant);
+  const run = await Run.start({ gpu, hooks: { log: () => {} }, cfg: { ...cfg, epochs: 1e5 }, data: wholeBatches(data, cfg.batch), kernel: variant,
+    options: { evaluate: false } });
+  const trainer = run.trainer;
   try {
-    const runner = new StepRunner(trainer);
+    const runner = new StepRunner(run);
     const unit = Math.max(...perSubmit);
     device.pushErrorScope('validation');
     // The first steps pay for first use; timing `unit` more sizes the repetitions, unless the warm-up alone shows
     // that the smallest repetition is already long enough (slow adapters).
-    const warm = (await timeSubmitted(device, () => runner.run(budget.warmupSteps, 1))) / budget.warmupSteps;
-    const perStep = warm * unit >= budget.repSeconds ? warm : (await timeSubmitted(device, () => runner.run(unit, 1))) / unit;
+    const warm = (await timeSubmitted(device, () => runner.steps(budget.warmupSteps, 1))) / budget.warmupSteps;
+    const perStep = warm * unit >= budget.repSeconds ? warm : (await timeSubmitted(device, () => runner.steps(unit, 1))) / unit;
     const error = await device.popErrorScope();
     if (error) throw new Error(`training step (${variant}): ${error.message}`);
 
@@ -63,7 +66,7 @@ export async function benchTraining(gpu: Gpu, cfg: TrainConfig, data: DataSplit,
     const steps = Math.max(unit, Math.min(budget.maxStepsPerRep, wanted));
     const times = perSubmit.map(() => [] as number[]);
     for (let r = 0; r < budget.reps; r++) {
-      for (const [i, n] of perSubmit.entries()) times[i].push(await timeSubmitted(device, () => runner.run(steps, n)));
+      for (const [i, n] of perSubmit.entries()) times[i].push(await timeSubmitted(device, () => runner.steps(steps, n)));
     }
     await checkFinite(trainer, variant);
 
@@ -75,7 +78,7 @@ export async function benchTraining(gpu: Gpu, cfg: TrainConfig, data: DataSplit,
         stepsPerRep: steps, reps: budget.reps };
     });
   } finally {
-    trainer.destroy();
+    run.release();
   }
 }
 

@@ -30,8 +30,9 @@ export interface RunOptions extends GuardOptions {
   live: boolean; // copy step records during the epoch (events.steps)
   pictures: boolean; // copy the last test batch and slabs after each evaluation (EpochResult.snapshot)
   jacobianMetric?: 'last' | 'every'; // measure ‖J‖²_F when λ = 0 too (TrainerOptions)
+  evaluate: boolean; // false: an epoch's end only counts it (no test pass, guard or state copy): step benchmarks
 }
-export const DEFAULT_RUN: RunOptions = { ...DEFAULT_GUARD, maxDeviceLosses: 3, chunk: 4, stepsPerSubmit: 1, live: false, pictures: false };
+export const DEFAULT_RUN: RunOptions = { ...DEFAULT_GUARD, maxDeviceLosses: 3, chunk: 4, stepsPerSubmit: 1, live: false, pictures: false, evaluate: true };
 
 export interface EpochResult {
   row: EpochRow; // also the newest entry of history
@@ -157,16 +158,16 @@ export class Run {
     }
   }
 
-  /** Submit up to one chunk of steps and wait for the previous chunk; at the epoch's end, close it. Returns the
-   * epoch's result when one closed, null otherwise (also after a rollback or a device rebuild). */
-  async chunk(): Promise<EpochResult | null> {
+  /** Submit up to one chunk of steps (at most `limit`) and wait for the previous chunk; at the epoch's end, close
+   * it. Returns the epoch's result when one closed, null otherwise (also after a rollback or a device rebuild). */
+  async chunk(limit = Infinity): Promise<EpochResult | null> {
     if (this.faulted()) { await this.recoverDevice(); return null; }
     if (this.done) throw new Error(`all ${this.cfg.epochs} epochs are done`);
     try {
       const t0 = performance.now();
       const t = this.trainer;
       if (!this.epochOpen) this.openEpoch(0);
-      const count = Math.min(this.options.chunk, t.stepsPerEpoch - this.stepInEpoch);
+      const count = Math.min(this.options.chunk, limit, t.stepsPerEpoch - this.stepInEpoch);
       for (let i = 0; i < count; i += this.options.stepsPerSubmit) t.submitSteps(this.stepInEpoch + i, Math.min(this.options.stepsPerSubmit, count - i));
       this.stepInEpoch += count;
       this.forwardLive(this.live?.sample(this.stepInEpoch) ?? null);
@@ -195,6 +196,10 @@ export class Run {
     const trainSeconds = this.activeMs / 1000;
     this.epochOpen = false;
     this.stepInEpoch = 0;
+    if (!this.options.evaluate) {
+      t.skipEvaluation();
+      return null;
+    }
     const metrics = t.finishEpoch();
     const snapshot = this.options.pictures ? takeSnapshot(t) : null;
     const m = await metrics;

@@ -223,6 +223,11 @@ export class Trainer {
     return Promise.all([metrics.read(), units.read()]).then(([m, u]) => parseMetrics(new Float32Array(m), new Float32Array(u, 0, z), o));
   }
 
+  /** Count the epoch as done without evaluating it (step benchmarks). */
+  skipEvaluation(): void {
+    this.position.epoch++;
+  }
+
   /** Evaluate after the epoch's last step and count the epoch as done. */
   finishEpoch(opts: { jacobian?: boolean } = {}): Promise<EpochMetrics> {
     const metrics = this.evaluate(opts);
