@@ -49,20 +49,19 @@ export class NoiseFilter {
 
 /**
  * Runs this same command as a child with filtered stderr and exits with its status; returns false (run normally) in
- * that child, or when `verbose`. Ctrl-C reaches the child directly (same process group), so the parent ignores
- * SIGINT rather than deliver it twice; SIGTERM and SIGHUP sent to the parent alone are passed on.
+ * that child, or when `verbose`. The child has its own process group, so a terminal's Ctrl-C reaches only the parent,
+ * which passes each SIGINT, SIGTERM and SIGHUP on exactly once (a second Ctrl-C stays a second one).
  */
 export function relaunchWithQuietStderr(verbose: boolean): boolean {
   if (verbose || process.env[CHILD_ENV] === '1') return false;
   const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
-    stdio: ['inherit', 'inherit', 'pipe'], env: { ...process.env, [CHILD_ENV]: '1' },
+    stdio: ['inherit', 'inherit', 'pipe'], env: { ...process.env, [CHILD_ENV]: '1' }, detached: true,
   });
   const filter = new NoiseFilter();
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (chunk: string) => { const shown = filter.push(chunk); if (shown) process.stderr.write(shown); });
   const ended = new Promise<void>((done) => child.stderr.on('end', () => { process.stderr.write(filter.end()); done(); }));
-  process.on('SIGINT', () => {});
-  for (const sig of ['SIGTERM', 'SIGHUP'] as const) process.on(sig, () => child.kill(sig));
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => child.kill(sig));
   child.on('error', (err) => {
     console.error(`error: cannot start the training process: ${err.message}; run with --verbose to train in this process`);
     process.exit(1);
