@@ -6,8 +6,8 @@ import { loadData } from '../data/node.ts';
 import type { DataSplit } from '../data/dataset.ts';
 import { readFileLimited } from '../io/files.ts';
 // issue 14 (hostile): checked outputs, checkpoint-first writes, quiet Dawn notices — the lead ports these calls.
-import { checkOutputs, writeCheckpointSafely, writeOutput, writeOutputs, type CheckedOutput } from '../io/outputs.ts';
-import { dataInputPaths } from '../data/node.ts';
+import { writeCheckpointSafely, writeOutput, writeOutputs } from '../io/outputs.ts';
+import { checkCliOutputs } from './outputs.ts';
 import { relaunchWithQuietStderr } from './quiet-stderr.ts';
 import { decodeSafetensors } from '../io/safetensors.ts';
 import { buildPlan } from '../model/plan.ts';
@@ -24,15 +24,6 @@ import { trainerPictures } from '../viz/trainer-pictures.ts';
 import { contractiveFlops, describeModel, epochLine, metricsRow, plural, stepFlops, type EpochRow } from './report.ts';
 
 const MAX_CHECKPOINT_BYTES = 2 ** 31;
-
-/** Every output checked against the others and the inputs before anything is read or trained (issue 14, item 1). */
-function checkCliOutputs(o: CliOptions): Map<string, CheckedOutput> {
-  const outputs = ([['--save', o.save], ['--metrics', o.metrics], ['--recon', o.recon], ['--features', o.features]] as const)
-    .filter(([, path]) => path !== null).map(([flag, path]) => ({ flag, path: path!, mayReplace: flag === '--save' ? ['--resume', '--init'] : [] }));
-  const inputs = [...dataInputPaths(o.data).map((path) => ({ flag: '--data', path })),
-    ...(o.init ? [{ flag: '--init', path: o.init }] : []), ...(o.resume ? [{ flag: '--resume', path: o.resume }] : [])];
-  return checkOutputs(outputs, inputs);
-}
 
 /** --resume: the checkpoint's config (validated) with the new epoch goal, and its full state. */
 async function readResume(o: CliOptions, data: DataSplit): Promise<RunSnapshot> {
