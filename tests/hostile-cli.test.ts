@@ -91,3 +91,18 @@ test('a normal run: /dev/null and a linked output survive, no Dawn notices, read
   assert.ok(lstatSync(join(dir, 'features.png')).isSymbolicLink(), 'the link is still a link');
   assert.deepEqual([...readFileSync(join(dir, 'features-v1.png')).subarray(1, 4)], [...Buffer.from('PNG')], 'its target holds the picture');
 });
+
+test('Ctrl-C sent to the CLI reaches the training process once, and nothing is left running', async () => {
+  const { spawn } = await import('node:child_process');
+  const parent = spawn(process.execPath, ['--import', 'tsx', 'src/cli/train.ts', ...TINY, '--epochs', '200'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  await new Promise<void>((resolve) => parent.stdout.on('data', (b: Buffer) => { out += b.toString(); if (/epoch +1\/200/.test(out)) resolve(); }));
+  const child = Number(execFileSync('ps', ['-o', 'pid=', '--ppid', String(parent.pid)]).toString().trim().split('\n')[0]);
+  assert.ok(child > 0, 'the training process runs as a child');
+  parent.kill('SIGINT');
+  const [code, signal] = await new Promise<[number | null, string | null]>((resolve) => parent.on('exit', (c, s) => resolve([c, s])));
+  assert.ok(signal === 'SIGINT' || code === 130, `stopped by the Ctrl-C (code ${code}, signal ${signal})`);
+  // Gone, or a zombie waiting for this container's init to reap it: not running either way.
+  const state = (() => { try { return execFileSync('ps', ['-o', 'stat=', '-p', String(child)]).toString().trim(); } catch { return 'gone'; } })();
+  assert.ok(state === 'gone' || state.startsWith('Z'), `the training process is not running (ps state ${state})`);
+});

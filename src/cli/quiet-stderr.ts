@@ -49,9 +49,8 @@ export class NoiseFilter {
 
 /**
  * Runs this same command as a child with filtered stderr and exits with its status; returns false (run normally) in
- * that child, or when `verbose`. The child has its own process group, so a terminal's Ctrl-C reaches only this
- * parent, which passes SIGINT, SIGTERM and SIGHUP on exactly once (the child's first SIGINT stops gracefully, a second
- * quits), whether they came from a terminal or from `kill`.
+ * that child, or when `verbose`. The child has its own process group, so a terminal's Ctrl-C reaches only the parent,
+ * which passes each SIGINT, SIGTERM and SIGHUP on exactly once (a second Ctrl-C stays a second one).
  */
 export function relaunchWithQuietStderr(verbose: boolean): boolean {
   if (verbose || process.env[CHILD_ENV] === '1') return false;

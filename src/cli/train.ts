@@ -4,10 +4,11 @@
 // next chunk and saves the last epoch boundary.
 import { existsSync } from 'node:fs';
 import { acquireNodeGpu } from '../gpu/node.ts';
-import { dataInputPaths, loadData } from '../data/node.ts';
+import { loadData } from '../data/node.ts';
 import type { DataSplit } from '../data/dataset.ts';
 import { readFileLimited } from '../io/files.ts';
-import { checkOutputs, writeCheckpointSafely, writeOutput, writeOutputs, type CheckedOutput } from '../io/outputs.ts';
+import { checkOutputs, writeCheckpointSafely, writeOutput, writeOutputs } from '../io/outputs.ts';
+import { checkCliOutputs } from './outputs.ts';
 import { relaunchWithQuietStderr } from './quiet-stderr.ts';
 import { decodeSafetensors } from '../io/safetensors.ts';
 import type { TrainConfig } from '../model/config.ts';
@@ -29,15 +30,6 @@ import { fileTuningStore } from './tuning-cache.ts';
 import { ProgressLine } from './progress.ts';
 
 const MAX_CHECKPOINT_BYTES = 2 ** 31;
-
-/** Every output checked against the others and the inputs before anything is read or trained. */
-function checkCliOutputs(o: CliOptions): Map<string, CheckedOutput> {
-  const outputs = ([['--save', o.save], ['--metrics', o.metrics], ['--recon', o.recon], ['--features', o.features]] as const)
-    .filter(([, path]) => path !== null).map(([flag, path]) => ({ flag, path: path!, mayReplace: flag === '--save' ? ['--resume', '--init'] : [] }));
-  const inputs = [...dataInputPaths(o.data).map((path) => ({ flag: '--data', path })),
-    ...(o.init ? [{ flag: '--init', path: o.init }] : []), ...(o.resume ? [{ flag: '--resume', path: o.resume }] : [])];
-  return checkOutputs(outputs, inputs);
-}
 
 async function readCheckpointFile(path: string, flag: string): Promise<{ bytes: Uint8Array; cfg: TrainConfig | undefined }> {
   const bytes = await readFileLimited(path, MAX_CHECKPOINT_BYTES, `--${flag}`);

@@ -46,7 +46,7 @@ function isNullDevice(s: Stats): boolean {
 /** One output: where it is written and how, or the reason it cannot be. `key` identifies the file for clash checks. */
 function checkOne(spec: OutputSpec, streams: Map<string, 1 | 2>): { out: CheckedOutput; key: string } {
   const { flag, path } = spec;
-  const fail = (why: string) => { throw new Error(`${flag} ${path}: ${why}`); };
+  const fail = (why: string): never => { throw new Error(`${flag} ${path}: ${why}`); };
   if (path === '' || path.endsWith('/')) fail('names a directory; give a file name');
   const link = statOrNull(() => lstatSync(path));
   let target = resolve(path);
@@ -59,9 +59,11 @@ function checkOne(spec: OutputSpec, streams: Map<string, 1 | 2>): { out: Checked
   if (!stats) {
     const dir = dirname(target);
     const parent = statOrNull(() => statSync(dir));
-    if (!parent || !parent.isDirectory()) fail(`the directory ${dir} does not exist; create it first`);
+    if (!parent) fail(`the directory ${dir} does not exist; create it first`);
+    if (!parent!.isDirectory()) fail(`${dir} is not a directory`);
     try { accessSync(dir, constants.W_OK); } catch { fail(`the directory ${dir} is not writable`); }
-    return { out: { flag, path, target: join(realpathSync(dir), basename(target)), direct: false }, key: join(realpathSync(dir), basename(target)) };
+    const absent = join(realpathSync(dir), basename(target)); // names the file for clash checks until it exists
+    return { out: { flag, path, target: absent, direct: false }, key: absent };
   }
   const kind = fileKind(stats);
   const stream = streams.get(identity(stats));
@@ -86,9 +88,9 @@ export function checkOutputs(outputs: OutputSpec[], inputs: InputSpec[]): Map<st
   const owners = new Map<string, string>(); // file identity → the output flag that writes it
   const inputOwners = new Map<string, string[]>();
   for (const { flag, path } of inputs) {
-    let s: Stats | null = null;
-    try { s = statSync(path); } catch { continue; } // an unreadable input is its reader's to report
-    if (s) inputOwners.set(identity(s), [...(inputOwners.get(identity(s)) ?? []), flag]);
+    let key: string;
+    try { key = identity(statSync(path)); } catch { continue; } // an unreadable input is its reader's to report
+    inputOwners.set(key, [...(inputOwners.get(key) ?? []), flag]);
   }
   for (const spec of outputs) {
     try {
