@@ -94,7 +94,7 @@ test('a normal run: /dev/null and a linked output survive, no Dawn notices, read
 
 test('Ctrl-C sent to the CLI reaches the training process once, and nothing is left running', async () => {
   const { spawn } = await import('node:child_process');
-  const parent = spawn(process.execPath, ['--import', 'tsx', 'src/cli/train.ts', ...TINY, '--epochs', '200'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const parent = spawn(process.execPath, ['--import', 'tsx', 'src/cli/train.ts', ...TINY.filter((_, i) => i !== 4 && i !== 5), '--epochs', '200'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   await new Promise<void>((resolve) => parent.stdout.on('data', (b: Buffer) => { out += b.toString(); if (/epoch +1\/200/.test(out)) resolve(); }));
   const child = Number(execFileSync('ps', ['-o', 'pid=', '--ppid', String(parent.pid)]).toString().trim().split('\n')[0]);
