@@ -84,7 +84,7 @@ async function main(): Promise<void> {
     const perSubmit = stepsPerSubmit(gpu);
     const cache = new KernelCache(gpu);
     log(`== matmuls (every variant; forward X·Wᵀ), ${perSubmit} step(s) per submit on this adapter`);
-    const budget = quick ? { reps: 2, repSeconds: 0.1 } : { reps: 5, repSeconds: 0.3 };
+    const budget = quick ? { reps: 2, repSeconds: 0.1 } : { reps: 3, repSeconds: 0.2 };
     const shapes: Shape[] = [{ M: 256, K: 784, N: 256 }, { M: 256, K: 256, N: 64 }, { M: 256, K: 64, N: 256 }, { M: 256, K: 256, N: 784 },
       { M: side, K: side, N: side }];
     results.matmul = await benchMatmuls(gpu, shapes, budget, (m) => log(`  ${m.variant.padEnd(9)} ${shapeName(m.shape).padEnd(15)} ${m.gflops.toFixed(1).padStart(8)} GFLOP/s`));

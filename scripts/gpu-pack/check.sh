@@ -27,7 +27,7 @@ if [ "$ADAPTER" = gpu ]; then
 fi
 
 # Ours: kernels, matmuls, steps, 10 epochs. A limit keeps the whole check within 8 minutes on a lent machine.
-timeout "${CHECK_NODE_SECONDS:-330}" "$NODE" "$PACK/dist/bench/gpu-check.mjs" --adapter "$ADAPTER" $QUICK --out "$OUT"
+timeout "${CHECK_NODE_SECONDS:-300}" "$NODE" "$PACK/dist/bench/gpu-check.mjs" --adapter "$ADAPTER" $QUICK --out "$OUT"
 ours=$?
 echo "== ours: exit $ours after $(( $(date +%s) - t0 )) s"
 
