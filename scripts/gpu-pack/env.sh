@@ -6,7 +6,9 @@ NODE=$PACK/node/bin/node
 DAWN=$PACK/node_modules/webgpu/dist/linux-x64/dawn.node
 for f in "$NODE" "$DAWN"; do
   if [ ! -f "$f" ]; then
-    gunzip -c "$f.gz" > "$f.tmp" && mv "$f.tmp" "$f" || { echo "cannot unpack $f.gz (is $PACK writable?)" >&2; exit 3; }
+    # gzip is on nearly every Linux; python3's gzip module stands in where it is not.
+    { gunzip -c "$f.gz" 2> /dev/null || python3 -c 'import gzip, shutil, sys; shutil.copyfileobj(gzip.open(sys.argv[1]), sys.stdout.buffer)' "$f.gz"; } \
+      > "$f.tmp" && mv "$f.tmp" "$f" || { echo "cannot unpack $f.gz (is $PACK writable?)" >&2; exit 3; }
   fi
 done
 chmod +x "$NODE"
