@@ -123,12 +123,15 @@ async function timeOnce(device: GPUDevice, d: Dispatch): Promise<number> {
 
 /**
  * Milliseconds of one dispatch per variant that is worth timing properly. Each family's lead (its fastest variant on
- * the previous product, at first its largest block, listed last) runs first; a family whose lead takes over FAMILY_SCREEN_FACTOR × the
- * fastest lead's time is dropped for this product untried (the wt tiles on CPU adapters), the rest run once each.
+ * the previous product, at first its largest block, listed last) runs first; a family whose lead takes over
+ * FAMILY_SCREEN_FACTOR × the fastest lead's time is dropped for this product untried (the wt tiles on CPU adapters),
+ * the rest run once each.
  */
-async function screen(device: GPUDevice, variants: string[], d: (j: number) => Dispatch, lead: Map<string, number>): Promise<Record<string, number>> {
+async function screen(device: GPUDevice, variants: string[], d: (j: number) => Dispatch, lead: Map<string, number>):
+  Promise<Record<string, number>> {
   const family = (j: number) => MATMUL_VARIANTS[variants[j]].family;
-  const leads = [...new Set(variants.map((_, j) => family(j)))].map((f) => lead.get(f) ?? variants.reduce((last, _, j) => (family(j) === f ? j : last), -1));
+  const lastOf = (f: string) => variants.reduce((last, _, j) => (family(j) === f ? j : last), -1);
+  const leads = [...new Set(variants.map((_, j) => family(j)))].map((f) => lead.get(f) ?? lastOf(f));
   const ms: Record<string, number> = {};
   for (const j of leads) ms[variants[j]] = (await timeOnce(device, d(j))) * 1000;
   const cut = FAMILY_SCREEN_FACTOR * Math.min(...Object.values(ms));
