@@ -108,8 +108,10 @@ async function main(): Promise<void> {
     results.training = training;
     save();
 
-    await writeParityDump(gpu, configAt(256), digits, cache, out);
-    log(`== parity dump for torch_ae.py: ${out}/parity.safetensors, ${out}/checkpoint-step0.safetensors`);
+    const parity = await writeParityDump(gpu, configAt(256), digits, cache, out);
+    results.parity_float64 = parity;
+    log(`== one seed-model step at batch 256 vs our float64 reference: worst normalised gradient difference ${parity.worst.toExponential(2)}`);
+    log(`   dumped for torch_ae.py: ${out}/parity.safetensors, ${out}/checkpoint-step0.safetensors`);
     const epochs = quick ? 1 : 10;
     const cfg = { ...configAt(256), epochs };
     const trainer = await Trainer.create(gpu, cfg, quick ? digits : data, 'auto', cache);
@@ -130,7 +132,7 @@ async function main(): Promise<void> {
       trainer.destroy();
     }
     save();
-    if (tests.failed > 0) process.exitCode = 1;
+    if (tests.failed > 0 || !(parity.worst < 1e-3)) process.exitCode = 1;
   } finally {
     gpu.release();
   }
