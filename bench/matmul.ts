@@ -9,7 +9,7 @@ import { dispatch, KernelCache, storageBuffer, uniformBuffer, type Kernel } from
 import { readBuffer } from '../src/gpu/readback.ts';
 import type { Activation } from '../src/model/plan.ts';
 import { TestRandom } from '../src/ref/check.ts';
-import { DEFAULT_VARIANT, denseSpecs, loadKernels, MATMUL_VARIANTS } from '../src/train/kernels.ts';
+import { DEFAULT_VARIANT, denseSpecs, denseWorkgroups, loadKernels, MATMUL_VARIANTS } from '../src/train/kernels.ts';
 import { denseUniform, STEP_BYTES, STEP_SLOT, writeStep } from '../src/train/uniforms.ts';
 import { repeatDispatch, steadyTime, timeSubmitted, type DispatchBudget } from './stats.ts';
 
@@ -21,7 +21,6 @@ export interface MatmulResult {
 export type MatmulBudget = DispatchBudget;
 
 const IDENTITY: Activation = { kind: 'identity', alpha: 0 };
-const WG = 64; // dense.wgsl's default workgroup size, as the trainer uses it
 const CHECKED = 512; // output elements compared with the float64 product
 
 export const shapeName = (s: Shape) => `${s.M}x${s.K}x${s.N}`;
@@ -106,10 +105,10 @@ class MatmulProblem {
 async function benchVariant(problem: MatmulProblem, cache: KernelCache, variant: string, budget: MatmulBudget, seed: number): Promise<MatmulResult> {
   const { device, shape } = problem;
   const { M, K, N } = shape;
-  const block = MATMUL_VARIANTS[variant].forward;
+  const v = MATMUL_VARIANTS[variant];
   const kernel = await cache.get(denseSpecs(MATMUL_VARIANTS[variant]).denseForward);
   const group = problem.bindGroup(kernel);
-  const workgroups = Math.ceil(Math.ceil(M / block.RM) * Math.ceil(N / 4 / block.CN) / WG);
+  const workgroups = denseWorkgroups(v.family, v.forward, M, Math.ceil(N / 4));
   const what = `denseForward ${variant} ${shapeName(shape)}`;
 
   device.pushErrorScope('validation');

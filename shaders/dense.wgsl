@@ -35,6 +35,26 @@ override WG: u32 = 64u;
 @group(0) @binding(5) var<storage, read_write> aux: array<vec4f>;  // forward: pre-activation (M, n4) if write_pre;
                                                                     // backward: X (M, k4), the producer's output (read)
 
+// Epilogues shared by the tiled families (dense_tile.wgsl, dense_wg.wgsl): one vec4 of an output row each.
+// Forward: bias, activation, pad columns exactly zero, optional pre-activation.
+fn storeForwardRow(row: u32, col: u32, v: vec4f, rows: u32) {
+  if (row >= rows || col >= p.n4) { return; }
+  let bias = select(vec4f(0.0), params[p.b_off + col], p.use_bias == 1u);
+  let live = (vec4u(col * 4u) + vec4u(0u, 1u, 2u, 3u)) < vec4u(p.n);
+  let pre = select(vec4f(0.0), v + bias, live);
+  out[row * p.n4 + col] = select(vec4f(0.0), activate(p.act, p.alpha, pre), live);
+  if (p.write_pre == 1u) { aux[row * p.n4 + col] = pre; }
+}
+
+// Input gradient: times the derivative of the producer's activation.
+fn storeInputGradRow(row: u32, col: u32, v: vec4f, rows: u32) {
+  if (row >= rows || col >= p.k4) { return; }
+  var g = v;
+  // X has one row per sample: Jacobian row r belongs to sample r / row_mult.
+  if (p.in_act != ACT_IDENTITY) { g *= activateGrad(p.in_act, p.in_alpha, aux[(row / p.row_mult) * p.k4 + col]); }
+  out[row * p.k4 + col] = g;
+}
+
 @compute @workgroup_size(WG)
 fn denseForward(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
                 @builtin(local_invocation_index) lid: u32) {

@@ -34,15 +34,6 @@ fn storeForwardQuad(row0: u32, col: u32, a: mat4x4f, rows: u32) {
   storeForwardRow(row0 + 3u, col, a[3], rows);
 }
 
-fn storeForwardRow(row: u32, col: u32, v: vec4f, rows: u32) {
-  if (row >= rows || col >= p.n4) { return; }
-  let bias = select(vec4f(0.0), params[p.b_off + col], p.use_bias == 1u);
-  let live = (vec4u(col * 4u) + vec4u(0u, 1u, 2u, 3u)) < vec4u(p.n);
-  let pre = select(vec4f(0.0), v + bias, live);
-  out[row * p.n4 + col] = select(vec4f(0.0), activate(p.act, p.alpha, pre), live);
-  if (p.write_pre == 1u) { aux[row * p.n4 + col] = pre; }
-}
-
 @compute @workgroup_size(WG)
 fn denseForwardTiled(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
                      @builtin(local_invocation_index) lid: u32) {
@@ -94,14 +85,6 @@ fn storeInputGradQuad(row0: u32, col: u32, a: mat4x4f, rows: u32) {
   storeInputGradRow(row0 + 1u, col, a[1], rows);
   storeInputGradRow(row0 + 2u, col, a[2], rows);
   storeInputGradRow(row0 + 3u, col, a[3], rows);
-}
-
-fn storeInputGradRow(row: u32, col: u32, v: vec4f, rows: u32) {
-  if (row >= rows || col >= p.k4) { return; }
-  var g = v;
-  // X has one row per sample: Jacobian row r belongs to sample r / row_mult.
-  if (p.in_act != ACT_IDENTITY) { g *= activateGrad(p.in_act, p.in_alpha, aux[(row / p.row_mult) * p.k4 + col]); }
-  out[row * p.k4 + col] = g;
 }
 
 // Backward input: the quad for input column quad q at dY's vec4 column nn is W rows 4nn … 4nn + 3 there.

@@ -39,7 +39,7 @@ function hashString(s: string): string {
 
 /** Keyed by everything that changes the answer: adapter, the kernels' source and blocks, the product's shape. */
 function cacheKey(gpu: Gpu, product: Product, s: { M: number; K: number; N: number }): string {
-  const source = hashString(['dense.wgsl', 'dense_grad.wgsl', 'dense_tile.wgsl', 'dense_grad_tile.wgsl', 'tile.wgsl', 'common.wgsl'].map((f) => gpu.shaders[f] ?? '').join('\n') + JSON.stringify(MATMUL_VARIANTS));
+  const source = hashString(['dense.wgsl', 'dense_grad.wgsl', 'dense_tile.wgsl', 'dense_grad_tile.wgsl', 'tile.wgsl', 'dense_wg.wgsl', 'dense_grad_wg.wgsl', 'common.wgsl'].map((f) => gpu.shaders[f] ?? '').join('\n') + JSON.stringify(MATMUL_VARIANTS));
   return `${gpu.adapter.name}|${gpu.adapter.featureLevel}|${source}|${product}|${s.M}x${s.K}x${s.N}`;
 }
 
@@ -128,9 +128,38 @@ async function timeSubmit(device: GPUDevice, record: (pass: GPUComputePassEncode
 
 /** Variants whose single screening dispatch takes over this many times the fastest one's are not timed further. */
 const SCREEN_FACTOR = 3;
+/** Families whose lead's screening dispatch takes over this many times the fastest lead's are not tried further. */
+const FAMILY_SCREEN_FACTOR = 2;
 
-/** Seconds of one dispatch of `d` alone, queue fences included (the first use of a pipeline pays extra). */
-const timeOnce = (device: GPUDevice, d: Dispatch) => timeSubmit(device, (pass) => dispatch(pass, d.kernel, d.group, d.workgroups, 0));
+/** Seconds of one dispatch of `d` alone (queue fences included), after a one-workgroup dispatch that pays for the
+ * pipeline's first use (CPU adapters compile at first dispatch), so compile time never decides a screening. */
+async function timeOnce(device: GPUDevice, d: Dispatch): Promise<number> {
+  await timeSubmit(device, (pass) => dispatch(pass, d.kernel, d.group, 1, 0));
+  return timeSubmit(device, (pass) => dispatch(pass, d.kernel, d.group, d.workgroups, 0));
+}
+
+/**
+ * Milliseconds of one dispatch per variant that is worth timing properly. Each family's lead (its fastest variant on
+ * the previous product, at first its largest block, listed last) runs first; a family whose lead takes over
+ * FAMILY_SCREEN_FACTOR × the fastest lead's time is dropped for this product untried (the wt tiles on CPU adapters),
+ * the rest run once each.
+ */
+async function screen(device: GPUDevice, variants: string[], d: (j: number) => Dispatch, lead: Map<string, number>):
+  Promise<Record<string, number>> {
+  const family = (j: number) => MATMUL_VARIANTS[variants[j]].family;
+  const lastOf = (f: string) => variants.reduce((last, _, j) => (family(j) === f ? j : last), -1);
+  const leads = [...new Set(variants.map((_, j) => family(j)))].map((f) => lead.get(f) ?? lastOf(f));
+  const ms: Record<string, number> = {};
+  for (const j of leads) ms[variants[j]] = (await timeOnce(device, d(j))) * 1000;
+  const cut = FAMILY_SCREEN_FACTOR * Math.min(...Object.values(ms));
+  const kept = new Set(leads.filter((j) => ms[variants[j]] <= cut).map(family));
+  for (const [j, v] of variants.entries()) if (kept.has(family(j)) && !(v in ms)) ms[v] = (await timeOnce(device, d(j))) * 1000;
+  for (const f of kept) {
+    const members = variants.map((_, j) => j).filter((j) => family(j) === f);
+    lead.set(f, members.reduce((a, b) => (ms[variants[b]] < ms[variants[a]] ? b : a)));
+  }
+  return ms;
+}
 
 /**
  * Seconds per dispatch of `d` run alone: a first run (which pays for first use) sizes the repetitions, each of
@@ -163,11 +192,9 @@ export async function tuneMatmuls(gpu: Gpu, cache: KernelCache, cfg: TrainConfig
     try {
       const lists = scratch.map((s) => s.denseDispatches());
       gpu.device.pushErrorScope('validation');
+      const lead = new Map<string, number>(); // family → index of its fastest variant on the previous product
       for (const [i, { layer, product }] of lists[0].entries()) {
-        // One dispatch of each variant screens out the clear losers (the rb kernels run 3–4× slower than the mt
-        // ones on SwiftShader): they keep that single time; the rest are timed properly.
-        const ms: Record<string, number> = {};
-        for (const [j, v] of variants.entries()) ms[v] = (await timeOnce(gpu.device, lists[j][i].d)) * 1000;
+        const ms = await screen(gpu.device, variants, (j) => lists[j][i].d, lead);
         const cut = SCREEN_FACTOR * Math.min(...Object.values(ms));
         for (const [j, v] of variants.entries()) if (ms[v] <= cut) ms[v] = (await timeDispatch(gpu.device, lists[j][i].d)) * 1000;
         measured.set(`${layer}.${product}`, ms);

@@ -76,10 +76,10 @@ export function buildGraph(device: GPUDevice, k: KernelSet, plan: Plan, cfg: Tra
       const f = k.dense(op.name, 'forward');
       const w = k.dense(op.name, 'backwardWeight');
       const bi = k.dense(op.name, 'backwardInput');
-      forward.push(bind(`${op.name}.denseForward`, f.kernel, fwd, [x, slabs.params, y, writePre ? logits : scratch], groups(Math.ceil(B / f.block.RM) * Math.ceil(n4 / f.block.CN))));
+      forward.push(bind(`${op.name}.denseForward`, f.kernel, fwd, [x, slabs.params, y, writePre ? logits : scratch], f.workgroups(B, n4)));
       backward.push(bind(`${op.name}.denseBackwardWeight`, w.kernel, U.denseGradUniform(op.out, op.in, op.weight.offset, op.bias.offset),
-        [dy, x, slabs.grads], groups(Math.ceil(n4 / w.block.RM) * Math.ceil(k4 / w.block.CN))));
-      if (dx) backward.push(bind(`${op.name}.denseBackwardInput`, bi.kernel, fwd, [dy, slabs.params, dx, x], groups(Math.ceil(B / bi.block.RM) * Math.ceil(k4 / bi.block.CN))));
+        [dy, x, slabs.grads], w.workgroups(n4, k4)));
+      if (dx) backward.push(bind(`${op.name}.denseBackwardInput`, bi.kernel, fwd, [dy, slabs.params, dx, x], bi.workgroups(B, k4)));
     } else if (op.kind === 'batchnorm') {
       if (!dx) throw new Error(`${op.name}: BatchNorm directly on the input is not supported; put a linear layer first`);
       const st = (stats[i] = alloc(`${op.name}.stats`, 2 * f4(i) * 16));

@@ -80,7 +80,7 @@ export function buildJacobian(device: GPUDevice, alloc: Alloc, k: KernelSet, bin
     if (op.kind === 'dense') {
       const bi = k.dense(op.name, 'backwardInput');
       rows.push(bind(`${op.name}.jacobianRows`, bi.kernel, U.denseUniform(op.out, op.in, op.weight.offset, op.bias.offset, IDENTITY, producerActivation(plan, i), { rowMult: zr }),
-        [J[i + 1], slabs.params, J[i], g.acts[i]], groups(Math.ceil(R / bi.block.RM) * Math.ceil(f4(i) / bi.block.CN))));
+        [J[i + 1], slabs.params, J[i], g.acts[i]], bi.workgroups(R, f4(i))));
     } else {
       rows.push(bind(`${op.name}.jacobianScale`, k.jacobianScale, scaleOf(i, true),
         [J[i + 1], J[i], g.acts[i], g.acts[i + 1], slabs.params, g.stats[i] ?? g.scratch, slabs.state], groups(R * f4(i))));
@@ -94,10 +94,10 @@ export function buildJacobian(device: GPUDevice, alloc: Alloc, k: KernelSet, bin
   const K = alloc('Jacobian.K', h4 * 4 * h4 * 16);
   const fw = k.dense(first.name, 'forward');
   rows.push(bind('Jacobian.K', fw.kernel, U.denseUniform(H, first.in, first.weight.offset, 0, IDENTITY, IDENTITY, { bias: false, fixedRows: h4 * 4, xOff: first.weight.offset }),
-    [slabs.params, slabs.params, K, g.scratch], groups(Math.ceil((h4 * 4) / fw.block.RM) * Math.ceil(h4 / fw.block.CN))));
+    [slabs.params, slabs.params, K, g.scratch], fw.workgroups(h4 * 4, h4)));
   const T = rowsBuffer('Jacobian.T', 1); // t·K, then the adjoint Ā at level 1 (in place)
   rows.push(bind('Jacobian.T', fw.kernel, U.denseUniform(H, H, 0, 0, IDENTITY, IDENTITY, { bias: false, rowMult: zr }),
-    [J[1], K, T, g.scratch], groups(Math.ceil(R / fw.block.RM) * Math.ceil(h4 / fw.block.CN))));
+    [J[1], K, T, g.scratch], fw.workgroups(R, h4)));
   rows.push(bind('Jacobian.norm', k.jacobianNorm, U.jacUniform({ f: H, zr, scale: lambda, count: adjoint ? 1 : 0, mode }), [J[1], T, jac], B));
   if (!adjoint) return { jac, rows, adjoint: [], injections: new Map(), addGrads: null };
 
@@ -109,12 +109,12 @@ export function buildJacobian(device: GPUDevice, alloc: Alloc, k: KernelSet, bin
   const G = alloc('Jacobian.G', h4 * 4 * h4 * 16);
   const bw0 = k.dense(first.name, 'backwardWeight');
   adj.push(bind('Jacobian.tt', bw0.kernel, U.denseGradUniform(H, H, 0, 0, { rowMult: zr, bias: false }), [J[1], J[1], G],
-    groups(Math.ceil(h4 / bw0.block.RM) * Math.ceil(h4 / bw0.block.CN))));
+    bw0.workgroups(h4, h4)));
   const d4 = pad4(plan.inputDim) / 4;
   const GW = alloc('Jacobian.GW0', h4 * 4 * d4 * 16);
   const bi0 = k.dense(first.name, 'backwardInput');
   adj.push(bind('Jacobian.ttW0', bi0.kernel, U.denseUniform(H, first.in, first.weight.offset, 0, IDENTITY, IDENTITY, { fixedRows: h4 * 4 }),
-    [G, slabs.params, GW, g.scratch], groups(Math.ceil((h4 * 4) / bi0.block.RM) * Math.ceil(d4 / bi0.block.CN))));
+    [G, slabs.params, GW, g.scratch], bi0.workgroups(h4 * 4, d4)));
   adj.push(bind('Jacobian.dW0', k.accumulate, U.accumulateUniform({ count: h4 * 4 * d4, dst: first.weight.offset, alpha: (2 * lambda) / (P > 0 ? P : 1), perRow: true, assign: true }),
     [GW, cgrads], groups(h4 * 4 * d4)));
   let A = T; // Ā at the current level
@@ -137,10 +137,10 @@ export function buildJacobian(device: GPUDevice, alloc: Alloc, k: KernelSet, bin
       const next = rowsBuffer(`Jacobian.adjoint[${lvl + 1}]`, lvl + 1);
       const fwd = k.dense(op.name, 'forward');
       adj.push(bind(`${op.name}.jacobianAdjoint`, fwd.kernel, U.denseUniform(op.out, op.in, op.weight.offset, 0, IDENTITY, IDENTITY, { bias: false, rowMult: zr }),
-        [A, slabs.params, next, g.scratch], groups(Math.ceil(R / fwd.block.RM) * Math.ceil(f4(lvl + 1) / fwd.block.CN))));
+        [A, slabs.params, next, g.scratch], fwd.workgroups(R, f4(lvl + 1))));
       const bw = k.dense(op.name, 'backwardWeight');
       adj.push(bind(`${op.name}.jacobianWeightGrad`, bw.kernel, U.denseGradUniform(op.out, op.in, op.weight.offset, 0, { rowMult: zr, bias: false }),
-        [J[lvl + 1], A, cgrads], groups(Math.ceil(f4(lvl + 1) / bw.block.RM) * Math.ceil(f4(lvl) / bw.block.CN))));
+        [J[lvl + 1], A, cgrads], bw.workgroups(f4(lvl + 1), f4(lvl))));
       A = next;
     } else if (op.kind === 'batchnorm' || op.kind === 'dropout') {
       if (op.kind === 'batchnorm') {

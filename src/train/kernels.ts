@@ -6,12 +6,17 @@ export interface Block { RM: number; CN: number }
 /**
  * A block shape per product and the kernel family: 'rb' register blocks indexed by loop counters (dense.wgsl,
  * dense_grad.wgsl; fastest on llvmpipe), 'mt' 4×4 matrix tiles with static indexing only (dense_tile.wgsl,
- * dense_grad_tile.wgsl; 2–4× faster on SwiftShader, which keeps loop-indexed local arrays in memory).
+ * dense_grad_tile.wgsl; 2–4× faster on SwiftShader, which keeps loop-indexed local arrays in memory), 'wt'
+ * workgroup-memory tiles of 8 × 8 such blocks with barriers (dense_wg.wgsl, dense_grad_wg.wgsl; for discrete GPUs).
  */
-export interface MatmulVariant { family: 'rb' | 'mt'; forward: Block; backwardInput: Block; backwardWeight: Block }
+export type MatmulFamily = 'rb' | 'mt' | 'wt';
+export interface MatmulVariant { family: MatmulFamily; forward: Block; backwardInput: Block; backwardWeight: Block }
 
-const mt = (RM: number, CN: number): MatmulVariant =>
-  ({ family: 'mt', forward: { RM, CN }, backwardInput: { RM, CN }, backwardWeight: { RM: RM / 4, CN } });
+const tiled = (family: MatmulFamily, RM: number, CN: number): MatmulVariant =>
+  ({ family, forward: { RM, CN }, backwardInput: { RM, CN }, backwardWeight: { RM: RM / 4, CN } });
+const mt = (RM: number, CN: number) => tiled('mt', RM, CN);
+/** Workgroup tiles: 8·RM rows × 32·CN columns (weight gradient 8·RM × 32·CN of dW, too). */
+const wt = (RM: number, CN: number) => tiled('wt', RM, CN);
 
 export const MATMUL_VARIANTS: Record<string, MatmulVariant> = {
   rb4x4: { family: 'rb', forward: { RM: 4, CN: 1 }, backwardInput: { RM: 4, CN: 1 }, backwardWeight: { RM: 1, CN: 1 } },
@@ -22,6 +27,9 @@ export const MATMUL_VARIANTS: Record<string, MatmulVariant> = {
   mt8x16: mt(8, 4),
   mt16x8: mt(16, 2),
   mt16x16: mt(16, 4),
+  wt32x32: wt(4, 1),
+  wt64x64: wt(8, 2),
+  wt128x64: wt(16, 2),
 };
 export const DEFAULT_VARIANT = 'rb8x8';
 
@@ -50,12 +58,17 @@ export const KERNEL_SPECS = {
   sgd: { file: 'optimizer.wgsl', entry: 'sgdUpdate', bindings: [...STEP_U, 'rw', 'read', 'rw', 'rw'] },
 } satisfies Record<string, KernelSpec>;
 
-/** The three dense kernels of a variant. Both families have the same uniforms, bindings and block semantics. */
+const FAMILY_FILES = {
+  rb: { fwd: { file: 'dense.wgsl' }, grad: { file: 'dense_grad.wgsl' }, suffix: '' },
+  mt: { fwd: { file: 'dense_tile.wgsl', include: ['dense.wgsl', 'tile.wgsl'] },
+    grad: { file: 'dense_grad_tile.wgsl', include: ['dense_grad.wgsl', 'tile.wgsl'] }, suffix: 'Tiled' },
+  wt: { fwd: { file: 'dense_wg.wgsl', include: ['dense.wgsl'] }, grad: { file: 'dense_grad_wg.wgsl', include: ['dense_grad.wgsl'] }, suffix: 'Shared' },
+};
+
+/** The three dense kernels of a variant. Every family has the same uniforms, bindings and block semantics. */
 export function denseSpecs(v: MatmulVariant) {
-  const tiled = v.family === 'mt';
-  const fwd = tiled ? { file: 'dense_tile.wgsl', include: ['dense.wgsl', 'tile.wgsl'] } : { file: 'dense.wgsl' };
-  const grad = tiled ? { file: 'dense_grad_tile.wgsl', include: ['dense_grad.wgsl', 'tile.wgsl'] } : { file: 'dense_grad.wgsl' };
-  const entry = (name: string) => (tiled ? `${name}Tiled` : name);
+  const { fwd, grad, suffix } = FAMILY_FILES[v.family];
+  const entry = (name: string) => `${name}${suffix}`;
   return {
     denseForward: { ...fwd, entry: entry('denseForward'), bindings: [...STEP_U, 'read', 'read', 'rw', 'rw'], consts: { ...v.forward } },
     denseBackwardInput: { ...fwd, entry: entry('denseBackwardInput'), bindings: [...STEP_U, 'read', 'read', 'rw', 'rw'], consts: { ...v.backwardInput } },
@@ -68,7 +81,17 @@ export type KernelName = keyof typeof KERNEL_SPECS | keyof ReturnType<typeof den
 export type Product = 'forward' | 'backwardInput' | 'backwardWeight';
 /** Variant per dense layer (by op name) and product; products not listed use the set's variant. */
 export type MatmulChoices = Record<string, Partial<Record<Product, string>>>;
-export interface DenseKernel { kernel: Kernel; block: Block; variant: string }
+/** `workgroups(rows, quads)`: the dispatch size for an output of `rows` rows (dW: row quads) × `quads` column quads. */
+export interface DenseKernel { kernel: Kernel; block: Block; variant: string; workgroups(rows: number, quads: number): number }
+
+/**
+ * Workgroups of one dense product: rb and mt run one invocation per block, 64 to a workgroup; wt runs one
+ * workgroup per tile of 8 × 8 blocks.
+ */
+export function denseWorkgroups(family: MatmulFamily, block: Block, rows: number, quads: number): number {
+  if (family === 'wt') return Math.ceil(rows / (8 * block.RM)) * Math.ceil(quads / (8 * block.CN));
+  return Math.max(1, Math.ceil((Math.ceil(rows / block.RM) * Math.ceil(quads / block.CN)) / 64));
+}
 export type KernelSet = Record<KernelName, Kernel> & {
   variant: MatmulVariant;
   variantName: string;
@@ -96,7 +119,9 @@ export async function loadKernels(cache: KernelCache, variantName: string, choic
     ...(Object.fromEntries(entries) as Record<KernelName, Kernel>), variant, variantName, choices,
     dense(layer, product) {
       const v = choices[layer]?.[product] ?? variantName;
-      return { kernel: dense.get(`${v}.${product}`)!, block: MATMUL_VARIANTS[v][product], variant: v };
+      const block = MATMUL_VARIANTS[v][product];
+      const workgroups = (rows: number, quads: number) => denseWorkgroups(MATMUL_VARIANTS[v].family, block, rows, quads);
+      return { kernel: dense.get(`${v}.${product}`)!, block, variant: v, workgroups };
     },
   };
 }

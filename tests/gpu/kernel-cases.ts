@@ -12,7 +12,7 @@ import { adamUpdate } from '../../src/ref/optimizer.ts';
 import { klSparsityBackward, klSparsityForward, l1SparsityBackward, l1SparsityForward } from '../../src/ref/sparsity.ts';
 import { lossBackward } from '../../src/ref/loss.ts';
 import { corruptBatch } from '../../src/ref/corrupt.ts';
-import { denseSpecs, KERNEL_SPECS, MATMUL_VARIANTS } from '../../src/train/kernels.ts';
+import { denseSpecs, denseWorkgroups, KERNEL_SPECS, MATMUL_VARIANTS } from '../../src/train/kernels.ts';
 import * as U from '../../src/train/uniforms.ts';
 import { expectClose, padRows, runKernel, step, unpadRows } from './harness.ts';
 
@@ -28,8 +28,12 @@ function denseCase(variant: string): KernelCase {
     const r = new TestRandom(seed);
     const specs = denseSpecs(MATMUL_VARIANTS[variant]);
     const v = MATMUL_VARIANTS[variant];
+    const wg = (product: 'forward' | 'backwardInput' | 'backwardWeight', rows: number, quads: number) => denseWorkgroups(v.family, v[product], rows, quads);
+    // Workgroup tiles span up to 128 rows × 64 columns and read the reduction 16 at a time: sizes past those take
+    // several tiles and a partial last chunk.
+    const big = v.family === 'wt';
     for (const actKind of ACTS) {
-      const B = int(r, 1, 37), K = int(r, 1, 45), N = int(r, 1, 41);
+      const B = int(r, 1, big ? 150 : 37), K = int(r, 1, big ? 90 : 45), N = int(r, 1, big ? 140 : 41);
       const act: Activation = { kind: actKind, alpha: 0.1 };
       const x = r.normal(B * K), W = r.normal(N * K, 0, 0.3), b = r.normal(N, 0, 0.1);
       const wRows = pad4(N), k4 = pad4(K) / 4, n4 = pad4(N) / 4;
@@ -39,7 +43,7 @@ function denseCase(variant: string): KernelCase {
       const u = U.denseUniform(N, K, 0, wRows * pad4(K), act, act);
       const fwd = await runKernel(gpu, specs.denseForward, step(B), U.denseUniform(N, K, 0, wRows * pad4(K), act, act, { writePre: true }),
         [padRows(x, B, K), slab, { zeros: B * n4 * 16 }, { zeros: B * n4 * 16 }],
-        g(Math.ceil(B / v.forward.RM) * Math.ceil(n4 / v.forward.CN)));
+        wg('forward', B, n4));
       const y = denseForward(x, W, b, B, K, N, act.kind, act.alpha);
       expectClose(`${variant} denseForward ${actKind} B=${B} K=${K} N=${N}`, unpadRows(fwd[2], B, N, 'Y'), y, seed);
       const pre = denseForward(x, W, b, B, K, N, 'identity', 0);
@@ -49,11 +53,11 @@ function denseCase(variant: string): KernelCase {
       const dz = r.normal(B * N);
       const ref = denseBackward(dz, xin, W, B, K, N);
       const bi = await runKernel(gpu, specs.denseBackwardInput, step(B), u, [padRows(dz, B, N), slab, { zeros: B * k4 * 16 }, padRows(xin, B, K)],
-        g(Math.ceil(B / v.backwardInput.RM) * Math.ceil(k4 / v.backwardInput.CN)));
+        wg('backwardInput', B, k4));
       const dxRef = ref.dx.map((d, i) => d * activationGradFromOutput(xin[i], act.kind, act.alpha));
       expectClose(`${variant} denseBackwardInput ${actKind} B=${B} K=${K} N=${N}`, unpadRows(bi[2], B, K, 'dX', false), dxRef, seed);
       const grads = await runKernel(gpu, specs.denseBackwardWeight, step(B), U.denseGradUniform(N, K, 0, wRows * pad4(K)),
-        [padRows(dz, B, N), padRows(xin, B, K), { zeros: slab.byteLength }], g(Math.ceil(n4 / v.backwardWeight.RM) * Math.ceil(k4 / v.backwardWeight.CN)));
+        [padRows(dz, B, N), padRows(xin, B, K), { zeros: slab.byteLength }], wg('backwardWeight', n4, k4));
       expectClose(`${variant} denseBackwardWeight dW B=${B} K=${K} N=${N}`, unpadRows(grads[2].subarray(0, wRows * pad4(K)), N, K, 'dW'), ref.dW, seed);
       expectClose(`${variant} denseBackwardWeight db`, unpadRows(grads[2].subarray(wRows * pad4(K)), 1, N, 'db'), ref.db, seed);
     }
