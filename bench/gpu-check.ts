@@ -12,7 +12,7 @@ import { acquireNodeGpu, type NodeAdapterChoice } from '../src/gpu/node.ts';
 import { defaultTrainConfig, type TrainConfig } from '../src/model/config.ts';
 import { tuneMatmuls } from '../src/train/autotune.ts';
 import { countStepDispatches, isCpuAdapter, stepsPerSubmit } from '../src/train/dispatch-plan.ts';
-import { Trainer } from '../src/train/trainer.ts';
+import { Run } from '../src/train/run.ts';
 import { freshSeed } from '../tests/gpu/harness.ts';
 import { kernelCases } from '../tests/gpu/kernel-cases.ts';
 import { stepCases } from '../tests/gpu/step-cases.ts';
@@ -114,22 +114,22 @@ async function main(): Promise<void> {
     log(`   dumped for torch_ae.py: ${out}/parity.safetensors, ${out}/checkpoint-step0.safetensors`);
     const epochs = quick ? 1 : 10;
     const cfg = { ...configAt(256), epochs };
-    const trainer = await Trainer.create(gpu, cfg, quick ? digits : data, 'auto', cache);
+    // The same Run the CLI drives: chunks of steps on one fence cadence, evaluation and the guard at each epoch's end.
+    const run = await Run.start({ gpu, hooks: { log }, cfg, data: quick ? digits : data, kernel: 'auto', cache, options: { stepsPerSubmit: perSubmit } });
     try {
-      results.dispatches_per_step = countStepDispatches(trainer.graph, false);
+      results.dispatches_per_step = countStepDispatches(run.trainer.stepDispatches());
       const t0 = performance.now();
       const perEpoch = [];
-      for (let e = 0; e < epochs; e++) {
-        const { metrics, trainSeconds } = await trainer.runEpoch(perSubmit);
-        const m = await metrics;
-        perEpoch.push({ epoch: e, train_seconds: trainSeconds, test_mse: m.test_mse });
-        log(`  epoch ${e + 1}/${epochs}: ${trainSeconds.toFixed(2)} s training, test MSE ${m.test_mse.toFixed(5)}`);
+      while (!run.done) {
+        const { metrics: m, row } = await run.epoch();
+        perEpoch.push({ epoch: m.epoch, train_seconds: row.seconds, test_mse: m.test_mse });
+        log(`  epoch ${m.epoch + 1}/${epochs}: ${row.seconds!.toFixed(2)} s training, test MSE ${m.test_mse.toFixed(5)}`);
       }
       const wall = (performance.now() - t0) / 1000;
-      results.train_run = { images: trainer.data.train.count, epochs, batch: 256, steps_per_submit: perSubmit, wall_seconds: wall, per_epoch: perEpoch };
-      log(`== ${epochs} epoch(s) of ${trainer.data.train.count} images: ${wall.toFixed(2)} s wall (evaluation included)`);
+      results.train_run = { images: run.data.train.count, epochs, batch: 256, steps_per_submit: perSubmit, wall_seconds: wall, per_epoch: perEpoch };
+      log(`== ${epochs} epoch(s) of ${run.data.train.count} images: ${wall.toFixed(2)} s wall (evaluation included)`);
     } finally {
-      trainer.destroy();
+      run.release();
     }
     save();
     if (tests.failed > 0 || !(parity.worst < 1e-3)) process.exitCode = 1;

@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import type { DataSplit } from '../src/data/dataset.ts';
 import type { Gpu } from '../src/gpu/device.ts';
 import type { KernelCache } from '../src/gpu/kernels.ts';
-import { readBuffer } from '../src/gpu/readback.ts';
 import { encodeSafetensors, type TensorEntry } from '../src/io/safetensors.ts';
 import type { TrainConfig } from '../src/model/config.ts';
 import { unpackTensor } from '../src/model/init.ts';
@@ -25,11 +24,13 @@ export async function writeParityDump(gpu: Gpu, cfg: TrainConfig, data: DataSpli
   try {
     const before = await trainer.readSlabs();
     const { plan } = trainer;
-    const checkpoint = await encodeCheckpoint(plan, cfg, { params: before.params, state: before.state, m: null, v: null, step: 0, epoch: 0 }, data.sha256);
+    const zeros = new Float32Array(before.params.length);
+    const checkpoint = await encodeCheckpoint(plan, cfg, { params: before.params, state: before.state, m: zeros, v: zeros, epoch: 0, globalStep: 0,
+      stepInEpoch: 0, lrScale: 1, kernels: {}, history: [] }, data.sha256);
     writeFileSync(join(out, 'checkpoint-step0.safetensors'), checkpoint);
     trainer.beginEpoch();
     trainer.submitSteps(0, 1);
-    const batch = new Float32Array(await readBuffer(gpu.device, trainer.graph.acts[0]));
+    const batch = await trainer.readInputBatch();
     const after = await trainer.readSlabs();
     const D = plan.inputDim;
     const width = batch.length / cfg.batch; // pad4(D)

@@ -31,17 +31,17 @@ describe('dispatch plan', () => {
     before(async () => { gpu = await acquireNodeGpu('llvmpipe'); });
     after(() => gpu?.release());
 
-    const count = async (cfg: ReturnType<typeof defaultTrainConfig>, contractive: boolean) => {
+    const count = async (cfg: ReturnType<typeof defaultTrainConfig>) => {
       const s = new ScratchStep(gpu.device, await loadKernels(new KernelCache(gpu), 'rb8x8'), buildPlan(cfg.model), cfg, 16);
       try {
-        return countStepDispatches(s.graph, contractive);
+        return countStepDispatches(s.graph.step);
       } finally {
         s.destroy();
       }
     };
 
     test('the seed model: 25 dispatches, 11 of them dense products', async () => {
-      const c = await count(defaultTrainConfig(), false);
+      const c = await count(defaultTrainConfig());
       assert.equal(c.total, 25, JSON.stringify(c.byKernel));
       assert.equal(c.dense, 11);
       assert.deepEqual([c.byKernel.gatherBatch, c.byKernel.denseForward, c.byKernel.denseBackwardWeight, c.byKernel.denseBackwardInput,
@@ -49,7 +49,7 @@ describe('dispatch plan', () => {
     });
 
     test('denoising adds the corruption pass', async () => {
-      const c = await count(preset('dae'), false);
+      const c = await count(preset('dae'));
       assert.equal(c.byKernel.corruptBatch, 1);
     });
   });

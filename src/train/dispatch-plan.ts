@@ -1,7 +1,7 @@
-// The dispatch plan of a training run on one adapter: how many steps are recorded into one submit, and which
-// dispatches one step records (the list Trainer.submitSteps records, counted for reports and tests).
+// The dispatch plan of a training run on one adapter: how many steps are recorded into one submit, and how many
+// dispatches one step records (Graph.step, counted for reports and tests).
 import type { AdapterDescription } from '../gpu/device.ts';
-import type { Dispatch, Graph } from './graph.ts';
+import type { Dispatch } from './graph.ts';
 
 /** Steps one submit can hold: the Trainer's Step-uniform slots (SLOTS in trainer.ts). */
 export const MAX_STEPS_PER_SUBMIT = 64;
@@ -34,18 +34,13 @@ export function stepsPerSubmit(gpu: { adapter: AdapterDescription }, override?: 
   return isCpuAdapter(gpu.adapter) ? 1 : GPU_STEPS_PER_SUBMIT;
 }
 
-/** One training step's dispatches in recording order (after the batch gather): Trainer.submitSteps's list. */
-export function trainingStepDispatches(graph: Graph, contractive: boolean): Dispatch[] {
-  return [...(graph.corrupt ? [graph.corrupt] : []), ...graph.forward, ...(contractive ? graph.jacobian!.rows : []),
-    graph.metricsTrain, ...(graph.jacobian?.adjoint ?? []), ...graph.backward, graph.update];
-}
-
 export interface StepCount { total: number; dense: number; byKernel: Record<string, number> }
 
-/** Dispatches per training step, the batch gather included, by kernel entry point. */
-export function countStepDispatches(graph: Graph, contractive: boolean): StepCount {
+/** Dispatches per training step, the batch gather included, by kernel entry point; `step` is what a step records
+ * after its gather (Trainer.stepDispatches, Graph.step). */
+export function countStepDispatches(step: readonly Dispatch[]): StepCount {
   const byKernel: Record<string, number> = { gatherBatch: 1 };
-  for (const d of trainingStepDispatches(graph, contractive)) {
+  for (const d of step) {
     const entry = d.kernel.label.split(':')[1] ?? d.kernel.label;
     byKernel[entry] = (byKernel[entry] ?? 0) + 1;
   }

@@ -16,6 +16,7 @@ import { takeSnapshot, type Snapshot } from './snapshot.ts';
 import { captureState, nonFiniteIn, restoreState, type TrainState } from './state.ts';
 import { Trainer } from './trainer.ts';
 import { DeviceWatch } from './device-watch.ts';
+import { stepsPerSubmit } from './dispatch-plan.ts';
 
 export interface RunHooks {
   acquire?(): Promise<Gpu>; // a fresh device after a loss; without it a lost device ends the run
@@ -88,6 +89,10 @@ export class Run {
     const run = new Run(spec.hooks, spec.cfg, spec.data, spec.kernel, spec.options ?? {});
     run.ownsGpu = !spec.gpu;
     const gpu = spec.gpu ?? (await run.acquire());
+    // The adapter's dispatch plan (src/train/dispatch-plan.ts) unless the caller chose: several steps per submit on
+    // a GPU, one on CPU adapters; a chunk holds at least four submits.
+    if (spec.options?.stepsPerSubmit === undefined) run.options.stepsPerSubmit = stepsPerSubmit(gpu);
+    if (spec.options?.chunk === undefined) run.options.chunk = Math.max(DEFAULT_RUN.chunk, 4 * run.options.stepsPerSubmit);
     await run.attach(gpu, spec.cache ?? new KernelCache(gpu), spec.from?.kernels ?? null);
     if (spec.from) run.install(spec.from);
     run.good = await run.capture();

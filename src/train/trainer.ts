@@ -241,6 +241,11 @@ export class Trainer {
     return this.graph.step;
   }
 
+  /** The last gathered batch as the encoder's first layer saw it before corruption: (batch, pad4(D)) (parity dumps). */
+  async readInputBatch(): Promise<Float32Array> {
+    return new Float32Array(await readBuffer(this.gpu.device, this.graph.acts[0]));
+  }
+
   /** Copies of the slabs (for checkpoints and tests): never called inside the training loop. */
   async readSlabs(): Promise<{ params: Float32Array; state: Float32Array; m: Float32Array; v: Float32Array; grads: Float32Array }> {
     const read = async (b: GPUBuffer) => new Float32Array(await readBuffer(this.gpu.device, b));
