@@ -1,34 +1,38 @@
-// The page's views of a session: stats for the panel, progress, live curves, pictures after each epoch, the epoch
-// log and messages. It implements SessionView, so everything it shows arrives as a copy from the session.
+// The page's views of a session: stats for the panel, progress, live curves, pictures after each epoch, the run
+// list, the epoch log and messages. It implements SessionView, so everything it shows arrives as a copy from the
+// session.
 import type { Gpu } from '../gpu/device.ts';
 import type { DataSplit } from '../data/dataset.ts';
 import type { TrainConfig } from '../model/config.ts';
+import { hashFromConfig } from '../model/validate.ts';
 import { epochLine, stepFlops } from '../cli/report.ts';
 import { AUTO_KERNEL, kernelSummary } from '../train/autotune.ts';
 import type { StepRecord, Trainer } from '../train/trainer.ts';
 import { Charts } from './charts.ts';
 import { describeData } from './data.ts';
 import { modelSummary } from './describe.ts';
-import { decoderBasis, meanActivity } from '../viz/features.ts';
-import { drawActivity } from './histogram.ts';
+import { downloadCanvas } from './export.ts';
+import { ModelViews } from './model-views.ts';
 import { Notices } from './notices.ts';
 import { FEATURE_VIEWS, type Stats, type ViewOptions } from './panel.ts';
-import { drawFeatures, drawReconstructions } from './pictures.ts';
 import { formatSeconds, ProgressView } from './progress-view.ts';
-import type { Snapshot } from '../viz/snapshot.ts';
+import { RunStore } from './runs.ts';
+import { RunsView } from './runs-view.ts';
 import { Session, type EpochResult, type Progress, type RunState, type SessionView, type StepPoints } from './session.ts';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 const fmt = (v: number) => (Number.isFinite(v) ? (Math.abs(v) >= 1e-3 || v === 0 ? v.toFixed(5) : v.toExponential(3)) : String(v));
+const tools = (name: string) => document.querySelector(`.chart-tools[data-chart="${name}"]`) as HTMLElement;
 
 export class App implements SessionView {
   readonly session: Session;
   readonly stats: Stats = { state: 'idle', epoch: '–', step: '–', throughput: '–', eta: '–', loss: '–', test: '–', lr: '–', data: '' };
   readonly view: ViewOptions = { smoothing: 0.6, features: FEATURE_VIEWS[0] };
   readonly notices = new Notices($('notices'));
-  readonly charts = new Charts({ loss: $('chart-loss'), test: $('chart-test'), lr: $('chart-lr') });
+  readonly charts = new Charts({ loss: $('chart-loss'), test: $('chart-test'), lr: $('chart-lr') }, { loss: tools('loss'), test: tools('test'), lr: tools('lr') });
+  readonly runs = new RunsView($('runs'), $('run-tools'), new RunStore(), (list) => this.charts.setOverlays(list));
   private readonly progressView = new ProgressView($('progress'));
-  private last: { snapshot: Snapshot; cfg: TrainConfig; epoch: number } | null = null; // the latest epoch's pictures
+  private readonly pictures = new ModelViews(this.view, () => this.shape, (m) => this.error(m));
   private live = new Map<number, StepRecord>(); // live records of the open epoch, by global step (checked at its end)
   onState: (s: RunState) => void = () => {};
   onBuilt: () => void = () => {};
@@ -36,6 +40,11 @@ export class App implements SessionView {
   constructor(gpu: Gpu, cfg: TrainConfig, data: DataSplit, kernel: string) {
     this.session = new Session(gpu, cfg, data, this, kernel);
     this.stats.data = describeData(data);
+    void this.runs.load();
+    for (const b of document.querySelectorAll<HTMLButtonElement>('button.export-png')) {
+      b.setAttribute('aria-label', `${b.dataset.canvas} as PNG`);
+      b.onclick = () => downloadCanvas($<HTMLCanvasElement>(b.dataset.canvas!), `${b.dataset.canvas}.png`);
+    }
   }
 
   get shape() {
@@ -45,14 +54,10 @@ export class App implements SessionView {
   built(t: Trainer, fresh: boolean): void {
     this.charts.reset(this.session.cfg, t.globalStep, !fresh);
     this.live.clear();
+    this.pictures.built(t, fresh);
     if (fresh) {
-      this.last = null;
       $('log').textContent = '';
-      for (const id of ['recon-caption', 'features-caption', 'activity-caption']) $(id).textContent = 'after the first epoch';
-      for (const id of ['recon', 'features', 'activity']) {
-        const c = $<HTMLCanvasElement>(id);
-        c.getContext('2d')!.clearRect(0, 0, c.width, c.height);
-      }
+      this.runs.begin(this.session.cfg, hashFromConfig(this.session.cfg), describeData(this.session.data));
     }
     $('model').textContent = `${modelSummary(this.session.cfg)} · ${t.plan.paramFloats.toLocaleString('en')} parameter floats (padded) · ` +
       `${t.stepsPerEpoch} steps per epoch`;
@@ -97,34 +102,19 @@ export class App implements SessionView {
     this.charts.steps(r.stepBase + r.firstRecord, records, cfg);
     this.charts.epoch(m, cfg);
     this.stats.test = `${cfg.loss} ${fmt(m.test_loss)}${cfg.loss === 'mse' ? '' : ` · mse ${fmt(m.test_mse)}`}`;
-    const shape = this.shape;
-    drawReconstructions($('recon'), s, shape);
-    $('recon-caption').textContent = `test images ${s.firstTestIndex + 1}–${s.firstTestIndex + Math.min(16, s.rows)} after epoch ${m.epoch + 1}, ` +
-      `evaluation mode: input${s.corrupted ? ' | corrupted input' : ''} | output`;
-    this.last = { snapshot: s, cfg, epoch: m.epoch };
-    this.drawFeatures();
-    drawActivity($('activity'), $('activity-caption'), meanActivity(s.plan, s.code, s.rows), s.rows, m, cfg);
+    this.pictures.epoch(s, m, cfg, this.session.trainer);
+    this.runs.epoch(m, r.samplesPerSec, cfg, hashFromConfig(cfg));
     const flops = stepFlops(s.plan);
     const line = epochLine({ ...m, samples_per_s: r.samplesPerSec, gflops: (r.samplesPerSec * flops) / 1e9, seconds: r.seconds }, cfg.epochs,
       { loss: cfg.loss, sparsity: cfg.sparsity.kind, contractive: cfg.contractive > 0 });
     $('log').textContent += `${line}\n`;
   }
 
-  private drawFeatures(): void {
-    if (!this.last) return;
-    const { snapshot: s, cfg, epoch } = this.last;
-    const relative = this.view.features !== FEATURE_VIEWS[0];
-    const basis = decoderBasis(s.plan, s.params, s.state, cfg.batchNorm.eps, relative);
-    drawFeatures($('features'), basis.images, basis.units, this.shape);
-    $('features-caption').textContent = `${this.view.features} for ${basis.units === s.plan.widths[s.plan.codeIndex] ? 'each of the' : 'the first'} ` +
-      `${basis.units} code units j, evaluation mode, each tile stretched to its own range (after epoch ${epoch + 1})`;
-  }
-
   /** A view option changed: redraw from what is already here. */
   redrawViews(): void {
     this.charts.smoothing = this.view.smoothing;
     this.charts.redraw();
-    this.drawFeatures();
+    this.pictures.drawFeatures();
   }
 
   state(s: RunState): void {

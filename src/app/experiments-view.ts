@@ -7,12 +7,8 @@ import { buildReport, type Artifact } from '../experiments/report.ts';
 import { runExperiment } from '../experiments/runner.ts';
 import { tableCells } from '../experiments/table.ts';
 import type { App } from './app.ts';
+import { el } from './dom.ts';
 
-const el = <K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTMLElementTagNameMap[K]> = {}, ...children: (Node | string)[]) => {
-  const e = Object.assign(document.createElement(tag), props);
-  e.append(...children);
-  return e;
-};
 const blobUrl = (a: Artifact) => URL.createObjectURL(new Blob([a.content as BlobPart], { type: a.name.endsWith('.png') ? 'image/png' : a.name.endsWith('.svg') ? 'image/svg+xml' : 'text/plain' }));
 
 export class ExperimentsView {

@@ -11,35 +11,53 @@ export function histogram(values: ArrayLike<number>, bins: number, hi: number): 
   return counts;
 }
 
+const cssVar = (name: string, fallback: string) => getComputedStyle(document.documentElement).getPropertyValue(name).trim() || fallback;
+
+/** Sized to the canvas's CSS width (sharp at any device pixel ratio); axes labelled, ρ and the mean marked. */
 export function drawActivity(canvas: HTMLCanvasElement, caption: HTMLElement, rhoHat: Float64Array, rows: number, m: EpochMetrics, cfg: TrainConfig): void {
-  const hi = Math.max(1, ...rhoHat);
+  const hi = Math.max(1, ...rhoHat); // bounded codes: [0, 1]; ReLU codes can exceed 1
   const counts = histogram(rhoHat, BINS, hi);
+  const dpr = window.devicePixelRatio || 1;
+  const W = Math.max(200, canvas.clientWidth || 440);
+  const H = 200;
+  canvas.width = Math.round(W * dpr);
+  canvas.height = Math.round(H * dpr);
   const ctx = canvas.getContext('2d')!;
-  const { width: W, height: H } = canvas;
-  const pad = { l: 30, r: 8, t: 8, b: 22 };
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  const pad = { l: 46, r: 18, t: 10, b: 40 };
   const plotW = W - pad.l - pad.r;
   const plotH = H - pad.t - pad.b;
   const top = Math.max(1, ...counts);
   const xAt = (v: number) => pad.l + (v / hi) * plotW;
+  const yAt = (c: number) => pad.t + plotH - (c / top) * plotH;
+  const text = cssVar('--axis', '#444');
   ctx.clearRect(0, 0, W, H);
   ctx.font = '11px system-ui, sans-serif';
-  ctx.fillStyle = '#4c78a8';
-  counts.forEach((c, i) => {
-    const h = (c / top) * plotH;
-    ctx.fillRect(pad.l + (i * plotW) / BINS + 1, pad.t + plotH - h, plotW / BINS - 2, h);
-  });
-  ctx.strokeStyle = '#888';
+  ctx.fillStyle = cssVar('--bar', '#4c78a8');
+  counts.forEach((c, i) => ctx.fillRect(pad.l + (i * plotW) / BINS + 1, yAt(c), plotW / BINS - 2, pad.t + plotH - yAt(c)));
+  ctx.strokeStyle = text;
   ctx.beginPath();
-  ctx.moveTo(pad.l, pad.t + plotH + 0.5);
+  ctx.moveTo(pad.l - 0.5, pad.t);
+  ctx.lineTo(pad.l - 0.5, pad.t + plotH + 0.5);
   ctx.lineTo(W - pad.r, pad.t + plotH + 0.5);
   ctx.stroke();
-  ctx.fillStyle = '#444';
-  for (const v of [0, hi / 2, hi]) ctx.fillText(v.toFixed(v === 0 ? 0 : 2), xAt(v) - 8, H - 6);
-  ctx.fillText(String(top), 4, pad.t + 10);
+  ctx.fillStyle = text;
+  ctx.textAlign = 'center';
+  for (const f of [0, 0.25, 0.5, 0.75, 1]) ctx.fillText((f * hi).toFixed(2), xAt(f * hi), pad.t + plotH + 14);
+  ctx.fillText('mean activity ρ̂ⱼ of a unit over the test batch', pad.l + plotW / 2, H - 6);
+  ctx.textAlign = 'right';
+  for (const c of [0, Math.round(top / 2), top]) ctx.fillText(String(c), pad.l - 6, yAt(c) + 4);
+  ctx.save();
+  ctx.translate(12, pad.t + plotH / 2);
+  ctx.rotate(-Math.PI / 2);
+  ctx.textAlign = 'center';
+  ctx.fillText('units', 0, 0);
+  ctx.restore();
+  ctx.textAlign = 'left';
   const mean = rhoHat.reduce((a, b) => a + b, 0) / rhoHat.length;
-  const marks: [number, string, string][] = [[mean, '#ff7f0e', 'mean']];
-  if (cfg.sparsity.kind === 'kl') marks.push([cfg.sparsity.rho, '#d62728', 'ρ']);
-  for (const [v, color, label] of marks) {
+  const marks: [number, string, string][] = [[mean, '#ff7f0e', `mean ${mean.toFixed(3)}`]];
+  if (cfg.sparsity.kind === 'kl') marks.push([cfg.sparsity.rho, '#d62728', `ρ = ${cfg.sparsity.rho}`]);
+  marks.forEach(([v, color, label], k) => {
     ctx.strokeStyle = color;
     ctx.fillStyle = color;
     ctx.setLineDash([4, 3]);
@@ -48,8 +66,11 @@ export function drawActivity(canvas: HTMLCanvasElement, caption: HTMLElement, rh
     ctx.lineTo(xAt(v) + 0.5, pad.t + plotH);
     ctx.stroke();
     ctx.setLineDash([]);
-    ctx.fillText(label, xAt(v) + 3, pad.t + (label === 'ρ' ? 22 : 10));
-  }
+    const right = xAt(v) + 4 + ctx.measureText(label).width > W - pad.r;
+    ctx.textAlign = right ? 'right' : 'left';
+    ctx.fillText(label, xAt(v) + (right ? -4 : 4), pad.t + 10 + 13 * k);
+  });
+  ctx.textAlign = 'left';
   const dead = m.lifetime_sparsity.filter((f) => f === 0).length;
   const z = m.lifetime_sparsity.length;
   caption.textContent = `ρ̂ per unit over ${rows} test images: mean ${mean.toFixed(3)}` +

@@ -17,7 +17,9 @@ export interface PanelActions {
   useDigits(): void; loadIdx(): void; profile(): void; copyLink(): void; remember(): void; recall(): void;
 }
 
-export const FEATURE_VIEWS = ['decoder(e_j)', 'decoder(e_j) − decoder(0)'] as const;
+/** Learned-feature views (model-views.ts): unit j's contribution over the all-inactive code, over the mean code, or
+ * the raw one-hot decoding. */
+export const FEATURE_VIEWS = ['unit on − all inactive', 'unit on − mean code', 'raw decoder(e_j)'] as const;
 export interface ViewOptions { smoothing: number; features: (typeof FEATURE_VIEWS)[number] }
 export interface DeviceOptions { kernel: string }
 

@@ -34,7 +34,9 @@ export const BASE_LIMITS: LimitRequest = {
 export function describeAdapter(adapter: GPUAdapter, featureLevel: FeatureLevel, host: string): AdapterDescription {
   const info = adapter.info;
   const parts = [info.vendor, info.architecture, info.device, info.description].filter((s) => s && s.length > 0);
-  const name = [...new Set(parts)].join(' ').replace(/\s+/g, ' ').trim() || 'unknown adapter';
+  // Browsers may blank GPUAdapterInfo (privacy); then say what kind of adapter it is rather than "unknown".
+  const name = [...new Set(parts)].join(' ').replace(/\s+/g, ' ').trim() ||
+    `unnamed ${isFallbackAdapter(adapter) ? 'software' : 'GPU'} adapter (the browser withholds its name)`;
   return { name, featureLevel, isFallback: isFallbackAdapter(adapter), host };
 }
 

@@ -129,8 +129,10 @@ export async function timeDispatch(device: GPUDevice, d: Dispatch, reps = 3, min
   return times[times.length >> 1];
 }
 
-/** Time every variant on every dense product of `cfg`'s model at its batch size (or take the cached answers). */
-export async function tuneMatmuls(gpu: Gpu, cache: KernelCache, cfg: TrainConfig, variants = Object.keys(MATMUL_VARIANTS)): Promise<Tuning> {
+/** Time every variant on every dense product of `cfg`'s model at its batch size (or take the cached answers);
+ * `onProgress` hears after each product that was timed (none when every answer is cached). */
+export async function tuneMatmuls(gpu: Gpu, cache: KernelCache, cfg: TrainConfig, variants = Object.keys(MATMUL_VARIANTS),
+  onProgress?: (done: number, total: number) => void): Promise<Tuning> {
   const t0 = performance.now();
   const plan = buildPlan(cfg.model);
   const B = cfg.batch;
@@ -154,6 +156,7 @@ export async function tuneMatmuls(gpu: Gpu, cache: KernelCache, cfg: TrainConfig
         const cut = SCREEN_FACTOR * Math.min(...Object.values(ms));
         for (const [j, v] of variants.entries()) if (ms[v] <= cut) ms[v] = (await timeDispatch(gpu.device, lists[j][i].d)) * 1000;
         measured.set(`${layer}.${product}`, ms);
+        onProgress?.(i + 1, lists[0].length);
       }
       const error = await gpu.device.popErrorScope();
       if (error) throw new Error(`matmul tuning: ${error.message}`);
@@ -174,9 +177,10 @@ export async function tuneMatmuls(gpu: Gpu, cache: KernelCache, cfg: TrainConfig
 }
 
 /** The kernel set for `kernel`: one variant for every product, or AUTO_KERNEL's tuned choice per product. */
-export async function kernelsFor(gpu: Gpu, cache: KernelCache, cfg: TrainConfig, kernel: string): Promise<KernelSet> {
+export async function kernelsFor(gpu: Gpu, cache: KernelCache, cfg: TrainConfig, kernel: string,
+  onProgress?: (done: number, total: number) => void): Promise<KernelSet> {
   if (kernel !== AUTO_KERNEL) return loadKernels(cache, kernel);
-  return loadKernels(cache, DEFAULT_VARIANT, (await tuneMatmuls(gpu, cache, cfg)).choices);
+  return loadKernels(cache, DEFAULT_VARIANT, (await tuneMatmuls(gpu, cache, cfg, undefined, onProgress)).choices);
 }
 
 /** One line: each dense layer's variants for forward / input gradient / weight gradient ('-': product not run). */

@@ -1,0 +1,122 @@
+// The pictures of a model: reconstructions, learned features, code activity and the latent space. Drawn from an
+// epoch's snapshot, or — for a model that has not finished an epoch here (a loaded checkpoint) — from a copy of
+// its weights and the test split's codes, decoding the first test images on the CPU.
+import type { TrainConfig } from '../model/config.ts';
+import { pad4 } from '../model/plan.ts';
+import type { EpochMetrics, Trainer } from '../train/trainer.ts';
+import { LatentProbe } from '../train/latent.ts';
+import { decode, decoderBasis, featureDirections, inactiveCode, meanActivity, meanCode } from '../viz/features.ts';
+import type { ImageShape } from '../viz/grid.ts';
+import type { Snapshot } from '../viz/snapshot.ts';
+import { drawActivity } from './histogram.ts';
+import { LatentView } from './latent-view.ts';
+import { FEATURE_VIEWS, type ViewOptions } from './panel.ts';
+import { drawFeatures, drawReconstructions } from './pictures.ts';
+
+const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
+const EMPTY: Record<string, string> = {
+  'recon-caption': 'Test images beside their reconstructions appear after the first epoch.',
+  'features-caption': 'What each code unit adds to the decoded image appears after the first epoch.',
+  'activity-caption': "A histogram of each code unit's mean activity ρ̂ appears after the first epoch.",
+};
+
+export class ModelViews {
+  private last: { snapshot: Snapshot; cfg: TrainConfig; epoch: number; metrics: EpochMetrics | null } | null = null;
+  private probe: LatentProbe | null = null;
+  private readonly latent = new LatentView($('latent'));
+
+  constructor(private readonly view: ViewOptions, private readonly shape: () => ImageShape, private readonly error: (m: string) => void) {
+    new ResizeObserver(() => this.drawActivity()).observe($('activity').parentElement!);
+  }
+
+  /** A new trainer: a probe for its codes; with new weights, the pictures say what will appear. */
+  built(t: Trainer, fresh: boolean): void {
+    this.probe?.destroy();
+    this.probe = new LatentProbe(t);
+    if (!fresh && t.epoch > 0 && this.last === null) void this.fromWeights(t);
+    if (!fresh) return;
+    this.last = null;
+    for (const [id, text] of Object.entries(EMPTY)) $(id).textContent = text;
+    for (const id of ['recon', 'features', 'activity']) {
+      const c = $<HTMLCanvasElement>(id);
+      c.getContext('2d')!.clearRect(0, 0, c.width, c.height);
+    }
+  }
+
+  epoch(s: Snapshot, m: EpochMetrics, cfg: TrainConfig, t: Trainer | null): void {
+    drawReconstructions($('recon'), s, this.shape());
+    $('recon-caption').textContent = `test images ${s.firstTestIndex + 1}–${s.firstTestIndex + Math.min(16, s.rows)} after epoch ${m.epoch + 1}, ` +
+      `evaluation mode: input${s.corrupted ? ' | corrupted input' : ''} | output`;
+    this.last = { snapshot: s, cfg, epoch: m.epoch, metrics: m };
+    this.drawFeatures();
+    this.drawActivity();
+    if (t) this.readLatent(t, s, cfg, m.epoch);
+  }
+
+  private readLatent(t: Trainer, s: Snapshot, cfg: TrainConfig, epoch: number): void {
+    const probe = this.probe;
+    if (!probe || probe.trainer !== t) return;
+    probe.read().then((codes) => {
+      if (this.probe !== probe) return; // replaced meanwhile
+      const test = t.data.test;
+      this.latent.show({ codes, count: probe.count, z: probe.z, stride: probe.stride, labels: test.labels, images: test.images, shape: this.shape(),
+        plan: s.plan, params: s.params, state: s.state, eps: cfg.batchNorm.eps, epoch });
+    }, (e: Error) => { if (this.probe === probe) this.error(`latent view: ${e.message}`); });
+  }
+
+  /** Pictures of a loaded model before it trains here: features from its weights, reconstructions of the first
+   * test images decoded on the CPU from their GPU codes, the latent view. */
+  private async fromWeights(t: Trainer): Promise<void> {
+    try {
+      const probe = this.probe!;
+      const [slabs, codes] = await Promise.all([t.readSlabs(), probe.read()]);
+      const { plan, cfg } = t;
+      const rows = Math.min(16, probe.count);
+      const d4 = pad4(plan.inputDim);
+      const px = plan.inputDim;
+      const input = new Float32Array(rows * d4);
+      for (let r = 0; r < rows; r++) for (let p = 0; p < px; p++) input[r * d4 + p] = t.data.test.images[r * px + p] / 255;
+      const code = codes.subarray(0, rows * probe.stride);
+      const dense = new Float64Array(rows * probe.z);
+      for (let r = 0; r < rows; r++) for (let j = 0; j < probe.z; j++) dense[r * probe.z + j] = code[r * probe.stride + j];
+      const decoded = decode(plan, slabs.params, slabs.state, dense, rows, cfg.batchNorm.eps);
+      const output = new Float32Array(rows * d4);
+      for (let r = 0; r < rows; r++) output.set(decoded.subarray(r * px, (r + 1) * px), r * d4);
+      const s: Snapshot = { plan, rows, firstTestIndex: 0, input, corrupted: null, output, code: codes, params: slabs.params, state: slabs.state };
+      if (this.probe !== probe) return;
+      drawReconstructions($('recon'), s, this.shape());
+      $('recon-caption').textContent = `test images 1–${rows} through the loaded model (trained ${t.epoch} epochs), evaluation mode: input | output`;
+      this.last = { snapshot: { ...s, rows: probe.count }, cfg, epoch: t.epoch - 1, metrics: null };
+      this.drawFeatures();
+      const test = t.data.test;
+      this.latent.show({ codes, count: probe.count, z: probe.z, stride: probe.stride, labels: test.labels, images: test.images, shape: this.shape(),
+        plan, params: slabs.params, state: slabs.state, eps: cfg.batchNorm.eps, epoch: t.epoch - 1 });
+    } catch (e) {
+      this.error(`pictures of the loaded model: ${(e as Error).message}`);
+    }
+  }
+
+  drawFeatures(): void {
+    if (!this.last) return;
+    const { snapshot: s, cfg, epoch } = this.last;
+    const eps = cfg.batchNorm.eps;
+    const z = s.plan.widths[s.plan.codeIndex];
+    const [inactive, mean] = FEATURE_VIEWS;
+    const basis = this.view.features === inactive ? featureDirections(s.plan, s.params, s.state, eps, inactiveCode(s.plan))
+      : this.view.features === mean ? featureDirections(s.plan, s.params, s.state, eps, meanCode(s.plan, s.code, s.rows))
+        : decoderBasis(s.plan, s.params, s.state, eps);
+    drawFeatures($('features'), basis.images, basis.units, this.shape());
+    const what = this.view.features === inactive
+      ? `decoder(b with unit j on) − decoder(b), b = the all-inactive code (${s.plan.codeActivation.kind === 'tanh' ? '−1 for a tanh code' : '0'})`
+      : this.view.features === mean ? 'decoder(b with unit j on) − decoder(b), b = the mean code of the test batch'
+        : 'decoder(e_j), the raw one-hot decoding (other units at 0)';
+    $('features-caption').textContent = `${what}, for ${basis.units === z ? 'each of the' : 'the first'} ${basis.units} code units j; ` +
+      `evaluation mode, each tile stretched to its own range (after epoch ${epoch + 1}).`;
+  }
+
+  private drawActivity(): void {
+    if (!this.last?.metrics) return;
+    const { snapshot: s, metrics, cfg } = this.last;
+    drawActivity($('activity'), $('activity-caption'), meanActivity(s.plan, s.code, s.rows), s.rows, metrics, cfg);
+  }
+}
