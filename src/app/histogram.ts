@@ -13,17 +13,35 @@ export function histogram(values: ArrayLike<number>, bins: number, hi: number): 
 
 const cssVar = (name: string, fallback: string) => getComputedStyle(document.documentElement).getPropertyValue(name).trim() || fallback;
 
-/** Sized to the canvas's CSS width (sharp at any device pixel ratio); axes labelled, ρ and the mean marked. */
-export function drawActivity(canvas: HTMLCanvasElement, caption: HTMLElement, rhoHat: Float64Array, rows: number, m: EpochMetrics, cfg: TrainConfig): void {
-  const hi = Math.max(1, ...rhoHat); // bounded codes: [0, 1]; ReLU codes can exceed 1
-  const counts = histogram(rhoHat, BINS, hi);
+/** Size `canvas` to its CSS width × `H` at the device pixel ratio; drawing is then in CSS pixels. */
+function sized(canvas: HTMLCanvasElement, H: number): { ctx: CanvasRenderingContext2D; W: number } {
   const dpr = window.devicePixelRatio || 1;
   const W = Math.max(200, canvas.clientWidth || 440);
-  const H = 200;
   canvas.width = Math.round(W * dpr);
   canvas.height = Math.round(H * dpr);
   const ctx = canvas.getContext('2d')!;
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  ctx.clearRect(0, 0, W, H);
+  ctx.font = '11px system-ui, sans-serif';
+  return { ctx, W };
+}
+
+/** The left and bottom axis lines of a plot area. */
+function axes(ctx: CanvasRenderingContext2D, pad: { l: number; r: number; t: number }, W: number, plotH: number, color: string): void {
+  ctx.strokeStyle = color;
+  ctx.beginPath();
+  ctx.moveTo(pad.l - 0.5, pad.t);
+  ctx.lineTo(pad.l - 0.5, pad.t + plotH + 0.5);
+  ctx.lineTo(W - pad.r, pad.t + plotH + 0.5);
+  ctx.stroke();
+}
+
+/** Sized to the canvas's CSS width (sharp at any device pixel ratio); axes labelled, ρ and the mean marked. */
+export function drawActivity(canvas: HTMLCanvasElement, caption: HTMLElement, rhoHat: Float64Array, rows: number, m: EpochMetrics, cfg: TrainConfig): void {
+  const hi = Math.max(1, ...rhoHat); // bounded codes: [0, 1]; ReLU codes can exceed 1
+  const counts = histogram(rhoHat, BINS, hi);
+  const H = 200;
+  const { ctx, W } = sized(canvas, H);
   const pad = { l: 46, r: 18, t: 10, b: 40 };
   const plotW = W - pad.l - pad.r;
   const plotH = H - pad.t - pad.b;
@@ -31,16 +49,9 @@ export function drawActivity(canvas: HTMLCanvasElement, caption: HTMLElement, rh
   const xAt = (v: number) => pad.l + (v / hi) * plotW;
   const yAt = (c: number) => pad.t + plotH - (c / top) * plotH;
   const text = cssVar('--axis', '#444');
-  ctx.clearRect(0, 0, W, H);
-  ctx.font = '11px system-ui, sans-serif';
   ctx.fillStyle = cssVar('--bar', '#4c78a8');
   counts.forEach((c, i) => ctx.fillRect(pad.l + (i * plotW) / BINS + 1, yAt(c), plotW / BINS - 2, pad.t + plotH - yAt(c)));
-  ctx.strokeStyle = text;
-  ctx.beginPath();
-  ctx.moveTo(pad.l - 0.5, pad.t);
-  ctx.lineTo(pad.l - 0.5, pad.t + plotH + 0.5);
-  ctx.lineTo(W - pad.r, pad.t + plotH + 0.5);
-  ctx.stroke();
+  axes(ctx, pad, W, plotH, text);
   ctx.fillStyle = text;
   ctx.textAlign = 'center';
   for (const f of [0, 0.25, 0.5, 0.75, 1]) ctx.fillText((f * hi).toFixed(2), xAt(f * hi), pad.t + plotH + 14);
@@ -77,4 +88,26 @@ export function drawActivity(canvas: HTMLCanvasElement, caption: HTMLElement, rh
     `${cfg.sparsity.kind === 'kl' ? ` (target ρ = ${cfg.sparsity.rho})` : ''}. Whole test split: mean activity ${m.mean_activity.toFixed(3)}, ` +
     `population sparsity ${(100 * m.population_sparsity).toFixed(1)}% of units active (> 0.1) per image, ` +
     `${dead}/${z} units never active.`;
+}
+
+/** Per-unit lifetime sparsity: the fraction of test images that activate each unit, units sorted from most to
+ * least used, so dead units (0) and always-on units (1) stand out at the ends. */
+export function drawLifetime(canvas: HTMLCanvasElement, lifetime: number[]): void {
+  const H = 110;
+  const { ctx, W } = sized(canvas, H);
+  const pad = { l: 46, r: 18, t: 6, b: 30 };
+  const plotW = W - pad.l - pad.r;
+  const plotH = H - pad.t - pad.b;
+  const sorted = [...lifetime].sort((a, b) => b - a);
+  const text = cssVar('--axis', '#444');
+  ctx.fillStyle = cssVar('--bar', '#4c78a8');
+  const w = plotW / Math.max(1, sorted.length);
+  sorted.forEach((f, i) => ctx.fillRect(pad.l + i * w, pad.t + plotH * (1 - f), Math.max(1, w - (w > 3 ? 1 : 0)), plotH * f));
+  axes(ctx, pad, W, plotH, text);
+  ctx.fillStyle = text;
+  ctx.textAlign = 'right';
+  for (const f of [0, 0.5, 1]) ctx.fillText(f.toFixed(1), pad.l - 6, pad.t + plotH * (1 - f) + 4);
+  ctx.textAlign = 'center';
+  ctx.fillText(`${sorted.length} units, most used first: fraction of test images activating each (lifetime)`, pad.l + plotW / 2, H - 8);
+  ctx.textAlign = 'left';
 }

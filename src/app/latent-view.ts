@@ -23,7 +23,7 @@ export interface LatentInput {
 export class LatentView {
   private input: LatentInput | null = null;
   private proj: Projection | null = null;
-  private readonly plot = el('canvas', { className: 'plot latent-plot', tabIndex: 0 });
+  private readonly plot = el('canvas', { id: 'latent-plot', className: 'plot latent-plot', tabIndex: 0 });
   private readonly tip = el('div', { className: 'latent-tip' });
   private readonly tipImage = el('canvas', { width: 28, height: 28 });
   private readonly tipText = el('span');
@@ -31,8 +31,8 @@ export class LatentView {
   private readonly swatches = el('div', { className: 'legend-swatches' });
   private readonly from = el('input', { type: 'number', min: '1', value: '1' });
   private readonly to = el('input', { type: 'number', min: '1', value: '2' });
-  private readonly strip = el('canvas', { className: 'pixels latent-strip', width: 1, height: 1 });
-  private readonly edited = el('canvas', { className: 'pixels latent-edit', width: 28, height: 28 });
+  private readonly strip = el('canvas', { id: 'latent-strip', className: 'pixels latent-strip', width: 1, height: 1 });
+  private readonly edited = el('canvas', { id: 'latent-edit', className: 'pixels latent-edit', width: 28, height: 28 });
   private readonly sliders = el('div', { className: 'sliders' });
   private code: Float64Array | null = null; // the hand-edited code
 

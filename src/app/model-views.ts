@@ -8,7 +8,7 @@ import { LatentProbe } from '../train/latent.ts';
 import { decode, decoderBasis, featureDirections, inactiveCode, meanActivity, meanCode } from '../viz/features.ts';
 import type { ImageShape } from '../viz/grid.ts';
 import type { Snapshot } from '../viz/snapshot.ts';
-import { drawActivity } from './histogram.ts';
+import { drawActivity, drawLifetime } from './histogram.ts';
 import { LatentView } from './latent-view.ts';
 import { FEATURE_VIEWS, type ViewOptions } from './panel.ts';
 import { drawFeatures, drawReconstructions } from './pictures.ts';
@@ -37,7 +37,7 @@ export class ModelViews {
     if (!fresh) return;
     this.last = null;
     for (const [id, text] of Object.entries(EMPTY)) $(id).textContent = text;
-    for (const id of ['recon', 'features', 'activity']) {
+    for (const id of ['recon', 'features', 'activity', 'lifetime']) {
       const c = $<HTMLCanvasElement>(id);
       c.getContext('2d')!.clearRect(0, 0, c.width, c.height);
     }
@@ -61,7 +61,11 @@ export class ModelViews {
       const test = t.data.test;
       this.latent.show({ codes, count: probe.count, z: probe.z, stride: probe.stride, labels: test.labels, images: test.images, shape: this.shape(),
         plan: s.plan, params: s.params, state: s.state, eps: cfg.batchNorm.eps, epoch });
-    }, (e: Error) => { if (this.probe === probe) this.error(`latent view: ${e.message}`); });
+    }, async (e: Error) => {
+      // A lost device fails its pending reads before its `lost` promise settles: give that a moment to arrive.
+      const lost = await Promise.race([t.gpu.device.lost.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 1000))]);
+      if (this.probe === probe && !lost) this.error(`latent view: ${e.message}`);
+    });
   }
 
   /** Pictures of a loaded model before it trains here: features from its weights, reconstructions of the first
@@ -118,5 +122,6 @@ export class ModelViews {
     if (!this.last?.metrics) return;
     const { snapshot: s, metrics, cfg } = this.last;
     drawActivity($('activity'), $('activity-caption'), meanActivity(s.plan, s.code, s.rows), s.rows, metrics, cfg);
+    drawLifetime($('lifetime'), metrics.lifetime_sparsity);
   }
 }

@@ -109,7 +109,7 @@ export class Panel {
 
     const views = gui.addFolder('views');
     views.add(view, 'smoothing', 0, 0.99, 0.01).name('curve smoothing').onChange(onView);
-    views.add(view, 'features', FEATURE_VIEWS).name('features').onChange(onView);
+    views.add(view, 'features', FEATURE_VIEWS).name('features').onChange(onView).domElement.dataset.view = 'features';
     button(views, 'profile', 'time GPU kernels');
     const kernels = views.add(device, 'kernel', [AUTO_KERNEL, ...Object.keys(MATMUL_VARIANTS)]).name('matmul kernels').onFinishChange(onDevice);
     kernels.domElement.dataset.device = 'kernel';
