@@ -76,7 +76,7 @@ export class ChartView {
         { ...common, label: this.spec.x, incrs: INTEGER_INCRS, values: ints, space: 50 },
         { ...common, label: this.spec.y, size: 64, values: (_u, ticks) => this.yTicks(ticks) },
       ],
-    }, this.data, this.el);
+    }, this.data.length === this.series.length ? this.data : this.series.map(() => [] as number[]) as unknown as uPlot.AlignedData, this.el); // new series: data follows
     this.applyRaw();
   }
 

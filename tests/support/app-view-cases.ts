@@ -21,7 +21,10 @@ const differ = (a: number[], b: number[]) => a.filter((v, i) => Math.abs(v - b[i
 export function latentAndFeatureCases(c: ViewCaseContext): void {
   test('the latent view plots every test code coloured by label; interpolation and code sliders decode', async () => {
     const page = c.page();
-    await page.waitForFunction(() => /test codes after epoch/.test(document.querySelector('#latent .caption')?.textContent ?? ''), null, { timeout: 2 * c.epochTimeout });
+    // The latest epoch's codes (read after the epoch's pictures): a later show() would rebuild the sliders.
+    const lines = await logLines(page);
+    const epoch = Number(/^epoch\s+(\d+)\//.exec(lines[lines.length - 1])![1]);
+    await page.waitForFunction((e) => document.querySelector('#latent .caption')?.textContent?.includes(`test codes after epoch ${e},`), epoch, { timeout: 2 * c.epochTimeout });
     assert.match((await page.textContent('#latent .caption')) ?? '',
       new RegExp(`^${c.testImages} test codes after epoch \\d+, evaluation mode, on principal components 1 \\(\\d+% of the variance\\) and 2 \\(\\d+%\\); colour: label`));
     // Every label's colour is on the plot (the test images hold every digit), and hovering a point shows its image.
