@@ -29,18 +29,20 @@ export class ModelViews {
     new ResizeObserver(() => this.drawActivity()).observe($('activity').parentElement!);
   }
 
-  /** A new trainer: a probe for its codes; with new weights, the pictures say what will appear. */
+  /** A new trainer: a probe for its codes; with new weights, the pictures say what will appear — or, for a model
+   * that has trained already (a loaded checkpoint), show it at once. */
   built(t: Trainer, fresh: boolean): void {
     this.probe?.destroy();
     this.probe = new LatentProbe(t);
-    if (!fresh && t.epoch > 0 && this.last === null) void this.fromWeights(t);
-    if (!fresh) return;
-    this.last = null;
-    for (const [id, text] of Object.entries(EMPTY)) $(id).textContent = text;
-    for (const id of ['recon', 'features', 'activity', 'lifetime']) {
-      const c = $<HTMLCanvasElement>(id);
-      c.getContext('2d')!.clearRect(0, 0, c.width, c.height);
+    if (fresh) {
+      this.last = null;
+      for (const [id, text] of Object.entries(EMPTY)) $(id).textContent = text;
+      for (const id of ['recon', 'features', 'activity', 'lifetime']) {
+        const c = $<HTMLCanvasElement>(id);
+        c.getContext('2d')!.clearRect(0, 0, c.width, c.height);
+      }
     }
+    if (t.epoch > 0 && this.last === null) void this.fromWeights(t);
   }
 
   epoch(s: Snapshot, m: EpochMetrics, cfg: TrainConfig, t: Trainer | null): void {
@@ -87,7 +89,7 @@ export class ModelViews {
       const output = new Float32Array(rows * d4);
       for (let r = 0; r < rows; r++) output.set(decoded.subarray(r * px, (r + 1) * px), r * d4);
       const s: Snapshot = { plan, rows, firstTestIndex: 0, input, corrupted: null, output, code: codes, params: slabs.params, state: slabs.state };
-      if (this.probe !== probe) return;
+      if (this.probe !== probe || this.last !== null) return; // replaced, or an epoch's pictures came first
       drawReconstructions($('recon'), s, this.shape());
       $('recon-caption').textContent = `test images 1–${rows} through the loaded model (trained ${t.epoch} epochs), evaluation mode: input | output`;
       this.last = { snapshot: { ...s, rows: probe.count }, cfg, epoch: t.epoch - 1, metrics: null };

@@ -14,7 +14,6 @@ function isTyping(e: KeyboardEvent): boolean {
 
 export class Toolbar {
   private state: RunState = 'idle';
-  private hasModel = false;
   private readonly primary = $('primary');
   private readonly step = $('step');
   private readonly resetButton = $('reset');
@@ -53,12 +52,11 @@ export class Toolbar {
 
   setRunState(s: RunState, hasModel: boolean): void {
     this.state = s;
-    this.hasModel = hasModel;
     const running = s === 'running';
     this.primary.textContent = running ? 'Pause' : s === 'paused' ? 'Resume' : s === 'finished' ? 'Finished' : 'Start';
     this.primary.disabled = !hasModel || s === 'finished';
     this.primary.setAttribute('aria-pressed', String(running));
     this.step.disabled = !hasModel || running || s === 'finished';
-    this.resetButton.disabled = !this.hasModel;
+    this.resetButton.disabled = !hasModel;
   }
 }

@@ -6,7 +6,9 @@ import { test } from 'node:test';
 import AxeBuilder from '@axe-core/playwright';
 import type { Page } from 'playwright-core';
 import { LABEL_COLORS } from '../../src/app/latent-view.ts';
-import { answerDiscard, canvasPixels, downloaded, logLines, VIEWPORT, waitForEpochLines, waitForState } from './app.ts';
+import {
+  answerDiscard, canvasPixels, downloaded, loadCheckpoint, logLines, saveCheckpoint, VIEWPORT, waitForEpochLines, waitForState, waitReady,
+} from './app.ts';
 
 export interface ViewCaseContext {
   page(): Page;
@@ -83,10 +85,17 @@ export function runCases(c: ViewCaseContext): void {
     await rows.first().locator('input[type=text]').fill('baseline');
     await rows.first().locator('input[type=text]').press('Tab');
     await page.waitForFunction(() => /baseline/.test(document.querySelector('#chart-test .u-legend')?.textContent ?? ''));
+    const checkpoint = await saveCheckpoint(page);
     const other = await page.context().newPage();
     try {
       await other.goto(c.baseUrl());
       await other.waitForFunction(() => [...document.querySelectorAll('#runs input[type=text]')].some((i) => (i as HTMLInputElement).value === 'baseline'), null, { timeout: 30_000 });
+      // A checkpoint loaded into a fresh page shows its pictures at once, before any epoch is trained there.
+      await waitReady(other);
+      await loadCheckpoint(other, checkpoint);
+      await other.waitForFunction(() => /through the loaded model \(trained \d+ epochs\)/.test(document.getElementById('recon-caption')?.textContent ?? ''), null, { timeout: 30_000 });
+      await other.waitForFunction(() => /test codes after epoch/.test(document.querySelector('#latent .caption')?.textContent ?? ''), null, { timeout: 30_000 });
+      assert.ok((await canvasPixels(other, 'recon')).some((v) => v > 100) && (await canvasPixels(other, 'features')).some((v) => v > 0), 'the loaded model is drawn');
     } finally {
       await other.close();
     }
