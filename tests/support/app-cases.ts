@@ -21,9 +21,12 @@ export interface AppSuiteOptions {
 
 export function appSuite(adapter: BrowserAdapter, o: AppSuiteOptions): void {
   let b: BrowserPage;
-  const shot = async (name: string) => {
+  /** `of`: the whole page, the viewport, or the element a selector names. */
+  const shot = async (name: string, of = 'page') => {
     mkdirSync('test-results', { recursive: true });
-    await b.page.screenshot({ path: `test-results/app-${adapter}-${name}.png`, fullPage: true });
+    const path = `test-results/app-${adapter}-${name}.png`;
+    if (of === 'page' || of === 'viewport') await b.page.screenshot({ path, fullPage: of === 'page' });
+    else await b.page.locator(of).screenshot({ path });
   };
   const epochs = (n: number) => waitForEpochLines(b.page, n, n * o.epochTimeout + 10_000);
   before(async () => {

@@ -13,7 +13,7 @@ import {
 export interface ViewCaseContext {
   page(): Page;
   baseUrl(): string;
-  shot(name: string): Promise<void>;
+  shot(name: string, of?: string): Promise<void>; // of: 'page' (default), 'viewport' or a selector
   testImages: number;
   epochTimeout: number;
 }
@@ -59,7 +59,7 @@ export function latentAndFeatureCases(c: ViewCaseContext): void {
     const [lo, hi, now] = await slider.evaluate((e) => [(e as HTMLInputElement).min, (e as HTMLInputElement).max, (e as HTMLInputElement).value].map(Number));
     await slider.fill(String(now - lo > hi - now ? lo : hi)); // the far end of the unit's range
     assert.ok(differ(edited, await canvasPixels(page, 'latent-edit')) > 5, 'moving a code slider changes the decoded image');
-    await c.shot('latent');
+    await c.shot('latent', '#latent');
   });
 
   test('learned features show each unit against the all-inactive code by default; the raw one-hot view is an option', async () => {
@@ -113,7 +113,7 @@ export function runCases(c: ViewCaseContext): void {
       const png = await downloaded(page, () => page.click(button));
       assert.deepEqual([...png.bytes.subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47], `${png.name} is a PNG`);
     }
-    await c.shot('runs');
+    await c.shot('runs', 'main');
     const before = await rows.count();
     await rows.first().locator('button').click();
     assert.equal(await rows.count(), before - 1, 'a deleted run leaves the list');
@@ -181,6 +181,8 @@ export function layoutCases(c: ViewCaseContext): void {
         const panel = page.locator('.lil-gui.panel');
         if (vp.width < 900) {
           assert.equal(await panel.isVisible(), false, 'on a phone the panel waits behind "Settings"');
+          await page.evaluate(() => window.scrollTo(0, 0));
+          await c.shot('phone', 'viewport');
           await page.click('#panel-toggle');
           assert.equal(await panel.isVisible(), true);
         }
@@ -191,8 +193,7 @@ export function layoutCases(c: ViewCaseContext): void {
         assert.ok(box.y >= 0 && box.y + box.height <= vp.height, `the panel's start button scrolls into view (y ${box.y})`);
         if (vp.width !== 1024) assert.deepEqual(await seriousViolations(page), [], `${vp.width}×${vp.height}: axe`);
         if (vp.width < 900) {
-          await page.evaluate(() => window.scrollTo(0, 0));
-          await c.shot('phone');
+          await c.shot('phone-settings', 'viewport');
           await page.click('#panel-toggle');
         }
       }
