@@ -24,9 +24,17 @@ export class ModelViews {
   private last: { snapshot: Snapshot; cfg: TrainConfig; epoch: number; metrics: EpochMetrics | null } | null = null;
   private probe: LatentProbe | null = null;
   private readonly latent = new LatentView($('latent'));
+  // The test split's codes cost an evaluation pass: read them only while the latent card is on screen, and when it
+  // comes into view read those of the latest epoch.
+  private latentShown = false;
+  private latentPending: (() => void) | null = null;
 
   constructor(private readonly view: ViewOptions, private readonly shape: () => ImageShape, private readonly error: (m: string) => void) {
     new ResizeObserver(() => this.drawActivity()).observe($('activity').parentElement!);
+    new IntersectionObserver(([entry]) => {
+      this.latentShown = entry.isIntersecting;
+      if (this.latentShown && this.latentPending) { const read = this.latentPending; this.latentPending = null; read(); }
+    }, { rootMargin: '200px' }).observe($('latent'));
   }
 
   /** A new trainer: a probe for its codes; with new weights, the pictures say what will appear — or, for a model
@@ -58,6 +66,7 @@ export class ModelViews {
   private readLatent(t: Trainer, s: Snapshot, cfg: TrainConfig, epoch: number): void {
     const probe = this.probe;
     if (!probe || probe.trainer !== t) return;
+    if (!this.latentShown) { this.latentPending = () => this.readLatent(t, s, cfg, epoch); return; }
     probe.read().then((codes) => {
       if (this.probe !== probe) return; // replaced meanwhile
       const test = t.data.test;

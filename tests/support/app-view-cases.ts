@@ -23,7 +23,9 @@ const differ = (a: number[], b: number[]) => a.filter((v, i) => Math.abs(v - b[i
 export function latentAndFeatureCases(c: ViewCaseContext): void {
   test('the latent view plots every test code coloured by label; interpolation and code sliders decode', async () => {
     const page = c.page();
-    // The latest epoch's codes (read after the epoch's pictures): a later show() would rebuild the sliders.
+    // The codes are read while the card is on screen; wait for the latest epoch's (a later show() would rebuild the
+    // sliders).
+    await page.locator('#latent').scrollIntoViewIfNeeded();
     const lines = await logLines(page);
     const epoch = Number(/^epoch\s+(\d+)\//.exec(lines[lines.length - 1])![1]);
     await page.waitForFunction((e) => document.querySelector('#latent .caption')?.textContent?.includes(`test codes after epoch ${e},`), epoch, { timeout: 2 * c.epochTimeout });
