@@ -2,7 +2,7 @@
 // the reference's own code must give the reference's output, for models with BatchNorm, dropout and tanh/ReLU codes.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { decode, decoderBasis, meanActivity } from '../src/viz/features.ts';
+import { decode, decoderBasis, featureDirections, inactiveCode, meanActivity, meanCode } from '../src/viz/features.ts';
 import { lastTestBatch } from '../src/train/snapshot.ts';
 import { initBuffers, initParams, unpackTensor } from '../src/model/init.ts';
 import { buildPlan, pad4 } from '../src/model/plan.ts';
@@ -56,3 +56,29 @@ test('the displayed test batch is the last evaluation batch', () => {
   assert.deepEqual(lastTestBatch(2048, 256), { first: 1792, rows: 256 });
   assert.deepEqual(lastTestBatch(10, 64), { first: 0, rows: 10 });
 });
+
+for (const name of ['seed', 'sae-l1'] as const) {
+  test(`featureDirections is decoder(b with unit j on) − decoder(b) from the all-inactive code (${name})`, () => {
+    const cfg = preset(name, 6, 16);
+    const plan = buildPlan(cfg.model);
+    const params = initParams(plan, 5);
+    const state = initBuffers(plan);
+    const eps = cfg.batchNorm.eps;
+    const base = inactiveCode(plan);
+    assert.deepEqual([...base], new Array(6).fill(plan.codeActivation.kind === 'tanh' ? -1 : 0));
+    const { units, images } = featureDirections(plan, params, state, eps, base);
+    assert.equal(units, 6);
+    const zero = decode(plan, params, state, base, 1, eps);
+    for (const j of [0, 3, 5]) {
+      const on = Float64Array.from(base);
+      on[j] = plan.codeActivation.kind === 'tanh' ? 1 : base[j] + 1;
+      const full = decode(plan, params, state, on, 1, eps);
+      for (let p = 0; p < 16; p++) assert.ok(Math.abs(images[j * 16 + p] - (full[p] - zero[p])) < 1e-12, `unit ${j} pixel ${p}`);
+    }
+    // The mean-code baseline: the mean of padded (rows, pad4(Z)) code rows.
+    const rows = new Float32Array(2 * pad4(6));
+    rows.set([1, 2, 3, 4, 5, 6], 0);
+    rows.set([3, 2, 1, 0, -1, -2], pad4(6));
+    assert.deepEqual([...meanCode(plan, rows, 2)], [2, 2, 2, 2, 2, 2]);
+  });
+}

@@ -1,35 +1,40 @@
-// The page's views of a session: stats for the panel, progress, live curves, pictures after each epoch, the epoch
-// log and messages. It implements SessionView, so everything it shows arrives as a copy from the session.
+// The page's views of a session: stats for the panel, progress, live curves, pictures after each epoch, the run
+// list, the epoch log and messages. It implements SessionView, so everything it shows arrives as a copy from the
+// session.
 import type { Gpu } from '../gpu/device.ts';
 import type { DataSplit } from '../data/dataset.ts';
 import type { TrainConfig } from '../model/config.ts';
+import { hashFromConfig } from '../model/validate.ts';
 import { epochLine, type EpochMetrics, type EpochRow } from '../train/metrics.ts';
 import type { EpochResult } from '../train/run.ts';
+import type { Snapshot } from '../train/snapshot.ts';
 import { AUTO_KERNEL, kernelSummary } from '../train/autotune.ts';
 import type { StepRecord, Trainer } from '../train/trainer.ts';
 import { Charts } from './charts.ts';
 import { describeData } from './data.ts';
 import { modelSummary } from './describe.ts';
-import { decoderBasis, meanActivity } from '../viz/features.ts';
-import { drawActivity } from './histogram.ts';
+import { downloadCanvas } from './export.ts';
+import { ModelViews } from './model-views.ts';
 import { Notices } from './notices.ts';
 import { FEATURE_VIEWS, type Stats, type ViewOptions } from './panel.ts';
-import { drawFeatures, drawReconstructions } from './pictures.ts';
 import { formatSeconds, ProgressView } from './progress-view.ts';
-import type { Snapshot } from '../train/snapshot.ts';
+import { RunStore } from './runs.ts';
+import { RunsView } from './runs-view.ts';
 import { Session, type Progress, type RunState, type SessionView, type StepPoints } from './session.ts';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 const fmt = (v: number) => (Number.isFinite(v) ? (Math.abs(v) >= 1e-3 || v === 0 ? v.toFixed(5) : v.toExponential(3)) : String(v));
+const tools = (name: string) => document.querySelector(`.chart-tools[data-chart="${name}"]`) as HTMLElement;
 
 export class App implements SessionView {
   readonly session: Session;
   readonly stats: Stats = { state: 'idle', epoch: '–', step: '–', throughput: '–', eta: '–', loss: '–', test: '–', lr: '–', data: '' };
   readonly view: ViewOptions = { smoothing: 0.6, features: FEATURE_VIEWS[0] };
   readonly notices = new Notices($('notices'));
-  readonly charts = new Charts({ loss: $('chart-loss'), test: $('chart-test'), lr: $('chart-lr') });
+  readonly charts = new Charts({ loss: $('chart-loss'), test: $('chart-test'), lr: $('chart-lr') }, { loss: tools('loss'), test: tools('test'), lr: tools('lr') });
+  readonly runs = new RunsView($('runs'), $('run-tools'), new RunStore(), (list) => this.charts.setOverlays(list));
   private readonly progressView = new ProgressView($('progress'));
-  private last: { snapshot: Snapshot; cfg: TrainConfig; epoch: number } | null = null; // the latest epoch's pictures
+  private readonly pictures = new ModelViews(this.view, () => this.shape, (m) => this.error(m));
   private live = new Map<number, StepRecord>(); // live records of the open epoch, by global step (checked at its end)
   onState: (s: RunState) => void = () => {};
   onBuilt: () => void = () => {};
@@ -37,6 +42,11 @@ export class App implements SessionView {
   constructor(gpu: Gpu, cfg: TrainConfig, data: DataSplit, kernel: string) {
     this.session = new Session(gpu, cfg, data, this, kernel);
     this.stats.data = describeData(data);
+    void this.runs.load();
+    for (const b of document.querySelectorAll<HTMLButtonElement>('button.export-png')) {
+      b.setAttribute('aria-label', `${b.dataset.canvas} as PNG`);
+      b.onclick = () => downloadCanvas($<HTMLCanvasElement>(b.dataset.canvas!), `${b.dataset.canvas}.png`);
+    }
   }
 
   get shape() {
@@ -46,17 +56,13 @@ export class App implements SessionView {
   built(t: Trainer, fresh: boolean, history: EpochRow[]): void {
     this.charts.reset(this.session.cfg, t.globalStep, !fresh);
     this.live.clear();
+    this.pictures.built(t, fresh);
     if (fresh) {
-      this.last = null;
-      Object.assign(this.stats, { loss: '–', test: '–', lr: '–', throughput: '–', eta: '–' });
+      Object.assign(this.stats, { loss: '–', test: '–', lr: '–', throughput: '–', eta: '–' }); // nothing stale
       $('log').textContent = '';
-      for (const id of ['recon-caption', 'features-caption', 'activity-caption']) $(id).textContent = 'after the first epoch';
-      for (const id of ['recon', 'features', 'activity']) {
-        const c = $<HTMLCanvasElement>(id);
-        c.getContext('2d')!.clearRect(0, 0, c.width, c.height);
-      }
+      this.runs.begin(this.session.cfg, hashFromConfig(this.session.cfg), describeData(this.session.data));
+      this.replay(history);
     }
-    if (fresh) this.replay(history);
     $('model').textContent = `${modelSummary(this.session.cfg)} · ${t.plan.paramFloats.toLocaleString('en')} parameter floats (padded) · ` +
       `${t.stepsPerEpoch} steps per epoch`;
     this.stats.data = describeData(this.session.data);
@@ -86,7 +92,7 @@ export class App implements SessionView {
     }
   }
 
-  /** Curves and log lines of epochs trained before (a loaded checkpoint's history). */
+  /** Curves, log lines and run-list rows of epochs trained before (a loaded checkpoint's history). */
   private replay(history: EpochRow[]): void {
     const cfg = this.session.cfg;
     let step = 0;
@@ -94,6 +100,7 @@ export class App implements SessionView {
       this.charts.steps(step, row.steps, cfg);
       step += row.steps.length;
       this.charts.epoch(row, cfg);
+      this.runs.epoch(row, row.samples_per_s ?? 0, cfg, hashFromConfig(cfg));
       $('log').textContent += `${epochLine(row, cfg)}\n`;
     }
   }
@@ -112,37 +119,22 @@ export class App implements SessionView {
     this.charts.steps(r.stepBase + r.firstRecord, records, cfg);
     this.charts.epoch(m, cfg);
     if (s) this.evaluated({ metrics: m, snapshot: s, cfg, after: m.epoch + 1 });
+    this.runs.epoch(row, row.samples_per_s ?? 0, cfg, hashFromConfig(cfg));
     $('log').textContent += `${epochLine(row, cfg)}\n`;
   }
 
-  /** Pictures and test figures of an evaluation: after each epoch, and after a checkpoint is loaded. */
+  /** Pictures and test figures of an evaluation after `after` epochs: each epoch's, and a loaded checkpoint's. */
   evaluated(r: { metrics: EpochMetrics; snapshot: Snapshot; cfg: TrainConfig; after: number }): void {
-    const { metrics: m, snapshot: s, cfg, after } = r;
+    const { metrics: m, cfg } = r;
     this.stats.test = `${cfg.loss} ${fmt(m.test_loss)}${cfg.loss === 'mse' ? '' : ` · mse ${fmt(m.test_mse)}`}`;
-    const shape = this.shape;
-    drawReconstructions($('recon'), s, shape);
-    $('recon-caption').textContent = `test images ${s.firstTestIndex + 1}–${s.firstTestIndex + Math.min(16, s.rows)} after epoch ${after}, ` +
-      `evaluation mode: input${s.corrupted ? ' | corrupted input' : ''} | output`;
-    this.last = { snapshot: s, cfg, epoch: after - 1 };
-    this.drawFeatures();
-    drawActivity($('activity'), $('activity-caption'), meanActivity(s.plan, s.code, s.rows), s.rows, m, cfg);
-  }
-
-  private drawFeatures(): void {
-    if (!this.last) return;
-    const { snapshot: s, cfg, epoch } = this.last;
-    const relative = this.view.features !== FEATURE_VIEWS[0];
-    const basis = decoderBasis(s.plan, s.params, s.state, cfg.batchNorm.eps, relative);
-    drawFeatures($('features'), basis.images, basis.units, this.shape);
-    $('features-caption').textContent = `${this.view.features} for ${basis.units === s.plan.widths[s.plan.codeIndex] ? 'each of the' : 'the first'} ` +
-      `${basis.units} code units j, evaluation mode, each tile stretched to its own range (after epoch ${epoch + 1})`;
+    this.pictures.epoch(r.snapshot, m, cfg, this.session.trainer, r.after);
   }
 
   /** A view option changed: redraw from what is already here. */
   redrawViews(): void {
     this.charts.smoothing = this.view.smoothing;
     this.charts.redraw();
-    this.drawFeatures();
+    this.pictures.drawFeatures();
   }
 
   state(s: RunState): void {

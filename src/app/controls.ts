@@ -7,6 +7,7 @@ import type { TrainConfig } from '../model/config.ts';
 import { configFromHash, hashFromConfig, validateConfig } from '../model/validate.ts';
 import type { PresetName } from '../model/presets.ts';
 import type { App } from './app.ts';
+import type { RunState } from './session.ts';
 import { download, loadCheckpoint, saveCheckpoint } from './checkpoint-io.ts';
 import { describeData, loadDigits, splitFromFiles } from './data.ts';
 import { widthsText } from './describe.ts';
@@ -14,6 +15,12 @@ import { showKernelMessage, showKernelTimes } from './kernels-view.ts';
 import { CUSTOM, configFromPanel, panelFromConfig, presetConfig, type PanelConfig } from './panel-config.ts';
 import { Panel, type DeviceOptions, type PanelActions } from './panel.ts';
 import { NO_TIMESTAMPS, profileKernels } from './profile.ts';
+import { KernelCache } from '../gpu/kernels.ts';
+import { buildPlan } from '../model/plan.ts';
+import { AUTO_KERNEL, tuneMatmuls } from '../train/autotune.ts';
+import { Busy } from './busy.ts';
+import { confirmDiscard } from './confirm.ts';
+import { Toolbar } from './toolbar.ts';
 
 const pairs = (cfg: TrainConfig, prefer?: PresetName) => new Map(hashFromConfig(cfg, prefer).split('&').map((p) => p.split('=') as [string, string]));
 
@@ -24,10 +31,18 @@ export function describeChange(before: TrainConfig, after: TrainConfig): string 
   return [...b].filter(([k, v]) => a.get(k) !== v).map(([k, v]) => `${k} ${decodeURIComponent(a.get(k) ?? '–')} → ${decodeURIComponent(v)}`).join(', ');
 }
 
+/** Different parameter tensors (names or shapes): applying `b` after `a` starts from new weights. */
+export function discardsWeights(a: TrainConfig, b: TrainConfig): boolean {
+  const shapes = (c: TrainConfig) => JSON.stringify(buildPlan(c.model).params.map((t) => [t.name, t.shape]));
+  return shapes(a) !== shapes(b);
+}
+
 export class Controls implements PanelActions {
   readonly config: PanelConfig;
   readonly panel: Panel;
   readonly device: DeviceOptions;
+  readonly toolbar: Toolbar;
+  readonly busy = new Busy(document.getElementById('busy')!);
   private pending = false;
   private readonly idxInput = document.getElementById('idx-files') as HTMLInputElement;
   private readonly checkpointInput = document.getElementById('checkpoint-file') as HTMLInputElement;
@@ -36,9 +51,10 @@ export class Controls implements PanelActions {
     this.config = panelFromConfig(app.session.cfg, prefer ?? undefined);
     this.device = { kernel: app.session.kernel };
     this.panel = new Panel(this.config, app.stats, this, app.view, this.device, (key) => this.changed(key), () => app.redrawViews(), () => this.kernelChanged());
-    app.onState = (s) => this.panel.setRunState(s, app.session.trainer !== null, gpu.hasTimestamps);
+    this.toolbar = new Toolbar(this);
+    app.onState = (s) => this.showRunState(s);
     app.onBuilt = () => this.showActive();
-    this.panel.setRunState('idle', false, gpu.hasTimestamps);
+    this.showRunState('idle');
     this.idxInput.onchange = () => { this.useFiles([...(this.idxInput.files ?? [])]); this.idxInput.value = ''; };
     this.checkpointInput.onchange = () => { const f = this.checkpointInput.files?.[0]; if (f) this.loadFile(f); this.checkpointInput.value = ''; };
     window.addEventListener('hashchange', () => this.applyHash(location.hash));
@@ -50,11 +66,34 @@ export class Controls implements PanelActions {
     return d.train.rows * d.train.cols;
   }
 
+  private showRunState(s: RunState): void {
+    const hasModel = this.app.session.trainer !== null;
+    this.panel.setRunState(s, hasModel, this.gpu.hasTimestamps);
+    this.toolbar.setRunState(s, hasModel);
+  }
+
+  /** True when there is nothing trained to lose, or the user agreed to discard it. */
+  private async mayDiscard(what: string): Promise<boolean> {
+    const t = this.app.session.trainer;
+    if (!t || t.globalStep === 0) return true;
+    return confirmDiscard(`${what} throws away the model trained so far (epoch ${t.epoch}, step ${t.globalStep}). ` +
+      'Its settings and curves stay in the run list.');
+  }
+
+  /** With 'auto' kernels, time the matmul variants for `cfg` first (between steps) so the wait shows its progress;
+   * the trainer then finds the answers cached. */
+  private async tune(cfg: TrainConfig, kernel = this.app.session.kernel): Promise<void> {
+    if (kernel !== AUTO_KERNEL) return;
+    const s = this.app.session;
+    await s.command(() => tuneMatmuls(s.gpu, new KernelCache(s.gpu), cfg, undefined, false,
+      (done, total) => this.busy.show(`Tuning matmul kernels for this adapter ${done}/${total}…`, done / total)));
+  }
+
   /** The panel shows the session's active config, and the URL carries it. */
   private showActive(): void {
     Object.assign(this.config, panelFromConfig(this.app.session.cfg, this.config.preset));
     this.panel.refresh();
-    this.panel.setRunState(this.app.session.runState, this.app.session.trainer !== null, this.gpu.hasTimestamps);
+    this.showRunState(this.app.session.runState);
     const preset = this.config.preset === CUSTOM ? undefined : this.config.preset;
     history.replaceState(null, '', `#${hashFromConfig(this.app.session.cfg, preset)}`);
   }
@@ -80,7 +119,12 @@ export class Controls implements PanelActions {
     try { cfg = configFromPanel(this.config, this.app.session.cfg, this.inputDim); } catch (e) { this.reject((e as Error).message); return; }
     const problems = validateConfig(cfg);
     if (problems.length > 0) { this.reject(problems.join('\n')); return; }
-    void this.apply(cfg);
+    void this.applyAsking(cfg);
+  }
+
+  private async applyAsking(cfg: TrainConfig): Promise<void> {
+    if (discardsWeights(this.app.session.cfg, cfg) && !(await this.mayDiscard('A new architecture'))) { this.showActive(); return; }
+    await this.apply(cfg);
   }
 
   /** Hand a valid config to the session and report what it did; the engine's own refusals are shown too. */
@@ -88,7 +132,10 @@ export class Controls implements PanelActions {
     const before = this.app.session.cfg;
     const hadModel = this.app.session.trainer !== null;
     try {
-      const outcome = await this.app.session.applyConfig(cfg);
+      const outcome = await this.busy.during('Building the model…', async () => {
+        await this.tune(cfg);
+        return this.app.session.applyConfig(cfg);
+      });
       if (outcome === 'rebuilt' && hadModel) {
         const [a, b] = [widthsText(before.model), widthsText(cfg.model)];
         this.app.notices.notice(`Architecture changed (${a !== b ? `${a} → ${b}` : 'new layer list'}): the model was rebuilt with new weights; press start.`);
@@ -106,7 +153,7 @@ export class Controls implements PanelActions {
 
   private kernelChanged(): void {
     const kernel = this.device.kernel;
-    this.app.session.setKernel(kernel).then(() => this.app.notices.notice(`Matmul kernels: ${kernel}; training continues from the current weights.`),
+    this.busy.during('Building the model…', () => this.tune(this.app.session.cfg, kernel).then(() => this.app.session.setKernel(kernel))).then(() => this.app.notices.notice(`Matmul kernels: ${kernel}; training continues from the current weights.`),
       (e: Error) => {
         this.app.error(`Matmul kernels ${kernel} were not applied: ${e.message}`);
         this.device.kernel = this.app.session.kernel;
@@ -118,14 +165,17 @@ export class Controls implements PanelActions {
     const { config, problems, preset } = configFromHash(hash, this.inputDim);
     if (problems.length > 0) { this.app.notices.error(`The link's settings were rejected:\n${problems.join('\n')}`); this.showActive(); return; }
     if (preset) this.config.preset = preset;
-    void this.apply(config);
+    void this.applyAsking(config);
   }
 
   start(): void { this.app.session.start().catch((e: Error) => this.app.error(e.message)); }
   pause(): void { this.app.session.pause().catch((e: Error) => this.app.error(e.message)); }
   stepEpoch(): void { this.app.session.stepEpoch().catch((e: Error) => this.app.error(e.message)); }
-  reset(): void {
-    this.app.session.reset().then(() => this.app.notices.notice('Reset: new weights from the seed; the curves start over.'), (e: Error) => this.app.error(e.message));
+  reset(): void { void this.resetAsking(); }
+
+  private async resetAsking(): Promise<void> {
+    if (!(await this.mayDiscard('Reset'))) return;
+    await this.app.session.reset().then(() => this.app.notices.notice('Reset: new weights from the seed; the curves start over.'), (e: Error) => this.app.error(e.message));
   }
 
   saveCheckpoint(): void {
@@ -155,6 +205,7 @@ export class Controls implements PanelActions {
   private async useData(loading: Promise<DataSplit>): Promise<void> {
     try {
       const data = await loading;
+      if (!(await this.mayDiscard('New training data'))) return;
       const cfg = configFromPanel(this.config, this.app.session.cfg, data.train.rows * data.train.cols);
       await this.app.session.command(() => this.app.session.install(cfg, data, null));
       this.app.notices.notice(`Training data: ${describeData(data)}; the model was rebuilt with new weights.`);

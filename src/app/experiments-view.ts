@@ -7,12 +7,9 @@ import { buildReport, type Artifact } from '../experiments/report.ts';
 import { runExperiment } from '../experiments/runner.ts';
 import { tableCells } from '../experiments/table.ts';
 import type { App } from './app.ts';
+import { el } from './dom.ts';
+import { formatSeconds } from './progress-view.ts';
 
-const el = <K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTMLElementTagNameMap[K]> = {}, ...children: (Node | string)[]) => {
-  const e = Object.assign(document.createElement(tag), props);
-  e.append(...children);
-  return e;
-};
 const blobUrl = (a: Artifact) => URL.createObjectURL(new Blob([a.content as BlobPart], { type: a.name.endsWith('.png') ? 'image/png' : a.name.endsWith('.svg') ? 'image/svg+xml' : 'text/plain' }));
 
 export class ExperimentsView {
@@ -40,10 +37,21 @@ export class ExperimentsView {
     try {
       await session.pause();
       this.status.progress = `${exp.name}: starting`;
+      const t0 = performance.now();
+      // ETA from the epochs finished so far (every run trains the same number of epochs).
+      const eta = (run: number, runs: number, epoch: number, epochs: number) => {
+        const done = run * epochs + epoch;
+        const left = ((performance.now() - t0) / 1000 / Math.max(1, done)) * (runs * epochs - done);
+        return done > 0 ? ` · ETA ${formatSeconds(left)}` : '';
+      };
       const { result, pictures } = await session.command(() => runExperiment(session.gpu, session.data, exp, { epochs: this.options.epochs, // session.gpu: replaced if the device is lost
-        onProgress: ({ run, runs, label, epoch, epochs }) => { this.status.progress = `run ${run + 1}/${runs} ${label}: epoch ${epoch}/${epochs}`; } }));
+        onProgress: ({ run, runs, label, epoch, epochs }) => { this.status.progress = `run ${run + 1}/${runs} ${label}: epoch ${epoch}/${epochs}${eta(run, runs, epoch, epochs)}`; } }));
       this.status.progress = `${exp.name}: done`;
       this.show(exp.title, tableCells(exp, result), buildReport(exp, result, pictures));
+      // The results appear below the charts, far from the panel: bring them to the user.
+      this.app.notices.notice(`Experiment ${exp.name} finished in ${formatSeconds((performance.now() - t0) / 1000)}: its table, plots and grids are in the Experiment card.`);
+      this.out.scrollIntoView({ behavior: 'smooth', block: 'start' });
+      this.out.focus({ preventScroll: true });
     } catch (e) {
       this.status.progress = `${exp.name}: failed`;
       this.app.error(`The experiment ${exp.name} failed: ${e instanceof Error ? e.message : String(e)}`);
@@ -56,7 +64,8 @@ export class ExperimentsView {
     const table = el('table', { className: 'experiment-table' },
       el('tr', {}, ...cells.head.map((h) => el('th', {}, h))), ...cells.rows.map((r) => el('tr', {}, ...r.map((c) => el('td', {}, c)))));
     const plots = report.plots.map((a) => el('figure', {}, el('img', { src: blobUrl(a), alt: a.title })));
-    const grids = report.pictures.map((a) => el('figure', {}, el('img', { src: blobUrl(a), alt: a.title, className: 'pixels' }), el('figcaption', { className: 'caption' }, a.title)));
+    const grids = report.pictures.map((a) => el('figure', {}, el('figcaption', { className: 'caption' }, a.title),
+      el('img', { src: blobUrl(a), alt: a.title, className: 'pixels' })));
     const links = report.files.map((a) => el('a', { href: blobUrl(a), download: a.name }, a.name));
     this.out.replaceChildren(el('h2', {}, `experiment: ${title}`), table, ...plots, ...grids, el('p', { className: 'caption' }, 'files: ', ...links.flatMap((l) => [l, ' '])));
     this.out.hidden = false;

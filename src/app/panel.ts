@@ -16,7 +16,9 @@ export interface PanelActions {
   useDigits(): void; loadIdx(): void; profile(): void; copyLink(): void; remember(): void; recall(): void;
 }
 
-export const FEATURE_VIEWS = ['decoder(e_j)', 'decoder(e_j) − decoder(0)'] as const;
+/** Learned-feature views (model-views.ts): unit j's contribution over the all-inactive code, over the mean code, or
+ * the raw one-hot decoding. */
+export const FEATURE_VIEWS = ['unit on − all inactive', 'unit on − mean code', 'raw decoder(e_j)'] as const;
 export interface ViewOptions { smoothing: number; features: (typeof FEATURE_VIEWS)[number] }
 export interface DeviceOptions { kernel: string }
 
@@ -78,7 +80,7 @@ export class Panel {
 
     const views = gui.addFolder('views');
     views.add(view, 'smoothing', 0, 0.99, 0.01).name('curve smoothing').onChange(onView);
-    views.add(view, 'features', FEATURE_VIEWS).name('features').onChange(onView);
+    views.add(view, 'features', FEATURE_VIEWS).name('features').onChange(onView).domElement.dataset.view = 'features';
     button(views, 'profile', 'time GPU kernels');
     const kernels = views.add(device, 'kernel', [AUTO_KERNEL, ...Object.keys(MATMUL_VARIANTS)]).name('matmul kernels').onFinishChange(onDevice);
     kernels.domElement.dataset.device = 'kernel';

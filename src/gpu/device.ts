@@ -47,7 +47,10 @@ export function adapterName(info: Pick<GPUAdapterInfo, 'vendor' | 'architecture'
 }
 
 export function describeAdapter(adapter: GPUAdapter, featureLevel: FeatureLevel, host: string): AdapterDescription {
-  return { name: adapterName(adapter.info), featureLevel, isFallback: isFallbackAdapter(adapter), host };
+  const name = adapterName(adapter.info);
+  // Browsers may blank GPUAdapterInfo (privacy); then say what kind of adapter it is rather than "unknown".
+  return { name: name === 'unknown adapter' ? `unnamed ${isFallbackAdapter(adapter) ? 'software' : 'GPU'} adapter (the browser withholds its name)` : name,
+    featureLevel, isFallback: isFallbackAdapter(adapter), host };
 }
 
 /** Check `wanted` against the adapter, throwing one error that lists every limit it cannot meet. */

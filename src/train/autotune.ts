@@ -175,8 +175,10 @@ export async function timeDispatch(device: GPUDevice, d: Dispatch, reps = 3, min
   return times[times.length >> 1];
 }
 
-/** Time every variant on every dense product of `cfg`'s model at its batch size (or take the cached answers). */
-export async function tuneMatmuls(gpu: Gpu, cache: KernelCache, cfg: TrainConfig, variants = Object.keys(MATMUL_VARIANTS), retune = false): Promise<Tuning> {
+/** Time every variant on every dense product of `cfg`'s model at its batch size (or take the cached answers; `retune`
+ * times them again); `onProgress` hears after each product that was timed (none when every answer is cached). */
+export async function tuneMatmuls(gpu: Gpu, cache: KernelCache, cfg: TrainConfig, variants = Object.keys(MATMUL_VARIANTS), retune = false,
+  onProgress?: (done: number, total: number) => void): Promise<Tuning> {
   const t0 = performance.now();
   const plan = buildPlan(cfg.model);
   const B = cfg.batch;
@@ -198,6 +200,7 @@ export async function tuneMatmuls(gpu: Gpu, cache: KernelCache, cfg: TrainConfig
         const cut = SCREEN_FACTOR * Math.min(...Object.values(ms));
         for (const [j, v] of variants.entries()) if (ms[v] <= cut) ms[v] = (await timeDispatch(gpu.device, lists[j][i].d)) * 1000;
         measured.set(`${layer}.${product}`, ms);
+        onProgress?.(i + 1, lists[0].length);
       }
       const error = await gpu.device.popErrorScope();
       if (error) throw new Error(`matmul tuning: ${error.message}`);
@@ -221,9 +224,10 @@ export async function tuneMatmuls(gpu: Gpu, cache: KernelCache, cfg: TrainConfig
 export const RETUNE_KERNEL = 'retune';
 
 /** The kernel set for `kernel`: one variant for every product, or the tuned choice per product. */
-export async function kernelsFor(gpu: Gpu, cache: KernelCache, cfg: TrainConfig, kernel: string): Promise<KernelSet> {
+export async function kernelsFor(gpu: Gpu, cache: KernelCache, cfg: TrainConfig, kernel: string,
+  onProgress?: (done: number, total: number) => void): Promise<KernelSet> {
   if (kernel !== AUTO_KERNEL && kernel !== RETUNE_KERNEL) return loadKernels(cache, kernel);
-  return loadKernels(cache, DEFAULT_VARIANT, (await tuneMatmuls(gpu, cache, cfg, undefined, kernel === RETUNE_KERNEL)).choices);
+  return loadKernels(cache, DEFAULT_VARIANT, (await tuneMatmuls(gpu, cache, cfg, undefined, kernel === RETUNE_KERNEL, onProgress)).choices);
 }
 
 /** One line: each dense layer's variants for forward / input gradient / weight gradient ('-': product not run). */

@@ -75,3 +75,39 @@ export function meanActivity(plan: Plan, code: Float32Array, rows: number): Floa
   for (let r = 0; r < rows; r++) for (let j = 0; j < z; j++) mean[j] += activity(plan.codeActivation, code[r * stride + j]) / rows;
   return mean;
 }
+
+/** The code of an input that activates nothing: −1 for tanh codes, 0 for sigmoid, ReLU and linear ones. */
+export function inactiveCode(plan: Plan): Float64Array {
+  return new Float64Array(plan.widths[plan.codeIndex]).fill(plan.codeActivation.kind === 'tanh' ? -1 : 0);
+}
+
+/** Mean of `rows` code rows (rows, pad4(Z)), e.g. a snapshot's test batch. */
+export function meanCode(plan: Plan, code: Float32Array, rows: number): Float64Array {
+  const z = plan.widths[plan.codeIndex];
+  const mean = new Float64Array(z);
+  for (let r = 0; r < rows; r++) for (let j = 0; j < z; j++) mean[j] += code[r * pad4(z) + j] / rows;
+  return mean;
+}
+
+/** The value that switches unit j fully on: 1 for bounded codes (tanh, sigmoid), one unit above the baseline else. */
+function onValue(plan: Plan, base: number): number {
+  const k = plan.codeActivation.kind;
+  return k === 'tanh' || k === 'sigmoid' ? 1 : base + 1;
+}
+
+/** What each code unit adds to the image: decoder(b with unit j on) − decoder(b) for every unit j (capped at
+ * `max`), (units, D). Unlike decoder(e_j), which for a tanh code is mostly the image of the code 0 (every unit
+ * half active), this isolates unit j's own contribution. */
+export function featureDirections(plan: Plan, params: Float32Array, state: Float32Array, eps: number, baseline: Float64Array, max = 256):
+  { units: number; images: Float64Array } {
+  const z = plan.widths[plan.codeIndex];
+  const units = Math.min(z, max);
+  const code = new Float64Array((units + 1) * z);
+  for (let j = 0; j <= units; j++) code.set(baseline, j * z); // the last row stays the baseline
+  for (let j = 0; j < units; j++) code[j * z + j] = onValue(plan, baseline[j]);
+  const all = decode(plan, params, state, code, units + 1, eps);
+  const d = plan.inputDim;
+  const images = all.slice(0, units * d);
+  for (let i = 0; i < images.length; i++) images[i] -= all[units * d + (i % d)];
+  return { units, images };
+}

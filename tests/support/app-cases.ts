@@ -7,9 +7,10 @@ import { PANEL_SETTINGS } from '../../src/app/panel-config.ts';
 import { configFromHash, hashFromConfig } from '../../src/model/validate.ts';
 import { openBrowserPage, type BrowserAdapter, type BrowserPage } from './browser.ts';
 import {
-  canvasPixels, checkpointTensors, digitsSubset, dismissMessages, field, loadCheckpoint, logLines, messages, press, saveCheckpoint, setField,
+  answerDiscard, canvasPixels, checkpointTensors, digitsSubset, dismissMessages, field, loadCheckpoint, logLines, messages, press, saveCheckpoint, setField,
   stat, uploadIdx, values, VIEWPORT, waitForEpochLines, waitForMessage, waitForState, waitReady,
 } from './app.ts';
+import { keyboardCases, latentAndFeatureCases, layoutCases, runCases, type ViewCaseContext } from './app-view-cases.ts';
 
 export interface AppSuiteOptions {
   hash: string; // settings the page opens with (also the URL round-trip case's starting point)
@@ -21,9 +22,12 @@ export interface AppSuiteOptions {
 
 export function appSuite(adapter: BrowserAdapter, o: AppSuiteOptions): void {
   let b: BrowserPage;
-  const shot = async (name: string) => {
+  /** `of`: the whole page, the viewport, or the element a selector names. */
+  const shot = async (name: string, of = 'page') => {
     mkdirSync('test-results', { recursive: true });
-    await b.page.screenshot({ path: `test-results/app-${adapter}-${name}.png`, fullPage: true });
+    const path = `test-results/app-${adapter}-${name}.png`;
+    if (of === 'page' || of === 'viewport') await b.page.screenshot({ path, fullPage: of === 'page' });
+    else await b.page.locator(of).screenshot({ path });
   };
   const epochs = (n: number) => waitForEpochLines(b.page, n, n * o.epochTimeout + 10_000);
   before(async () => {
@@ -32,6 +36,7 @@ export function appSuite(adapter: BrowserAdapter, o: AppSuiteOptions): void {
     await waitReady(b.page);
   });
   after(async () => { await b?.close(); });
+  const views: ViewCaseContext = { page: () => b.page, baseUrl: () => `${b.baseUrl}/#${o.hash}`, shot, testImages: o.subset.test, epochTimeout: o.epochTimeout };
 
   test('loads without console errors and reports its adapter', async () => {
     const { page } = b;
@@ -131,6 +136,7 @@ export function appSuite(adapter: BrowserAdapter, o: AppSuiteOptions): void {
     await setField(page, 'batch', 1);
     await waitForMessage(page, 'error', /batch must be an integer from 2/);
     await setField(page, 'latent', 16);
+    assert.match(await answerDiscard(page, true), /A new architecture throws away the model trained so far \(epoch \d+, step \d+\)/);
     await waitForMessage(page, 'notice', /Architecture changed \(784-(\d+)-64-\1-784 → 784-\1-16-\1-784\): the model was rebuilt/);
     await waitForState(page, 'idle');
     await press(page, 'stepEpoch');
@@ -175,6 +181,11 @@ export function appSuite(adapter: BrowserAdapter, o: AppSuiteOptions): void {
     await epochs(n + 1);
     await waitForState(page, 'paused');
   });
+
+  runCases(views);
+  keyboardCases(views);
+  latentAndFeatureCases(views);
+  layoutCases(views);
 
   test('matmul kernels are chosen by measurement, or fixed from the panel; per-kernel GPU times where timestamps exist', async () => {
     const { page } = b;
@@ -245,6 +256,9 @@ export function appSuite(adapter: BrowserAdapter, o: AppSuiteOptions): void {
     await press(page, 'runExperiment');
     await page.waitForFunction(() => /run \d\/2 /.test((document.querySelector('[data-stat="experiment"] input') as HTMLInputElement).value), null, { timeout: 4 * o.epochTimeout });
     await page.waitForFunction(() => /done/.test((document.querySelector('[data-stat="experiment"] input') as HTMLInputElement).value), null, { timeout: 4 * o.epochTimeout + 20_000 });
+    await waitForMessage(page, 'notice', /Experiment l1-vs-kl finished in \d+:\d\d: its table, plots and grids are in the Experiment card/);
+    await page.waitForFunction(() => { const r = document.getElementById('experiment')!.getBoundingClientRect(); return r.top >= 0 && r.top < window.innerHeight; },
+      null, { timeout: 5_000 }); // the results are scrolled into view
     const rows = await page.locator('#experiment table tr').allTextContents();
     assert.equal(rows.length, 3);
     assert.match(rows[1], /^L1 λ=0\.01\d/);

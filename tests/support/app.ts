@@ -138,3 +138,17 @@ export function digitsSubset(train: number, test: number, gzip: boolean): { name
   return [cut('train-images-idx3-ubyte', train, true), cut('train-labels-idx1-ubyte', train, false),
     cut('t10k-images-idx3-ubyte', test, true), cut('t10k-labels-idx1-ubyte', test, false)];
 }
+
+/** Answer the "throw away the trained model?" dialog that a destructive change opens. */
+export async function answerDiscard(page: Page, discard: boolean, timeout = 10_000): Promise<string> {
+  await page.waitForSelector('#confirm[open]', { timeout });
+  const text = (await page.textContent('#confirm-text')) ?? '';
+  await page.click(discard ? '#confirm-discard' : '#confirm-keep');
+  return text;
+}
+
+/** The bytes of the download that `click` starts. */
+export async function downloaded(page: Page, click: () => Promise<void>): Promise<{ name: string; bytes: Buffer }> {
+  const [download] = await Promise.all([page.waitForEvent('download'), click()]);
+  return { name: download.suggestedFilename(), bytes: readFileSync(await download.path()) };
+}
