@@ -11,7 +11,7 @@ import { Run } from '../src/train/run.ts';
 import { limitsFor } from '../src/train/trainer.ts';
 import { openBrowserPage, type BrowserPage } from './support/browser.ts';
 import {
-  checkpointTensors, loadCheckpoint, logLines, messages, press, saveCheckpoint, setField, values, VIEWPORT, waitForEpochLines, waitForMessage, waitForState,
+  answerDiscard, checkpointTensors, loadCheckpoint, logLines, messages, press, saveCheckpoint, setField, values, VIEWPORT, waitForEpochLines, waitForMessage, waitForState,
   waitReady,
 } from './support/app.ts';
 
@@ -80,6 +80,7 @@ test('a checkpoint written by the CLI\'s code after a rollback loads with its cu
 
   const page = b.page;
   await press(page, 'reset');
+  await answerDiscard(page, true); // the trained model of the first test goes
   await loadCheckpoint(page, bytes, 'after-rollback.safetensors');
   await waitForMessage(page, 'notice', /Loaded after-rollback\.safetensors: epoch 2, .*learning rate by 0\.5/, 30_000);
   const history = await logLines(page);

@@ -110,7 +110,12 @@ export class Panel {
     help.hidden = true; // still read as the field's description by assistive technology
     help.textContent = tip;
     el.append(help);
-    for (const input of el.querySelectorAll('input, select')) input.setAttribute('aria-describedby', help.id);
+    for (const input of el.querySelectorAll('input, select')) {
+      input.setAttribute('aria-describedby', help.id);
+      // Its own name too: lil-gui's aria-labelledby label scrolls out of the panel, and a label the user cannot see
+      // does not count as one (axe: label-title-only).
+      input.setAttribute('aria-label', s.label!);
+    }
     this.fields.set(s.key, c);
   }
 

@@ -95,7 +95,7 @@ export function runCases(c: ViewCaseContext): void {
       // A checkpoint loaded into a fresh page shows its pictures at once, before any epoch is trained there.
       await waitReady(other);
       await loadCheckpoint(other, checkpoint);
-      await other.waitForFunction(() => /through the loaded model \(trained \d+ epochs\)/.test(document.getElementById('recon-caption')?.textContent ?? ''), null, { timeout: 30_000 });
+      await other.waitForFunction(() => /through the loaded model \(trained \d+ epochs?\)/.test(document.getElementById('recon-caption')?.textContent ?? ''), null, { timeout: 30_000 });
       await other.waitForFunction(() => /test codes after epoch/.test(document.querySelector('#latent .caption')?.textContent ?? ''), null, { timeout: 30_000 });
       assert.ok((await canvasPixels(other, 'recon')).some((v) => v > 100) && (await canvasPixels(other, 'features')).some((v) => v > 0), 'the loaded model is drawn');
     } finally {
