@@ -1,6 +1,8 @@
 // Strict reader for MNIST-format IDX files (u8 images 0x00000803, u8 labels 0x00000801), optionally gzip'd.
 // Platform-neutral: gunzip goes through the web DecompressionStream, present in Node 20 and browsers.
 
+import { concatBytes } from '../io/bytes.ts';
+
 export const IDX_IMAGES_MAGIC = 0x00000803;
 export const IDX_LABELS_MAGIC = 0x00000801;
 /** Cap on any decompressed or declared IDX size: full MNIST is 47 MB, so 1 GiB only stops bombs and garbage. */
@@ -92,13 +94,7 @@ export async function gunzipCapped(bytes: Uint8Array, cap: number, what: string)
     }
     chunks.push(step.value);
   }
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
+  return concatBytes(chunks, total);
 }
 
 /** Reads one IDX file's bytes as named `name`: gunzips when named .gz or gzip-shaped, then parses. */

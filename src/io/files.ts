@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { constants, type Stats } from 'node:fs';
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { concatBytes } from './bytes.ts';
 
 const errorCode = (err: unknown): string | undefined => (err as NodeJS.ErrnoException | null)?.code;
 const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
@@ -103,7 +104,7 @@ export async function readFileLimited(path: string, maxBytes: number, what: stri
       if (filled > 0) chunks.push(filled === size ? chunk : chunk.subarray(0, filled));
       if (filled < size) break; // end of file
     }
-    return chunks.length === 1 && chunks[0].byteLength === chunks[0].buffer.byteLength ? chunks[0] : concat(chunks, total);
+    return chunks.length === 1 && chunks[0].byteLength === chunks[0].buffer.byteLength ? chunks[0] : concatBytes(chunks, total);
   } finally {
     await handle.close();
   }
@@ -117,12 +118,3 @@ async function readSome(handle: FileHandle, into: Uint8Array, path: string, what
   }
 }
 
-function concat(chunks: Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
-}
