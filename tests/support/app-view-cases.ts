@@ -100,6 +100,7 @@ export function runCases(c: ViewCaseContext): void {
       assert.ok((await canvasPixels(other, 'recon')).some((v) => v > 100) && (await canvasPixels(other, 'features')).some((v) => v > 0), 'the loaded model is drawn');
     } finally {
       await other.close();
+      await page.bringToFront(); // a page left in the background gets no animation frames (the panel and charts use them)
     }
     await rows.first().locator('input[type=checkbox]').uncheck();
     assert.equal(await overlays.count(), shown - 1, 'a hidden run leaves the chart');
