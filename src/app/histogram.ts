@@ -77,9 +77,16 @@ export function drawActivity(canvas: HTMLCanvasElement, caption: HTMLElement, rh
     ctx.lineTo(xAt(v) + 0.5, pad.t + plotH);
     ctx.stroke();
     ctx.setLineDash([]);
-    const right = xAt(v) + 4 + ctx.measureText(label).width > W - pad.r;
-    ctx.textAlign = right ? 'right' : 'left';
-    ctx.fillText(label, xAt(v) + (right ? -4 : 4), pad.t + 10 + 13 * k);
+    // Labels sit on a patch of the card's colour so they stay readable over the bars.
+    const width = ctx.measureText(label).width;
+    const right = xAt(v) + 4 + width > W - pad.r;
+    const x = right ? xAt(v) - 4 - width : xAt(v) + 4;
+    const y = pad.t + 10 + 13 * k;
+    ctx.fillStyle = cssVar('--card', '#fff');
+    ctx.fillRect(x - 2, y - 10, width + 4, 13);
+    ctx.fillStyle = color;
+    ctx.textAlign = 'left';
+    ctx.fillText(label, x, y);
   });
   ctx.textAlign = 'left';
   const dead = m.lifetime_sparsity.filter((f) => f === 0).length;

@@ -100,6 +100,7 @@ export function runCases(c: ViewCaseContext): void {
       assert.ok((await canvasPixels(other, 'recon')).some((v) => v > 100) && (await canvasPixels(other, 'features')).some((v) => v > 0), 'the loaded model is drawn');
     } finally {
       await other.close();
+      await page.bringToFront(); // a page left in the background gets no animation frames (the panel and charts use them)
     }
     await rows.first().locator('input[type=checkbox]').uncheck();
     assert.equal(await overlays.count(), shown - 1, 'a hidden run leaves the chart');
@@ -131,8 +132,11 @@ export function keyboardCases(c: ViewCaseContext): void {
     assert.match((await page.textContent('#shortcuts')) ?? '', /Space\s*start \/ pause/);
     await page.keyboard.press('Escape');
     await page.waitForSelector('#shortcuts:not([open])', { state: 'attached' });
+    await page.locator('h1').click(); // focus on the page itself, as a reader clicking its title
+    const before = await page.evaluate(() => `focus ${document.activeElement?.tagName}#${document.activeElement?.id}, primary ` +
+      `"${document.getElementById('primary')!.textContent}" ${(document.getElementById('primary') as HTMLButtonElement).disabled ? 'disabled' : 'enabled'}`);
     await page.keyboard.press(' ');
-    await waitForState(page, 'running');
+    await waitForState(page, 'running').catch((e: Error) => { throw new Error(`Space did not start training (${before}): ${e.message}`); });
     assert.equal(await page.textContent('#primary'), 'Pause');
     await page.keyboard.press(' ');
     await waitForState(page, 'paused');
