@@ -60,13 +60,13 @@ export class ModelViews {
     this.last = { snapshot: s, cfg, epoch: after - 1, metrics: m };
     this.drawFeatures();
     this.drawActivity();
-    if (t) this.readLatent(t, s, cfg, after - 1);
+    if (t) this.readLatent(t, s, cfg, after - 1, loaded !== ''); // a loaded model's codes at once: one read
   }
 
-  private readLatent(t: Trainer, s: Snapshot, cfg: TrainConfig, epoch: number): void {
+  private readLatent(t: Trainer, s: Snapshot, cfg: TrainConfig, epoch: number, now = false): void {
     const probe = this.probe;
     if (!probe || probe.trainer !== t) return;
-    if (!this.latentShown) { this.latentPending = () => this.readLatent(t, s, cfg, epoch); return; }
+    if (!this.latentShown && !now) { this.latentPending = () => this.readLatent(t, s, cfg, epoch); return; }
     probe.read().then((codes) => {
       if (this.probe !== probe) return; // replaced meanwhile
       const test = t.data.test;

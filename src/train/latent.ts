@@ -71,6 +71,7 @@ export class LatentProbe {
   }
 
   destroy(): void {
-    for (const b of [this.steps, this.images, this.order, this.codes, ...this.graph.acts, this.graph.metrics, this.graph.units, this.graph.sparsity]) b.destroy();
+    this.graph.destroy(); // every buffer the graph made
+    for (const b of [this.steps, this.images, this.order, this.codes]) b.destroy();
   }
 }
