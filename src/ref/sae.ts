@@ -72,29 +72,45 @@ export function saeForward(p: SaeParams, x: Float64Array, B: number, hp: SaeHype
 
 export interface SaeGrads { Wenc: Float64Array; benc: Float64Array; Wdec: Float64Array; bdec: Float64Array }
 
-/** Gradients of `f.loss` with the residual held constant in the AuxK term (it is detached, as in OpenAI's code). */
-export function saeBackward(p: SaeParams, x: Float64Array, B: number, f: SaeForward): SaeGrads {
-  const { dIn, dSae } = p;
-  const g: SaeGrads = { Wenc: new Float64Array(dIn * dSae), benc: new Float64Array(dSae), Wdec: new Float64Array(dSae * dIn), bdec: new Float64Array(dIn) };
+/** d loss / d x̂ (recon) and d loss / d ê (AuxK, the residual held constant: it is detached, as in OpenAI's code). */
+export function saeOutputGrads(x: Float64Array, f: SaeForward, B: number, dIn: number): { gx: Float64Array; ge: Float64Array } {
   const gx = new Float64Array(B * dIn), ge = new Float64Array(B * dIn);
   for (let n = 0; n < B * dIn; n++) {
     gx[n] = (2 * (f.xhat[n] - x[n])) / (B * dIn);
     ge[n] = f.auxScale * (f.ehat[n] - (x[n] - f.xhat[n]));
-    g.bdec[n % dIn] += gx[n];
   }
+  return { gx, ge };
+}
+
+/** d loss / d h: through the selected latents only (ReLU after top-k), from both the main and the AuxK codes. */
+export function saeCodeGrad(p: SaeParams, f: SaeForward, gx: Float64Array, ge: Float64Array, B: number): Float64Array {
+  const { dIn, dSae } = p;
   const gh = new Float64Array(B * dSae);
   for (let b = 0; b < B; b++) {
     for (let j = 0; j < dSae; j++) {
       const on = f.z[b * dSae + j] > 0, onAux = f.zAux[b * dSae + j] > 0;
       let s = 0;
-      for (let i = 0; i < dIn; i++) {
-        const w = p.Wdec[j * dIn + i];
-        g.Wdec[j * dIn + i] += f.z[b * dSae + j] * gx[b * dIn + i] + f.zAux[b * dSae + j] * ge[b * dIn + i];
-        s += (on ? gx[b * dIn + i] : 0) * w + (onAux ? ge[b * dIn + i] : 0) * w;
-      }
+      if (on || onAux) for (let i = 0; i < dIn; i++) s += ((on ? gx[b * dIn + i] : 0) + (onAux ? ge[b * dIn + i] : 0)) * p.Wdec[j * dIn + i];
       gh[b * dSae + j] = s;
-      g.benc[j] += s;
     }
+  }
+  return gh;
+}
+
+/** Gradients of `f.loss` with the residual held constant in the AuxK term. */
+export function saeBackward(p: SaeParams, x: Float64Array, B: number, f: SaeForward): SaeGrads {
+  const { dIn, dSae } = p;
+  const g: SaeGrads = { Wenc: new Float64Array(dIn * dSae), benc: new Float64Array(dSae), Wdec: new Float64Array(dSae * dIn), bdec: new Float64Array(dIn) };
+  const { gx, ge } = saeOutputGrads(x, f, B, dIn);
+  const gh = saeCodeGrad(p, f, gx, ge, B);
+  for (let n = 0; n < B * dIn; n++) g.bdec[n % dIn] += gx[n];
+  for (let j = 0; j < dSae; j++) {
+    for (let i = 0; i < dIn; i++) {
+      let s = 0;
+      for (let b = 0; b < B; b++) s += f.z[b * dSae + j] * gx[b * dIn + i] + f.zAux[b * dSae + j] * ge[b * dIn + i];
+      g.Wdec[j * dIn + i] = s;
+    }
+    for (let b = 0; b < B; b++) g.benc[j] += gh[b * dSae + j];
   }
   for (let i = 0; i < dIn; i++) {
     for (let j = 0; j < dSae; j++) {
