@@ -17,9 +17,10 @@ var<workgroup> t_total: u32;
 var<workgroup> t_gt: array<u32, SAE_WG>;   // per thread: keys above the threshold, then the write offset
 var<workgroup> t_eq: array<u32, SAE_WG>;   // per thread: keys at the threshold, then how many of them are taken
 
-// Monotone map f32 → u32: a < b exactly when key(a) < key(b) (for non-NaN values).
+// Monotone map f32 → u32: a < b exactly when key(a) < key(b) (for non-NaN values); −0 maps to +0's key, so the two
+// zeros tie as they do in the reference.
 fn orderKey(v: f32) -> u32 {
-  let b = bitcast<u32>(v);
+  let b = select(bitcast<u32>(v), 0u, bitcast<u32>(v) == 0x80000000u);
   return select(b | 0x80000000u, ~b, (b & 0x80000000u) != 0u);
 }
 
