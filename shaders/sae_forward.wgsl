@@ -85,7 +85,7 @@ fn saeLoss(@builtin(local_invocation_index) lid: u32) {
   }
   if (lid == 0u) {
     let energy = l_part[0].x;
-    let scale = select(0.0, 2.0 * p.aux_weight / energy, atomicLoad(&l_dead) > 0u && energy > 0.0);
+    let scale = select(0.0, 2.0 * p.aux_weight / energy, p.k_aux > 0u && atomicLoad(&l_dead) > 0u && energy > 0.0);
     let recon = energy / f32(st.rows * p.d_in);
     let aux = 0.5 * scale * l_part[0].y;
     l_loss[0] = recon;

@@ -48,6 +48,8 @@ test('without dead latents AuxK is 0; every sample has exactly k positive codes 
   assert.equal(f.aux, 0);
   for (let b = 0; b < 4; b++) assert.equal(f.z.subarray(b * 20, (b + 1) * 20).filter((v) => v > 0).length, 5);
   assert.equal(f.zAux.filter((v) => v !== 0).length, 0);
+  const noAux = saeForward(p, r.normal(4 * 6), 4, { k: 5, kAux: 0, auxWeight: 1, deadAfter: 1 }, new Array(20).fill(true));
+  assert.equal(noAux.aux, 0, 'k_aux = 0 turns AuxK off even with dead latents');
 });
 
 test('parallel-gradient removal leaves g ⟂ each row; normaliseRows makes unit rows', () => {

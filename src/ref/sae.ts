@@ -33,14 +33,15 @@ export interface SaeForward {
   loss: number; // recon + aux
 }
 
-/** The forward pass; `dead[j]` marks latents that have not fired in the last deadAfter samples. `residual` replaces
- * e = x − x̂ in the AuxK term (a constant there: finite-difference tests pass the unperturbed one). */
-export function saeForward(p: SaeParams, x: Float64Array, B: number, hp: SaeHyper, dead: boolean[], residual?: Float64Array): SaeForward {
+/** The forward pass. `dead` marks latents that have not fired in the last deadAfter samples; as a function it is
+ * asked after the top-k codes exist (saeStep updates the counters with this batch first, as OpenAI's code does, so
+ * a latent that fires now is no AuxK candidate). `residual` replaces e = x − x̂ in the AuxK term (a constant there:
+ * finite-difference tests pass the unperturbed one). AuxK needs k_aux > 0 and at least one dead latent. */
+export function saeForward(p: SaeParams, x: Float64Array, B: number, hp: SaeHyper, dead: boolean[] | ((z: Float64Array) => boolean[]),
+  residual?: Float64Array): SaeForward {
   const { dIn, dSae } = p;
   const h = new Float64Array(B * dSae), z = new Float64Array(B * dSae), zAux = new Float64Array(B * dSae);
   const xhat = new Float64Array(B * dIn), ehat = new Float64Array(B * dIn);
-  const anyDead = dead.some((d) => d);
-  let sq = 0, auxNum = 0, energy = 0;
   for (let b = 0; b < B; b++) {
     for (let j = 0; j < dSae; j++) {
       let s = p.benc[j];
@@ -49,7 +50,13 @@ export function saeForward(p: SaeParams, x: Float64Array, B: number, hp: SaeHype
     }
     const row = h.subarray(b * dSae, (b + 1) * dSae);
     for (const j of topkIndices(row, hp.k)) z[b * dSae + j] = Math.max(0, row[j]);
-    if (anyDead) for (const j of topkIndices(row, hp.kAux, (j) => dead[j])) zAux[b * dSae + j] = Math.max(0, row[j]);
+  }
+  const deadNow = typeof dead === 'function' ? dead(z) : dead;
+  const auxOn = hp.kAux > 0 && deadNow.some((d) => d);
+  let sq = 0, auxNum = 0, energy = 0;
+  for (let b = 0; b < B; b++) {
+    const row = h.subarray(b * dSae, (b + 1) * dSae);
+    if (auxOn) for (const j of topkIndices(row, hp.kAux, (j) => deadNow[j])) zAux[b * dSae + j] = Math.max(0, row[j]);
     for (let i = 0; i < dIn; i++) {
       let s = p.bdec[i], a = 0;
       for (let j = 0; j < dSae; j++) {
@@ -65,7 +72,7 @@ export function saeForward(p: SaeParams, x: Float64Array, B: number, hp: SaeHype
     }
   }
   const recon = sq / (B * dIn);
-  const auxScale = anyDead && energy > 0 ? (2 * hp.auxWeight) / energy : 0;
+  const auxScale = auxOn && energy > 0 ? (2 * hp.auxWeight) / energy : 0;
   const aux = (auxScale * auxNum) / 2;
   return { h, z, zAux, xhat, ehat, recon, residualEnergy: energy, aux, auxScale, loss: recon + aux };
 }
@@ -153,14 +160,16 @@ export const deadMask = (counters: Uint32Array, deadAfter: number): boolean[] =>
 
 export interface SaeOptimizer { m: SaeGrads; v: SaeGrads; t: number; lr: number; hyper: AdamHyper }
 
-/** One whole training step in place: forward with the counters' dead mask, backward, parallel-gradient removal,
- * Adam on every tensor, decoder rows renormalised, counters updated from this batch's codes. */
+/** One whole training step in place: forward (the counters updated from this batch's top-k codes before AuxK picks
+ * the dead latents), backward, parallel-gradient removal, Adam on every tensor, decoder rows renormalised. */
 export function saeStep(p: SaeParams, x: Float64Array, B: number, hp: SaeHyper, counters: Uint32Array, opt: SaeOptimizer): SaeForward {
-  const f = saeForward(p, x, B, hp, deadMask(counters, hp.deadAfter));
+  const f = saeForward(p, x, B, hp, (z) => {
+    updateDeadCounters(counters, z, B, p.dSae);
+    return deadMask(counters, hp.deadAfter);
+  });
   const g = saeBackward(p, x, B, f);
   removeParallelGradient(p.Wdec, g.Wdec, p.dSae, p.dIn);
   for (const name of ['Wenc', 'benc', 'Wdec', 'bdec'] as const) adamUpdate(p[name], g[name], opt.m[name], opt.v[name], opt.t, opt.lr, opt.hyper);
   normaliseRows(p.Wdec, p.dSae, p.dIn);
-  updateDeadCounters(counters, f.z, B, p.dSae);
   return f;
 }

@@ -43,8 +43,9 @@ export async function buildSaeGraph(device: GPUDevice, cache: KernelCache, l: Sa
   const encode = bind('Sae.encode', k.encode, u, [x, params, h], perRow(B * dSae));
   const topk = bind('Sae.topk', k.topk, u, [h, counters, z, idx, val], B);
   const decode = bind('Sae.decode', k.decode, u, [params, idx, val, auxIdx, auxVal, xhat, ehat], perRow(B * dIn));
+  // The counters take this batch's firing before AuxK picks the dead latents (OpenAI's order).
   const step = [
-    encode, topk,
+    encode, topk, bind('Sae.deadCounters', k.deadCounters, u, [z, counters], perRow(dSae)),
     ...(s.kAux > 0 ? [bind('Sae.topkAux', k.topkAux, u, [h, counters, zAux, auxIdx, auxVal], B)] : []),
     decode,
     bind('Sae.loss', k.loss, u, [x, xhat, ehat, counters, loss, sums], 1),
@@ -56,7 +57,6 @@ export async function buildSaeGraph(device: GPUDevice, cache: KernelCache, l: Sa
     bind('Sae.projectRows', k.projectRows, u, [params, grads], dSae),
     bind('Sae.adam', k.adam, optimizerUniform(l.floats, opt.beta1, opt.beta2, opt.eps, 0), [params, grads, m, v], groups(l.floats / 4)),
     bind('Sae.normaliseRows', k.normaliseRows, u, [params], dSae),
-    bind('Sae.deadCounters', k.deadCounters, u, [z, counters], perRow(dSae)),
   ];
   const evaluate = [encode, topk, decode, bind('Sae.evalStats', k.evalStats, u, [x, xhat, z, stats], 1)];
   const gather = (data: GPUBuffer, order: GPUBuffer, count: number) =>
