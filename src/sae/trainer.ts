@@ -114,10 +114,17 @@ export class SaeTrainer {
     device.queue.submit([encoder.finish()]);
   }
 
-  /** One epoch: its steps in submits of `stepsPerSubmit`, then the held-out metrics. */
+  /** One epoch: its steps in submits of `stepsPerSubmit`, each submit waiting for the one before the previous (the
+   * queue stays two submits deep, as in Run's fence cadence, and never drains), then the held-out metrics. */
   async trainEpoch(stepsPerSubmit = 8): Promise<SaeMetrics> {
     this.beginEpoch();
-    for (let i = 0; i < this.stepsPerEpoch; i += stepsPerSubmit) this.submitSteps(i, Math.min(stepsPerSubmit, this.stepsPerEpoch - i));
+    let fence: Promise<unknown> = Promise.resolve();
+    for (let i = 0; i < this.stepsPerEpoch; i += stepsPerSubmit) {
+      this.submitSteps(i, Math.min(stepsPerSubmit, this.stepsPerEpoch - i));
+      const next = this.gpu.device.queue.onSubmittedWorkDone();
+      await fence;
+      fence = next;
+    }
     this.epoch++;
     return this.evaluate();
   }
