@@ -18,18 +18,25 @@ fn saeGather(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: ve
 @group(0) @binding(3) var<storage, read> e_params: array<f32>;      // parameter slab
 @group(0) @binding(4) var<storage, read_write> e_h: array<f32>;     // (batch, d_sae) pre-activations
 
-// One thread per (sample, latent); neighbouring threads read neighbouring columns of W_enc.
+// One thread per (4 samples, latent): each W_enc load serves four samples; neighbouring threads read neighbouring
+// columns of W_enc. The sum over i runs in the same order as the reference's.
 @compute @workgroup_size(SAE_WG)
 fn saeEncode(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
   let n = saeThread(wid, nwg, lid);
-  if (n >= st.rows * p.d_sae) { return; }
-  let b = n / p.d_sae;
+  if (n >= (st.rows + 3u) / 4u * p.d_sae) { return; }
+  let b0 = n / p.d_sae * 4u;
   let j = n % p.d_sae;
-  var s = e_params[p.b_enc + j];
+  let live = min(st.rows - b0, 4u);
+  let x0 = b0 * p.d_in;
+  var s = vec4f(e_params[p.b_enc + j]);
   for (var i = 0u; i < p.d_in; i++) {
-    s += (e_x[b * p.d_in + i] - e_params[p.b_dec + i]) * e_params[p.w_enc + i * p.d_sae + j];
+    let w = e_params[p.w_enc + i * p.d_sae + j];
+    let c = e_params[p.b_dec + i];
+    let x = vec4f(e_x[x0 + i], e_x[x0 + min(1u, live - 1u) * p.d_in + i], e_x[x0 + min(2u, live - 1u) * p.d_in + i],
+      e_x[x0 + min(3u, live - 1u) * p.d_in + i]);
+    s += (x - c) * w;
   }
-  e_h[n] = s;
+  for (var r = 0u; r < live; r++) { e_h[(b0 + r) * p.d_sae + j] = s[r]; }
 }
 
 @group(0) @binding(2) var<storage, read> d_params: array<f32>;

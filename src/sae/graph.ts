@@ -40,7 +40,7 @@ export async function buildSaeGraph(device: GPUDevice, cache: KernelCache, l: Sa
   const bind = makeBinder(device, stepBuffer, owner);
   const perRow = (n: number) => groups(n, SAE_WG);
   const { params, grads, m, v } = slabs;
-  const encode = bind('Sae.encode', k.encode, u, [x, params, h], perRow(B * dSae));
+  const encode = bind('Sae.encode', k.encode, u, [x, params, h], perRow(Math.ceil(B / 4) * dSae)); // 4 samples a thread
   const topk = bind('Sae.topk', k.topk, u, [h, counters, z, idx, val], B);
   const decode = bind('Sae.decode', k.decode, u, [params, idx, val, auxIdx, auxVal, xhat, ehat], perRow(B * dIn));
   // The counters take this batch's firing before AuxK picks the dead latents (OpenAI's order).
@@ -51,8 +51,8 @@ export async function buildSaeGraph(device: GPUDevice, cache: KernelCache, l: Sa
     bind('Sae.loss', k.loss, u, [x, xhat, ehat, counters, loss, sums], 1),
     bind('Sae.lossGrad', k.lossGrad, u, [x, xhat, ehat, loss, gx, ge], perRow(B * dIn)),
     bind('Sae.codeGrad', k.codeGrad, u, [params, z, zAux, gx, ge, gh], perRow(B * dSae)),
-    bind('Sae.decoderGrad', k.decoderGrad, u, [z, zAux, gx, ge, grads], perRow(dSae * dIn)),
-    bind('Sae.encoderGrad', k.encoderGrad, u, [x, params, gh, grads], perRow((dIn + 1) * dSae)),
+    bind('Sae.decoderGrad', k.decoderGrad, u, [z, zAux, gx, ge, grads], perRow(dSae * Math.ceil(dIn / 4))),
+    bind('Sae.encoderGrad', k.encoderGrad, u, [x, params, gh, grads], perRow((Math.ceil(dIn / 4) + 1) * dSae)),
     bind('Sae.biasGrad', k.biasGrad, u, [params, gx, grads], perRow(dIn)),
     bind('Sae.projectRows', k.projectRows, u, [params, grads], dSae),
     bind('Sae.adam', k.adam, optimizerUniform(l.floats, opt.beta1, opt.beta2, opt.eps, 0), [params, grads, m, v], groups(l.floats / 4)),

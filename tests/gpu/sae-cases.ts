@@ -66,7 +66,7 @@ const pieces: Case = async (gpu, seed) => {
   const slab = packParams(p, l);
   const run = (name: keyof typeof SAE_SPECS, inputs: Parameters<typeof runKernel>[4], groups: number) => runKernel(gpu, SAE_SPECS[name], step(B), u, inputs, groups);
   const what = `B=${B} d_in=${dIn} d_sae=${dSae} k=${k} k_aux=${kAux}`;
-  const enc = await run('encode', [f32(x), slab, { zeros: B * dSae * 4 }], wg(B * dSae));
+  const enc = await run('encode', [f32(x), slab, { zeros: B * dSae * 4 }], wg(Math.ceil(B / 4) * dSae));
   expectClose(`saeEncode ${what}`, enc[2].subarray(0, B * dSae), f.h, seed, 1e-5, 1e-4);
   const lists = (z: Float64Array, K: number) => {
     const idx = new Uint32Array(B * K), val = new Float32Array(B * K);
@@ -91,9 +91,9 @@ const pieces: Case = async (gpu, seed) => {
   const cg = await run('codeGrad', [slab, f32(f.z), f32(f.zAux), f32(gx), f32(ge), { zeros: B * dSae * 4 }], wg(B * dSae));
   expectClose(`saeCodeGrad ${what}`, cg[5].subarray(0, B * dSae), gh, seed, 1e-6, 1e-4);
   const g = saeBackward(p, x, B, f);
-  const dg = await run('decoderGrad', [f32(f.z), f32(f.zAux), f32(gx), f32(ge), { zeros: l.floats * 4 }], wg(dSae * dIn));
+  const dg = await run('decoderGrad', [f32(f.z), f32(f.zAux), f32(gx), f32(ge), { zeros: l.floats * 4 }], wg(dSae * Math.ceil(dIn / 4)));
   expectClose(`saeDecoderGrad ${what}`, dg[4].subarray(l.wDec, l.wDec + dSae * dIn), g.Wdec, seed, 1e-6, 1e-4);
-  const eg = await run('encoderGrad', [f32(x), slab, f32(gh), { zeros: l.floats * 4 }], wg((dIn + 1) * dSae));
+  const eg = await run('encoderGrad', [f32(x), slab, f32(gh), { zeros: l.floats * 4 }], wg((Math.ceil(dIn / 4) + 1) * dSae));
   const grads = unpackParams(eg[3], l);
   expectClose(`saeEncoderGrad W_enc ${what}`, grads.Wenc, g.Wenc, seed, 1e-6, 1e-4);
   expectClose(`saeEncoderGrad b_enc ${what}`, grads.benc, g.benc, seed, 1e-6, 1e-4);
