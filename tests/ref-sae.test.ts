@@ -2,11 +2,13 @@
 // the residual held constant as the method detaches it), the top-k tie rule, the row-norm procedure and the counters.
 // Inputs are fresh each run from a printed seed; REF_TEST_SEED=<n> reproduces a run.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { checkGradient, TestRandom } from '../src/ref/check.ts';
 import { deadMask, normaliseRows, removeParallelGradient, saeBackward, saeForward, saeStep, topkIndices, updateDeadCounters,
   type SaeHyper, type SaeParams } from '../src/ref/sae.ts';
 import { initSae } from '../src/sae/init.ts';
+import { SAE_UNIFORM_FIELDS, saeLayout, saeUniform } from '../src/sae/kernels.ts';
 
 const SEED = Number(process.env.REF_TEST_SEED ?? Math.floor(Math.random() * 2 ** 32));
 console.log(`ref-sae.test.ts seed ${SEED} (REF_TEST_SEED=${SEED} to reproduce)`);
@@ -90,4 +92,14 @@ test('saeStep lowers the loss on a fixed batch and keeps decoder rows at unit no
   }
   assert.ok(last < 0.7 * first, `recon ${first} → ${last}`);
   for (let j = 0; j < dSae; j++) assert.ok(Math.abs(Math.hypot(...p.Wdec.subarray(j * dIn, (j + 1) * dIn)) - 1) < 1e-12);
+});
+
+test('the Sae uniform packer matches the WGSL struct: field names, order and types', () => {
+  const wgsl = readFileSync(new URL('../shaders/sae_common.wgsl', import.meta.url), 'utf8');
+  const body = /struct Sae \{([^}]*)\}/.exec(wgsl)![1];
+  const fields = [...body.matchAll(/^\s*(\w+): (u32|f32),/gm)].map((m) => [m[1], m[2]]);
+  assert.deepEqual(fields, SAE_UNIFORM_FIELDS.map((f) => [f, f === 'aux_weight' ? 'f32' : 'u32']));
+  const u = new DataView(saeUniform(saeLayout(3, 5), { k: 2, kAux: 4, auxWeight: 0.25, deadAfter: 9, batch: 7 }, 11));
+  assert.equal(u.byteLength, fields.length * 4);
+  assert.deepEqual([u.getUint32(0, true), u.getUint32(16, true), u.getFloat32(24, true), u.getUint32(28, true), u.getUint32(44, true)], [3, 7, 0.25, 11, 15 + 5 + 15]);
 });

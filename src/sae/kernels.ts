@@ -53,12 +53,18 @@ export function unpackParams(slab: Float32Array, l: SaeLayout): SaeParams {
 
 export interface SaeShape { k: number; kAux: number; auxWeight: number; deadAfter: number; batch: number }
 
+/** The Sae struct's fields in WGSL order (sae_common.wgsl); all u32 but aux_weight (f32). */
+export const SAE_UNIFORM_FIELDS = ['d_in', 'd_sae', 'k', 'k_aux', 'batch', 'dead_after', 'aux_weight', 'count', 'w_enc', 'b_enc', 'w_dec', 'b_dec'] as const;
+
 /** Sae (sae_common.wgsl): 48 bytes. `count`: vectors in the matrix a gather reads (0 elsewhere). */
 export function saeUniform(l: SaeLayout, s: SaeShape, count = 0): ArrayBuffer {
-  const u32 = [l.dIn, l.dSae, s.k, s.kAux, s.batch, s.deadAfter, 0, count, l.wEnc, l.bEnc, l.wDec, l.bDec];
-  const buf = new ArrayBuffer(48);
+  const values: Record<(typeof SAE_UNIFORM_FIELDS)[number], number> = { d_in: l.dIn, d_sae: l.dSae, k: s.k, k_aux: s.kAux, batch: s.batch,
+    dead_after: s.deadAfter, aux_weight: s.auxWeight, count, w_enc: l.wEnc, b_enc: l.bEnc, w_dec: l.wDec, b_dec: l.bDec };
+  const buf = new ArrayBuffer(SAE_UNIFORM_FIELDS.length * 4);
   const view = new DataView(buf);
-  u32.forEach((v, i) => view.setUint32(i * 4, v >>> 0, true));
-  view.setFloat32(24, s.auxWeight, true);
+  SAE_UNIFORM_FIELDS.forEach((f, i) => {
+    if (f === 'aux_weight') view.setFloat32(i * 4, values[f], true);
+    else view.setUint32(i * 4, values[f] >>> 0, true);
+  });
   return buf;
 }
