@@ -27,8 +27,9 @@ function randomParams(r: TestRandom, dIn: number, dSae: number, seed: number): S
 /** Top-k and AuxK selection: dense codes and ascending lists, ties (values rounded to 0.25) to the lower index. */
 const topk: Case = async (gpu, seed) => {
   const r = new TestRandom(seed, 20);
-  for (const dSae of [int(r, 1, 40), int(r, 200, 700), int(r, 2000, 3000)]) {
-    const B = int(r, 1, 5), k = int(r, 1, Math.min(48, dSae)), kAux = int(r, 1, Math.min(64, dSae)), dIn = 3;
+  for (const dSae of [int(r, 1, 40), int(r, 200, 700), int(r, 2000, 3000), 16384]) { // up to the largest size supported
+    const big = dSae === 16384;
+    const B = int(r, 1, big ? 2 : 5), k = big ? int(r, 200, 256) : int(r, 1, Math.min(48, dSae)), kAux = int(r, 1, Math.min(64, dSae)), dIn = 3;
     const h = Float64Array.from(r.normal(B * dSae), (v) => Math.round(v * 4) / 4);
     const counters = Uint32Array.from(r.uniform(dSae), (u) => Math.floor(u * 20));
     const dead = deadMask(counters, 10);
