@@ -15,6 +15,7 @@ import { corruptBatch } from '../../src/ref/corrupt.ts';
 import { denseSpecs, denseWorkgroups, KERNEL_SPECS, MATMUL_VARIANTS } from '../../src/train/kernels.ts';
 import * as U from '../../src/train/uniforms.ts';
 import { expectClose, padRows, runKernel, step, unpadRows } from './harness.ts';
+import { saeKernelCases } from './sae-cases.ts';
 
 export type KernelCase = (gpu: Gpu, seed: number) => Promise<void>;
 const ACTS = Object.keys(ACT_CODES) as ActivationKind[];
@@ -228,5 +229,5 @@ const gather: KernelCase = async (gpu, seed) => {
 
 export const kernelCases: Record<string, KernelCase> = {
   ...Object.fromEntries(Object.keys(MATMUL_VARIANTS).map((v) => [`dense (${v})`, denseCase(v)])),
-  batchNorm, dropout, activation, reconLoss, sparsity, corrupt, adam, gather,
+  batchNorm, dropout, activation, reconLoss, sparsity, corrupt, adam, gather, ...saeKernelCases,
 };

@@ -15,6 +15,7 @@ import { DEFAULT_VARIANT } from '../../src/train/kernels.ts';
 import { METRIC_RECORDS, RECORD_SIZE } from '../../src/train/metrics.ts';
 import { expectClose, unpadRows } from './harness.ts';
 import { corruptBatch } from '../../src/ref/corrupt.ts';
+import { saeStepCases } from './sae-cases.ts';
 
 export function syntheticSplit(seed: number, train: number, test: number, rows: number, cols: number): DataSplit {
   const r = new TestRandom(seed, 9);
@@ -184,4 +185,5 @@ export const stepCases: Record<string, (gpu: Gpu, seed: number) => Promise<void>
   'trainingSteps (contractive, sigmoid stack, wt32x32 matmuls)': (gpu: Gpu, seed: number) => trainingSteps(gpu, seed, 'contractive, sigmoid stack', 'wt32x32'),
   'trainingSteps (contractive, 3 projections, mt8x16 matmuls)': (gpu: Gpu, seed: number) => trainingSteps(gpu, seed, 'contractive, 3 projections', 'mt8x16'),
   determinism,
+  ...saeStepCases,
 };

@@ -1,0 +1,88 @@
+// TopK SAE update pieces around Adam (optimizer.wgsl): the decoder-row-parallel gradient removed before the step,
+// rows renormalised after it (workgroup per row), the dead-latent counters, and the evaluation sums (L0, FVU).
+
+@group(0) @binding(2) var<storage, read> r_params: array<f32>;
+@group(0) @binding(3) var<storage, read_write> r_grads: array<f32>;
+
+@group(0) @binding(2) var<storage, read_write> s_params: array<f32>;
+
+var<workgroup> r_part: array<vec2f, SAE_WG>;
+
+// Σ over the row's d_in entries of (a, b), reduced across the workgroup; every thread gets the total.
+fn rowSum(v: vec2f, lid: u32) -> vec2f {
+  r_part[lid] = v;
+  workgroupBarrier();
+  for (var s = SAE_WG / 2u; s > 0u; s /= 2u) {
+    if (lid < s) { r_part[lid] += r_part[lid + s]; }
+    workgroupBarrier();
+  }
+  let total = r_part[0];
+  workgroupBarrier();
+  return total;
+}
+
+// g_j ← g_j − (g_j·w_j / ‖w_j‖²) w_j
+@compute @workgroup_size(SAE_WG)
+fn saeProjectRows(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let j = groupIndex(wid, nwg);
+  if (j >= p.d_sae) { return; }
+  let row = p.w_dec + j * p.d_in;
+  var acc = vec2f(0.0);
+  for (var i = lid; i < p.d_in; i += SAE_WG) { acc += vec2f(r_grads[row + i] * r_params[row + i], r_params[row + i] * r_params[row + i]); }
+  let t = rowSum(acc, lid);
+  if (t.y == 0.0) { return; }
+  for (var i = lid; i < p.d_in; i += SAE_WG) { r_grads[row + i] -= (t.x / t.y) * r_params[row + i]; }
+}
+
+@compute @workgroup_size(SAE_WG)
+fn saeNormaliseRows(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let j = groupIndex(wid, nwg);
+  if (j >= p.d_sae) { return; }
+  let row = p.w_dec + j * p.d_in;
+  var acc = vec2f(0.0);
+  for (var i = lid; i < p.d_in; i += SAE_WG) { acc.x += s_params[row + i] * s_params[row + i]; }
+  let t = rowSum(acc, lid);
+  if (t.x == 0.0) { return; }
+  let inv = 1.0 / sqrt(t.x);
+  for (var i = lid; i < p.d_in; i += SAE_WG) { s_params[row + i] *= inv; }
+}
+
+@group(0) @binding(2) var<storage, read> k_z: array<f32>;               // (batch, d_sae)
+@group(0) @binding(3) var<storage, read_write> k_counters: array<u32>;  // (d_sae)
+
+@compute @workgroup_size(SAE_WG)
+fn saeDeadCounters(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let j = saeThread(wid, nwg, lid);
+  if (j >= p.d_sae) { return; }
+  var fired = false;
+  for (var b = 0u; b < st.rows; b++) { fired = fired || k_z[b * p.d_sae + j] > 0.0; }
+  let c = k_counters[j];
+  k_counters[j] = select(select(c + st.rows, 0xffffffffu, c > 0xffffffffu - st.rows), 0u, fired);
+}
+
+@group(0) @binding(2) var<storage, read> v_x: array<f32>;
+@group(0) @binding(3) var<storage, read> v_xhat: array<f32>;
+@group(0) @binding(4) var<storage, read> v_z: array<f32>;
+@group(0) @binding(5) var<storage, read_write> v_stats: array<f32>; // Σ(x̂ − x)², Σ active, samples, 0, then Σx (d_in), Σx² (d_in)
+
+// Evaluation sums over the test split, one workgroup per batch: each thread owns whole input dimensions.
+@compute @workgroup_size(SAE_WG)
+fn saeEvalStats(@builtin(local_invocation_index) lid: u32) {
+  var acc = vec2f(0.0);
+  for (var i = lid; i < p.d_in; i += SAE_WG) {
+    var sx = 0.0;
+    var sxx = 0.0;
+    for (var b = 0u; b < st.rows; b++) {
+      let x = v_x[b * p.d_in + i];
+      let e = v_xhat[b * p.d_in + i] - x;
+      sx += x;
+      sxx += x * x;
+      acc.x += e * e;
+    }
+    v_stats[4u + i] += sx;
+    v_stats[4u + p.d_in + i] += sxx;
+  }
+  for (var n = lid; n < st.rows * p.d_sae; n += SAE_WG) { acc.y += select(0.0, 1.0, v_z[n] > 0.0); }
+  let t = rowSum(acc, lid);
+  if (lid == 0u) { v_stats[0] += t.x; v_stats[1] += t.y; v_stats[2] += f32(st.rows); }
+}

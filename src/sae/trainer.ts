@@ -1,0 +1,204 @@
+// SaeTrainer: owns the GPU resources of a TopK sparse-autoencoder run on float vectors (slabs, batch buffers, the
+// data, the dead-latent counters) and records whole steps — gather, encode, top-k, AuxK, decode, loss, backward,
+// parallel-gradient removal, Adam, renormalisation, counters — into one encoder and one submit (src/sae/graph.ts).
+// Evaluation sums L0, the squared error and the test split's moments on the GPU; FVU and MMCS are finished here.
+import type { VectorSplit } from '../data/vectors.ts';
+import type { Gpu } from '../gpu/device.ts';
+import { dispatch, KernelCache, storageBuffer } from '../gpu/kernels.ts';
+import { readBuffer } from '../gpu/readback.ts';
+import { epochPermutation, identityPermutation } from '../data/shuffle.ts';
+import type { SaeParams } from '../ref/sae.ts';
+import type { Dispatch } from '../train/bind.ts';
+import { STEP_BYTES, STEP_SLOT, writeStep } from '../train/uniforms.ts';
+import { buildSaeGraph, type SaeGraph } from './graph.ts';
+import { initSae } from './init.ts';
+import { packParams, saeLayout, unpackParams, type SaeLayout, type SaeShape } from './kernels.ts';
+import { meanMaxCosine } from './planted.ts';
+
+export interface SaeConfig extends SaeShape {
+  dSae: number; // latents
+  epochs: number;
+  lr: number; // constant learning rate
+  beta1: number;
+  beta2: number;
+  eps: number;
+  seed: number; // initialisation and the per-epoch shuffle
+}
+
+export interface SaeMetrics {
+  epoch: number; // 1-based
+  trainRecon: number; // mean over the epoch's steps of the batch recon MSE
+  trainAux: number; // mean over the epoch's steps of the weighted AuxK term
+  testMse: number; // held-out mean (x̂ − x)²
+  fvu: number; // Σ (x̂ − x)² / Σ (x − mean)² on the held-out split
+  explainedVariance: number; // 1 − FVU
+  l0: number; // mean active latents per held-out sample
+  deadFraction: number; // latents that have not fired in the last deadAfter training samples
+  mmcs: number | null; // mean max |cosine| of the true features with the decoder rows, when the data has a dictionary
+}
+
+const SLOTS = 64;
+
+export class SaeTrainer {
+  readonly layout: SaeLayout;
+  readonly stepsPerEpoch: number;
+  epoch = 0;
+  globalStep = 0;
+  private readonly stepData = new ArrayBuffer(SLOTS * STEP_SLOT);
+  private readonly stepBuffer: GPUBuffer;
+  private readonly slabs: { params: GPUBuffer; grads: GPUBuffer; m: GPUBuffer; v: GPUBuffer };
+  private readonly buffers: GPUBuffer[];
+  private readonly order: GPUBuffer;
+  private readonly gatherTrain: Dispatch;
+  private readonly gatherTest: Dispatch;
+
+  private constructor(readonly gpu: Gpu, readonly cfg: SaeConfig, readonly data: VectorSplit, readonly graph: SaeGraph,
+    parts: { layout: SaeLayout; stepBuffer: GPUBuffer; slabs: SaeTrainer['slabs']; trainData: GPUBuffer; testData: GPUBuffer; testOrder: GPUBuffer; order: GPUBuffer }) {
+    this.layout = parts.layout;
+    this.stepBuffer = parts.stepBuffer;
+    this.slabs = parts.slabs;
+    this.order = parts.order;
+    this.stepsPerEpoch = Math.ceil(data.train.rows / cfg.batch);
+    this.gatherTrain = graph.gather(parts.trainData, parts.order, data.train.rows);
+    this.gatherTest = graph.gather(parts.testData, parts.testOrder, data.test.rows);
+    this.buffers = [parts.stepBuffer, parts.trainData, parts.testData, parts.testOrder, parts.order, ...Object.values(parts.slabs)];
+  }
+
+  /** `init`: starting parameters (tests, resumes); by default tied init with b_dec = the training mean (src/sae/init.ts). */
+  static async create(gpu: Gpu, cfg: SaeConfig, data: VectorSplit, cache = new KernelCache(gpu), init?: SaeParams): Promise<SaeTrainer> {
+    checkSaeConfig(cfg, data.dim);
+    const { device } = gpu;
+    const layout = saeLayout(data.dim, cfg.dSae);
+    const buf = (label: string, bytes: number) => storageBuffer(device, `SaeTrainer.${label}`, bytes);
+    const slabs = { params: buf('params', layout.floats * 4), grads: buf('grads', layout.floats * 4), m: buf('adamM', layout.floats * 4), v: buf('adamV', layout.floats * 4) };
+    device.queue.writeBuffer(slabs.params, 0, packParams(init ?? initSae(data.dim, cfg.dSae, cfg.seed, data.train), layout));
+    const upload = (label: string, a: Float32Array | Uint32Array) => {
+      const b = buf(label, a.byteLength);
+      device.queue.writeBuffer(b, 0, a);
+      return b;
+    };
+    const stepBuffer = device.createBuffer({ label: 'SaeTrainer.steps', size: SLOTS * STEP_SLOT, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    const graph = await buildSaeGraph(device, cache, layout, cfg, cfg, slabs, stepBuffer);
+    return new SaeTrainer(gpu, cfg, data, graph, { layout, stepBuffer, slabs, trainData: upload('trainData', data.train.values),
+      testData: upload('testData', data.test.values), testOrder: upload('testOrder', identityPermutation(data.test.rows)),
+      order: buf('order', data.train.rows * 4) });
+  }
+
+  private record(pass: GPUComputePassEncoder, list: Dispatch[], slot: number): void {
+    for (const d of list) dispatch(pass, d.kernel, d.group, d.workgroups, slot * STEP_SLOT);
+  }
+
+  /** Upload this epoch's sample order and clear the epoch's training sums. */
+  beginEpoch(): void {
+    const n = this.data.train.rows;
+    this.gpu.device.queue.writeBuffer(this.order, 0, epochPermutation(n, this.cfg.seed, this.epoch));
+    this.gpu.device.queue.writeBuffer(this.graph.sums, 0, new Float32Array(4));
+  }
+
+  /** Record and submit `count` training steps of the open epoch in one command buffer. */
+  submitSteps(stepInEpoch: number, count = 1): void {
+    const { device } = this.gpu;
+    const { batch, seed, lr, beta1, beta2 } = this.cfg;
+    const n = this.data.train.rows;
+    const encoder = device.createCommandEncoder({ label: `SaeTrainer.step${this.globalStep}` });
+    const pass = encoder.beginComputePass({ label: 'SaeTrainer.step' });
+    for (let s = 0; s < count; s++) {
+      const i = stepInEpoch + s;
+      const t = ++this.globalStep;
+      writeStep(this.stepData, s, { rows: Math.min(batch, n - i * batch), step: t - 1, seed, batchStart: i * batch, lr,
+        bc1: 1 - beta1 ** t, bc2: 1 - beta2 ** t, training: true, record: i });
+      this.record(pass, [this.gatherTrain, ...this.graph.step], s);
+    }
+    pass.end();
+    device.queue.writeBuffer(this.stepBuffer, 0, this.stepData, 0, (count - 1) * STEP_SLOT + STEP_BYTES);
+    device.queue.submit([encoder.finish()]);
+  }
+
+  /** One epoch: its steps in submits of `stepsPerSubmit`, each submit waiting for the one before the previous (the
+   * queue stays two submits deep, as in Run's fence cadence, and never drains), then the held-out metrics. */
+  async trainEpoch(stepsPerSubmit = 8): Promise<SaeMetrics> {
+    this.beginEpoch();
+    let fence: Promise<unknown> = Promise.resolve();
+    for (let i = 0; i < this.stepsPerEpoch; i += stepsPerSubmit) {
+      this.submitSteps(i, Math.min(stepsPerSubmit, this.stepsPerEpoch - i));
+      const next = this.gpu.device.queue.onSubmittedWorkDone();
+      await fence;
+      fence = next;
+    }
+    this.epoch++;
+    return this.evaluate();
+  }
+
+  /** Held-out metrics with the current parameters (evaluation records no step and changes no counter). */
+  async evaluate(): Promise<SaeMetrics> {
+    const { device } = this.gpu;
+    const { batch } = this.cfg;
+    const count = this.data.test.rows;
+    const batches = Math.ceil(count / batch);
+    device.queue.writeBuffer(this.graph.stats, 0, new Float32Array(4 + 2 * this.layout.dIn));
+    for (let b0 = 0; b0 < batches; b0 += SLOTS) {
+      const inSubmit = Math.min(SLOTS, batches - b0);
+      const encoder = device.createCommandEncoder({ label: 'SaeTrainer.evaluate' });
+      const pass = encoder.beginComputePass({ label: 'SaeTrainer.evaluate' });
+      for (let s = 0; s < inSubmit; s++) {
+        const b = b0 + s;
+        writeStep(this.stepData, s, { rows: Math.min(batch, count - b * batch), step: this.globalStep, seed: this.cfg.seed, batchStart: b * batch,
+          lr: 0, bc1: 1, bc2: 1, training: false, record: 0 });
+        this.record(pass, [this.gatherTest, ...this.graph.evaluate], s);
+      }
+      pass.end();
+      device.queue.writeBuffer(this.stepBuffer, 0, this.stepData, 0, (inSubmit - 1) * STEP_SLOT + STEP_BYTES);
+      device.queue.submit([encoder.finish()]);
+    }
+    const [stats, sums, counters] = await Promise.all([this.graph.stats, this.graph.sums, this.graph.counters].map((b) => readBuffer(device, b)));
+    const dict = this.data.dictionary;
+    const mmcs = dict ? meanMaxCosine(this.decoderRows((await this.readState()).params), dict) : null;
+    return saeMetrics(this.epoch, new Float32Array(stats), new Float32Array(sums), new Uint32Array(counters), this.layout, this.cfg, mmcs);
+  }
+
+  private decoderRows(params: Float32Array): { rows: number; cols: number; values: Float32Array } {
+    const { wDec, dSae, dIn } = this.layout;
+    return { rows: dSae, cols: dIn, values: params.subarray(wDec, wDec + dSae * dIn) };
+  }
+
+  /** Copies of the slabs and counters (checkpoints, tests, export): never inside the training loop. */
+  async readState(): Promise<{ params: Float32Array; grads: Float32Array; m: Float32Array; v: Float32Array; counters: Uint32Array }> {
+    const read = (b: GPUBuffer) => readBuffer(this.gpu.device, b);
+    const [params, grads, m, v, counters] = await Promise.all([this.slabs.params, this.slabs.grads, this.slabs.m, this.slabs.v, this.graph.counters].map(read));
+    const f = this.layout.floats;
+    return { params: new Float32Array(params, 0, f), grads: new Float32Array(grads, 0, f), m: new Float32Array(m, 0, f), v: new Float32Array(v, 0, f),
+      counters: new Uint32Array(counters, 0, this.layout.dSae) };
+  }
+
+  async readParams(): Promise<SaeParams> {
+    return unpackParams((await this.readState()).params, this.layout);
+  }
+
+  destroy(): void {
+    this.graph.destroy();
+    for (const b of this.buffers) b.destroy();
+  }
+}
+
+/** Clear errors for settings the kernels cannot run. */
+export function checkSaeConfig(cfg: SaeConfig, dIn: number): void {
+  const need = (ok: boolean, what: string) => { if (!ok) throw new Error(what); };
+  need(Number.isInteger(cfg.dSae) && cfg.dSae >= 1 && cfg.dSae <= 65536, `--d-sae must be an integer in [1, 65536], got ${cfg.dSae}`);
+  need(Number.isInteger(cfg.k) && cfg.k >= 1 && cfg.k <= Math.min(256, cfg.dSae), `--topk must be an integer in [1, min(256, d_sae = ${cfg.dSae})], got ${cfg.k}`);
+  need(Number.isInteger(cfg.kAux) && cfg.kAux >= 0 && cfg.kAux <= cfg.dSae, `--auxk must be an integer in [0, d_sae = ${cfg.dSae}] (0: no AuxK), got ${cfg.kAux}`);
+  need(Number.isFinite(cfg.auxWeight) && cfg.auxWeight >= 0, `--auxk-weight must be ≥ 0, got ${cfg.auxWeight}`);
+  need(Number.isInteger(cfg.deadAfter) && cfg.deadAfter >= 1, `--dead-after must be a positive integer (samples), got ${cfg.deadAfter}`);
+  need(Number.isInteger(cfg.batch) && cfg.batch >= 1 && cfg.batch <= 65535, `--batch must be an integer in [1, 65535], got ${cfg.batch}`);
+  need(dIn >= 1, 'the vectors have no dimensions');
+}
+
+function saeMetrics(epoch: number, stats: Float32Array, sums: Float32Array, counters: Uint32Array, l: SaeLayout, cfg: SaeConfig, mmcs: number | null): SaeMetrics {
+  const [errSq, active, samples] = stats;
+  let variance = 0;
+  for (let i = 0; i < l.dIn; i++) variance += stats[4 + l.dIn + i] - stats[4 + i] ** 2 / samples;
+  const fvu = errSq / variance;
+  const dead = counters.reduce((a, c) => a + (c >= cfg.deadAfter ? 1 : 0), 0);
+  const steps = Math.max(1, sums[2]);
+  return { epoch, trainRecon: sums[0] / steps, trainAux: sums[1] / steps, testMse: errSq / (samples * l.dIn), fvu, explainedVariance: 1 - fvu,
+    l0: active / samples, deadFraction: dead / l.dSae, mmcs };
+}
