@@ -5,7 +5,8 @@
 import type { Plan } from '../model/plan.ts';
 import { decode } from '../viz/features.ts';
 import { blankImage, paintTiles, type ImageShape } from '../viz/grid.ts';
-import { pca, type Projection } from '../viz/pca.ts';
+import type { Projection } from '../viz/pca.ts';
+import type { PcaRequest } from './pca-worker.ts';
 import { el, swatch } from './dom.ts';
 import { paintGray } from './pictures.ts';
 
@@ -56,10 +57,36 @@ export class LatentView {
     new ResizeObserver(() => this.drawPlot()).observe(root);
   }
 
+  private worker: Worker | null = null;
+  private requests = 0;
+
+  /** The principal components of `input`'s codes, computed in a worker so the page never stalls on them. */
+  private project(input: LatentInput): Promise<Projection> {
+    this.worker ??= new Worker(new URL('./pca-worker.ts', import.meta.url), { type: 'module' });
+    const worker = this.worker;
+    const id = ++this.requests;
+    const codes = Float32Array.from(input.codes as ArrayLike<number>);
+    return new Promise((resolve, reject) => {
+      const reply = (e: MessageEvent<{ id: number; proj?: Projection; error?: string }>) => {
+        if (e.data.id !== id) return;
+        worker.removeEventListener('message', reply);
+        if (e.data.proj) resolve(e.data.proj);
+        else reject(new Error(e.data.error ?? 'the PCA worker failed'));
+      };
+      worker.addEventListener('message', reply);
+      worker.postMessage({ id, codes, count: input.count, z: input.z, stride: input.stride } satisfies PcaRequest, [codes.buffer]);
+    });
+  }
+
   show(input: LatentInput): void {
-    const first = this.input === null;
     this.input = input;
-    this.proj = pca(input.codes, input.count, input.z, input.stride);
+    this.project(input).then((proj) => { if (this.input === input) this.draw(input, proj); },
+      (e: Error) => { if (this.input === input) this.caption.textContent = `latent view: ${e.message}`; });
+  }
+
+  private draw(input: LatentInput, proj: Projection): void {
+    const first = this.proj === null;
+    this.proj = proj;
     for (const box of [this.from, this.to]) box.max = String(input.count);
     if (first) {
       this.root.replaceChildren(el('div', { className: 'latent-wrap' }, this.plot, this.tip), this.swatches, this.caption,
