@@ -17,12 +17,10 @@ export async function press(page: Page, action: string): Promise<void> {
   const closed = page.locator(`.lil-gui.lil-closed:has([data-action="${action}"]) > .lil-title`);
   // force: while a software adapter trains in the same browser, animation frames can be too sparse for Playwright's
   // "stable" check on the folder's open animation; the title is a plain button either way.
-  if (await closed.count()) {
-    // lil-gui opens a folder over animation frames, which a page in the background (another page of the context was
-    // opened and closed) never gets: bring this one to the front first.
-    await page.bringToFront();
-    await closed.click({ force: true });
-  }
+  // lil-gui opens a folder, and Playwright checks a button is stable, over animation frames, which a page in the
+  // background (another page of the context was opened and closed) never gets: bring this one to the front first.
+  await page.bringToFront();
+  if (await closed.count()) await closed.click({ force: true });
   await button.waitFor({ state: 'visible' });
   if (await button.isDisabled()) throw new Error(`panel button "${action}" is disabled`);
   await button.click();
