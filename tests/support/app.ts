@@ -23,7 +23,7 @@ export async function press(page: Page, action: string): Promise<void> {
   if (await closed.count()) await closed.click({ force: true });
   await button.waitFor({ state: 'visible' });
   if (await button.isDisabled()) throw new Error(`panel button "${action}" is disabled`);
-  await button.click({ force: true }); // visible and enabled, checked above; "stable" needs animation frames
+  await button.click();
 }
 
 /** Type into a panel field and commit it (Enter blurs lil-gui's input, which fires onFinishChange). */
