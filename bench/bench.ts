@@ -11,7 +11,7 @@ import { KernelCache } from '../src/gpu/kernels.ts';
 import { acquireNodeGpu, NODE_ADAPTERS, type NodeAdapterChoice } from '../src/gpu/node.ts';
 import { defaultTrainConfig } from '../src/model/config.ts';
 import { tuneMatmuls } from '../src/train/autotune.ts';
-import { MATMUL_VARIANTS } from '../src/train/kernels.ts';
+import { availableVariants } from '../src/train/kernels.ts';
 import { limitsFor } from '../src/train/trainer.ts';
 import type { BrowserAdapter } from '../tests/support/browser.ts';
 import type { BrowserBudget } from './browser.ts';
@@ -97,7 +97,7 @@ async function benchNode(adapter: NodeAdapterChoice, budget: Budget): Promise<No
       console.log(`  matmul ${m.variant.padEnd(7)} ${shapeName(m.shape).padEnd(14)} ${m.gflops.toFixed(2).padStart(7)} GFLOP/s  (${m.product}, ${m.dispatchesPerRep} dispatches × ${m.reps})`)));
     const training = [];
     // 'auto' (the default everywhere) at 1 and 4 steps per submit; each fixed variant for comparison.
-    for (const [variant, perSubmit] of [['auto', [1, 4]], ...Object.keys(MATMUL_VARIANTS).map((v) => [v, [1]])] as [string, number[]][]) {
+    for (const [variant, perSubmit] of [['auto', [1, 4]], ...availableVariants(gpu).map((v) => [v, [1]])] as [string, number[]][]) {
       for (const t of await benchTraining(gpu, cfg, data, variant, perSubmit, budget.train)) {
         console.log(`  train  ${variant.padEnd(6)} ${t.stepsPerSubmit} step/submit  ${t.samplesPerS.toFixed(1).padStart(8)} samples/s  ` +
           `${t.msPerStep.toFixed(1).padStart(7)} ms/step  ${t.gflops.toFixed(2).padStart(6)} GFLOP/s  (${t.stepsPerRep} steps × ${t.reps})`);

@@ -70,7 +70,7 @@ async function main(): Promise<void> {
   const limit = Math.max(largest, square + 4 * side, 4 * Math.max(...batches) * 784);
   const gpu = await acquireNodeGpu(adapter, { maxStorageBufferBindingSize: limit, maxBufferSize: limit });
   const info = gpu.adapter;
-  results.device = { ...info, cpu_adapter: isCpuAdapter(info), timestamps: gpu.hasTimestamps, limits: gpu.adapterLimits };
+  results.device = { ...info, cpu_adapter: isCpuAdapter(info), timestamps: gpu.hasTimestamps, subgroup_size: gpu.subgroupSize, limits: gpu.adapterLimits };
   log(`== adapter: ${info.name} (${info.featureLevel}${info.isFallback ? ', fallback' : ''})`);
   if (adapter === 'gpu' && isCpuAdapter(info)) {
     throw new Error(`asked for a GPU but Dawn's only adapter is the CPU renderer "${info.name}": the Vulkan driver for the GPU is not visible (see check.sh's log above)`);

@@ -8,7 +8,7 @@ import { dispatch, storageBuffer, type KernelCache } from '../gpu/kernels.ts';
 import type { TrainConfig } from '../model/config.ts';
 import { buildPlan, type Plan } from '../model/plan.ts';
 import { buildGraph, type Dispatch, type Graph } from './graph.ts';
-import { DEFAULT_VARIANT, loadKernels, MATMUL_VARIANTS, type KernelSet, type MatmulChoices, type Product } from './kernels.ts';
+import { availableVariants, DEFAULT_VARIANT, loadKernels, MATMUL_VARIANTS, type KernelSet, type MatmulChoices, type Product } from './kernels.ts';
 import { STEP_BYTES, STEP_SLOT, writeStep } from './uniforms.ts';
 
 /** The `--kernel` value that asks for tuning. */
@@ -39,7 +39,7 @@ function hashString(s: string): string {
 
 /** Keyed by everything that changes the answer: adapter, the kernels' source and blocks, the product's shape. */
 function cacheKey(gpu: Gpu, product: Product, s: { M: number; K: number; N: number }): string {
-  const source = hashString(['dense.wgsl', 'dense_grad.wgsl', 'dense_tile.wgsl', 'dense_grad_tile.wgsl', 'tile.wgsl', 'dense_wg.wgsl', 'dense_grad_wg.wgsl', 'common.wgsl'].map((f) => gpu.shaders[f] ?? '').join('\n') + JSON.stringify(MATMUL_VARIANTS));
+  const source = hashString(['dense.wgsl', 'dense_grad.wgsl', 'dense_tile.wgsl', 'dense_grad_tile.wgsl', 'tile.wgsl', 'dense_wg.wgsl', 'dense_grad_wg.wgsl', 'dense_sg.wgsl', 'dense_grad_sg.wgsl', 'subgroup.wgsl', 'common.wgsl'].map((f) => gpu.shaders[f] ?? '').join('\n') + JSON.stringify(MATMUL_VARIANTS));
   return `${gpu.adapter.name}|${gpu.adapter.featureLevel}|${source}|${product}|${s.M}x${s.K}x${s.N}`;
 }
 
@@ -177,7 +177,7 @@ export async function timeDispatch(device: GPUDevice, d: Dispatch, reps = 3, min
 
 /** Time every variant on every dense product of `cfg`'s model at its batch size (or take the cached answers; `retune`
  * times them again); `onProgress` hears after each product that was timed (none when every answer is cached). */
-export async function tuneMatmuls(gpu: Gpu, cache: KernelCache, cfg: TrainConfig, variants = Object.keys(MATMUL_VARIANTS), retune = false,
+export async function tuneMatmuls(gpu: Gpu, cache: KernelCache, cfg: TrainConfig, variants = availableVariants(gpu), retune = false,
   onProgress?: (done: number, total: number) => void): Promise<Tuning> {
   const t0 = performance.now();
   const plan = buildPlan(cfg.model);

@@ -1,6 +1,7 @@
 // Every kernel against the float64 reference on fresh random inputs and odd sizes (not multiples of 4, so the
 // padding paths run). Platform-neutral: Node runs these through Dawn, the browser suite through Playwright.
 import type { Gpu } from '../../src/gpu/device.ts';
+import { KernelCache } from '../../src/gpu/kernels.ts';
 import type { ActivationKind } from '../../src/model/config.ts';
 import { ACT_CODES, pad4, type Activation } from '../../src/model/plan.ts';
 import { activationForward, activationGradFromOutput } from '../../src/ref/activation.ts';
@@ -12,7 +13,7 @@ import { adamUpdate } from '../../src/ref/optimizer.ts';
 import { klSparsityBackward, klSparsityForward, l1SparsityBackward, l1SparsityForward } from '../../src/ref/sparsity.ts';
 import { lossBackward } from '../../src/ref/loss.ts';
 import { corruptBatch } from '../../src/ref/corrupt.ts';
-import { denseSpecs, denseWorkgroups, KERNEL_SPECS, MATMUL_VARIANTS } from '../../src/train/kernels.ts';
+import { availableVariants, denseSpecs, denseWorkgroups, familyAvailable, KERNEL_SPECS, loadKernels, MATMUL_VARIANTS } from '../../src/train/kernels.ts';
 import * as U from '../../src/train/uniforms.ts';
 import { expectClose, padRows, runKernel, step, unpadRows } from './harness.ts';
 import { saeKernelCases } from './sae-cases.ts';
@@ -29,10 +30,18 @@ function denseCase(variant: string): KernelCase {
     const r = new TestRandom(seed);
     const specs = denseSpecs(MATMUL_VARIANTS[variant]);
     const v = MATMUL_VARIANTS[variant];
+    if (!familyAvailable(v.family, gpu)) {
+      // An adapter without subgroups (llvmpipe's OpenGL ES backend) cannot compile the family: it must be refused by
+      // name, never offered to the tuner. Its numerics are checked where it runs (SwiftShader, GPUs).
+      if (availableVariants(gpu).includes(variant)) throw new Error(`${variant} offered on ${gpu.adapter.name} without subgroups`);
+      const refused = await loadKernels(new KernelCache(gpu), variant).then(() => null, (e: Error) => e.message);
+      if (!refused?.includes('needs the WebGPU "subgroups" feature')) throw new Error(`${variant} on ${gpu.adapter.name}: expected a refusal naming subgroups, got ${refused}`);
+      return;
+    }
     const wg = (product: 'forward' | 'backwardInput' | 'backwardWeight', rows: number, quads: number) => denseWorkgroups(v.family, v[product], rows, quads);
     // Workgroup tiles span up to 128 rows × 64 columns and read the reduction 16 at a time: sizes past those take
     // several tiles and a partial last chunk.
-    const big = v.family === 'wt';
+    const big = v.family === 'wt' || v.family === 'sg';
     for (const actKind of ACTS) {
       const B = int(r, 1, big ? 150 : 37), K = int(r, 1, big ? 90 : 45), N = int(r, 1, big ? 140 : 41);
       const act: Activation = { kind: actKind, alpha: 0.1 };
