@@ -13,6 +13,8 @@ import { KernelCache } from '../src/gpu/kernels.ts';
 import { Trainer, limitsFor, type EpochMetrics } from '../src/train/trainer.ts';
 import { batchKey, groupForBatches } from '../src/train/batch.ts';
 import { DEFAULT_VARIANT } from '../src/train/kernels.ts';
+import { experiment } from '../src/experiments/definitions.ts';
+import { runExperiment, type ExperimentResult } from '../src/experiments/runner.ts';
 
 const EPOCHS = 2;
 const withSettings = (cfg: TrainConfig, o: Partial<TrainConfig>): TrainConfig => ({ ...cfg, ...o, epochs: EPOCHS, batch: 64,
@@ -76,6 +78,23 @@ describe('batched sweeps (Node/Dawn, llvmpipe)', () => {
       }
       // The models really differ: a batch that trained one model M times would fail here.
       assert.notDeepStrictEqual(batched.slabs[0], batched.slabs[1], 'the batched models differ');
+    }
+  });
+
+  test('an experiment run batched gives the one-by-one results: tables, ‖J‖²_F, extra evaluations, pictures', async () => {
+    // losses: three losses on one shape; noise-level: a plain ae batched with denoising ones (σ 0.1, 0.2).
+    for (const name of ['losses', 'noise-level']) {
+      const exp = experiment(name);
+      const lines: string[] = [];
+      const go = (batched: boolean) => runExperiment(gpu, data, exp, { epochs: EPOCHS, maxRuns: 3, batched, log: (l) => lines.push(l) });
+      const batched = await go(true);
+      assert.ok(lines.some((l) => l.startsWith('batched: 3 runs train as one model batch')), `${name}: batched (${lines.join(' | ')})`);
+      const sequential = await go(false);
+      const table = (r: ExperimentResult) => r.runs.map(({ epochs, ...run }) => ({ ...run, epochs: epochs.map(({ seconds: _s, ...e }) => e) }));
+      assert.ok(batched.result.runs.every((r) => r.error === null && r.epochs.length === EPOCHS), `${name}: every run trained`);
+      assert.ok(batched.result.runs.every((r) => r.epochs[EPOCHS - 1].jacobian_fro2 !== null), `${name}: ‖J‖²_F measured after the last epoch`);
+      assert.deepStrictEqual(table(batched.result), table(sequential.result), `${name}: same table`);
+      assert.deepStrictEqual(batched.pictures, sequential.pictures, `${name}: same pictures`);
     }
   });
 

@@ -60,6 +60,9 @@ export function limitsFor(cfg: TrainConfig, data: DataSplit, models = 1): LimitR
   return { maxStorageBufferBindingSize: largest, maxBufferSize: largest };
 }
 
+/** One model's slabs as CPU copies. */
+export interface SlabCopy { params: Float32Array; state: Float32Array; m: Float32Array; v: Float32Array; grads: Float32Array }
+
 export class Trainer {
   readonly plan: Plan;
   readonly stepsPerEpoch: number;
@@ -301,12 +304,19 @@ export class Trainer {
   }
 
   /** Copies of model `model`'s slabs (for checkpoints and tests): never called inside the training loop. */
-  async readSlabs(model = 0): Promise<{ params: Float32Array; state: Float32Array; m: Float32Array; v: Float32Array; grads: Float32Array }> {
+  async readSlabs(model = 0): Promise<SlabCopy> {
+    return (await this.readModelSlabs())[model];
+  }
+
+  /** Copies of every batched model's slabs, in model order (one read of each slab). */
+  async readModelSlabs(): Promise<SlabCopy[]> {
     const { paramFloats: P, bufferFloats: S } = this.plan;
     const read = async (b: GPUBuffer) => new Float32Array(await readBuffer(this.gpu.device, b));
     const [params, state, m, v, grads] = await Promise.all([this.slabs.params, this.slabs.state, this.slabs.m, this.slabs.v, this.slabs.grads].map(read));
-    const slice = (a: Float32Array, n: number) => a.subarray(model * n, (model + 1) * n);
-    return { params: slice(params, P), state: slice(state, S), m: slice(m, P), v: slice(v, P), grads: slice(grads, P) };
+    return this.models.map((_, i) => {
+      const slice = (a: Float32Array, n: number) => a.subarray(i * n, (i + 1) * n);
+      return { params: slice(params, P), state: slice(state, S), m: slice(m, P), v: slice(v, P), grads: slice(grads, P) };
+    });
   }
 
   /** Overwrite model `model`'s slabs (checkpoint load); missing parts keep their current values. */
