@@ -32,21 +32,24 @@ fn batchNormBackward(@builtin(global_invocation_id) gid: vec3u) {
   let f = gid.x;
   if (f >= p.f4) { return; }
   let rows = st.rows;
-  let mean = stats[f];
-  let inv_std = stats[p.f4 + f];
+  // Model gid.z's slices: batch-shaped buffers at gid.z · capacity · f4, stats at gid.z · 2 · f4, the slabs at its stride.
+  let xb = gid.z * st.capacity * p.f4 + f;
+  let pb = gid.z * st.param4;
+  let mean = stats[gid.z * 2u * p.f4 + f];
+  let inv_std = stats[gid.z * 2u * p.f4 + p.f4 + f];
   var sum_dy = vec4f(0.0);
   var sum_dy_xhat = vec4f(0.0);
   for (var r = 0u; r < rows; r++) {
-    let g = dy[r * p.f4 + f];
+    let g = dy[xb + r * p.f4];
     sum_dy += g;
-    sum_dy_xhat += g * (x[r * p.f4 + f] - mean) * inv_std;
+    sum_dy_xhat += g * (x[xb + r * p.f4] - mean) * inv_std;
   }
-  grads[p.g_off + f] = sum_dy_xhat;
-  grads[p.b_off + f] = sum_dy;
+  grads[pb + p.g_off + f] = sum_dy_xhat;
+  grads[pb + p.b_off + f] = sum_dy;
   let n = f32(rows);
-  let k = params[p.g_off + f] * inv_std;
+  let k = params[pb + p.g_off + f] * inv_std;
   for (var r = 0u; r < rows; r++) {
-    let at = r * p.f4 + f;
+    let at = xb + r * p.f4;
     let xin = x[at];
     let xhat = (xin - mean) * inv_std;
     let g = k * (dy[at] - sum_dy / n - xhat * (sum_dy_xhat / n));

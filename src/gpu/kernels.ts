@@ -162,9 +162,10 @@ export function splitWorkgroups(workgroups: number, max = MAX_WORKGROUPS_PER_DIM
   return [x, y];
 }
 
-/** Record one dispatch; workgroup counts above the per-dimension limit are folded into y. */
-export function dispatch(pass: GPUComputePassEncoder, kernel: Kernel, group: GPUBindGroup, workgroups: number, dynamicOffset?: number): void {
+/** Record one dispatch; workgroup counts above the per-dimension limit are folded into y; `models` is the z extent
+ * (batched models: workgroup_id.z is the model index). */
+export function dispatch(pass: GPUComputePassEncoder, kernel: Kernel, group: GPUBindGroup, workgroups: number, dynamicOffset?: number, models = 1): void {
   pass.setPipeline(kernel.pipeline);
   pass.setBindGroup(0, group, dynamicOffset === undefined ? [] : [dynamicOffset]);
-  pass.dispatchWorkgroups(...splitWorkgroups(workgroups, MAX_WORKGROUPS_PER_DIMENSION, kernel.label));
+  pass.dispatchWorkgroups(...splitWorkgroups(workgroups, MAX_WORKGROUPS_PER_DIMENSION, kernel.label), models);
 }

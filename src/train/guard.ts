@@ -37,3 +37,32 @@ export class DivergenceError extends Error {
       '--max-rollbacks K allows more automatic halvings.');
   }
 }
+
+/** The guard's memory for each model of a run (one, or a batch): its divergence reports, the last good epoch's mean
+ * loss, and the error that stopped it once its rollbacks were spent (the rest of a batch goes on without it). */
+export class ModelGuards {
+  readonly reports: string[][];
+  readonly references: (number | null)[];
+  readonly failures: (DivergenceError | null)[];
+  constructor(models: number, readonly maxRollbacks: number) {
+    this.reports = Array.from({ length: models }, () => []);
+    this.references = Array.from({ length: models }, () => null);
+    this.failures = Array.from({ length: models }, () => null);
+  }
+
+  live(i: number): boolean { return this.failures[i] === null; }
+
+  /** Records this epoch's reports (null: fine) with the last good position and each model's η0; returns the models
+   * whose learning rates to halve in a rollback of the whole batch (empty: none). Throws once every model stopped. */
+  judge(reports: (string | null)[], lastGood: { epoch: number; globalStep: number }, lrs: number[]): number[] {
+    const halve: number[] = [];
+    reports.forEach((r, i) => {
+      if (r === null) return;
+      this.reports[i].push(r);
+      if (this.reports[i].length > this.maxRollbacks) this.failures[i] = new DivergenceError(this.reports[i], lastGood, lrs[i]);
+      else halve.push(i);
+    });
+    if (this.failures.every((f) => f !== null)) throw this.failures[0]!;
+    return halve;
+  }
+}

@@ -2,18 +2,20 @@
 // one fence cadence (each chunk waits on the previous chunk's fence, so the queue stays short and never drains),
 // closes epochs (evaluation, the divergence guard, a TrainState of the boundary), rolls back a diverged epoch with the
 // learning rate halved, rebuilds on a fresh device after a loss, and stops gracefully at a chunk boundary on request.
+// It drives a batch of models of one shape the same way (RunSpec.models): each model has its own history, guard and
+// learning-rate scale; a divergence rolls the whole batch back with only the diverged models' rates halved.
 import type { DataSplit } from '../data/dataset.ts';
 import type { Gpu } from '../gpu/device.ts';
 import { KernelCache } from '../gpu/kernels.ts';
 import type { TrainConfig } from '../model/config.ts';
 import { flopsPerSample } from '../model/describe.ts';
-import { DEFAULT_GUARD, DivergenceError, divergence, type GuardOptions } from './guard.ts';
+import { DEFAULT_GUARD, DivergenceError, divergence, ModelGuards, type GuardOptions } from './guard.ts';
 import type { MatmulChoices } from './kernels.ts';
 import { LiveRecords } from './live.ts';
 import { epochRow, type EpochMetrics, type EpochRow, type StepRecord } from './metrics.ts';
 import { learningRate } from './schedule.ts';
 import { takeSnapshot, type Snapshot } from './snapshot.ts';
-import { captureState, nonFiniteIn, restoreState, type TrainState } from './state.ts';
+import { captureState, captureStates, nonFiniteIn, restoreStates, type TrainState } from './state.ts';
 import { Trainer } from './trainer.ts';
 import { DeviceWatch } from './device-watch.ts';
 import { stepsPerSubmit } from './dispatch-plan.ts';
@@ -41,6 +43,7 @@ export interface EpochResult {
   snapshot: Snapshot | null; // when options.pictures
   stepBase: number; // global step of the epoch's first step
   firstRecord: number; // records before this one came from a trainer replaced mid-epoch (zeros there)
+  models: ({ row: EpochRow; metrics: EpochMetrics } | null)[]; // every batched model's (models[0] is row, metrics); null: stopped
 }
 
 export interface RunEvents {
@@ -55,6 +58,7 @@ export interface RunSpec {
   data: DataSplit;
   kernel: string | MatmulChoices; // a variant name, 'auto', or recorded choices
   from?: TrainState; // continue from this state (its kernels win over `kernel`)
+  models?: TrainConfig[]; // train these configs as one batch (cfg is the first; src/train/batch.ts says which can)
   cache?: KernelCache; // shared by runs built one after another on one device
   options?: Partial<RunOptions>;
 }
@@ -62,9 +66,11 @@ export interface RunSpec {
 export class Run {
   gpu!: Gpu;
   trainer!: Trainer;
-  good!: TrainState; // the last good state: an epoch boundary, or where the run started
-  history: EpochRow[] = [];
-  readonly divergences: string[] = [];
+  goods!: TrainState[]; // each model's last good state: an epoch boundary, or where the run started
+  histories: EpochRow[][] = [[]]; // each model's finished epochs
+  readonly divergences: string[] = []; // every model's reports, in order
+  private models: TrainConfig[];
+  private guards: ModelGuards;
   readonly deviceFaults: string[] = [];
   events: RunEvents = {};
   stopRequested = false;
@@ -74,7 +80,6 @@ export class Run {
   private activeMs = 0; // training time of the open epoch (chunks only, not pauses or evaluation)
   private lastFence: Promise<unknown> = Promise.resolve();
   private live: LiveRecords | null = null;
-  private reference: number | null = null; // the last good epoch's mean loss
   private watch!: DeviceWatch;
   private cache!: KernelCache;
   private ownsGpu = false; // a device the run acquired is the run's to give back; one handed to it is the caller's
@@ -83,10 +88,27 @@ export class Run {
   private constructor(private readonly hooks: RunHooks, public cfg: TrainConfig, public data: DataSplit,
     public kernel: string | MatmulChoices, options: Partial<RunOptions>) {
     this.options = { ...DEFAULT_RUN, ...options };
+    this.models = [cfg];
+    this.guards = new ModelGuards(1, this.options.maxRollbacks);
+  }
+
+  get good(): TrainState { return this.goods[0]; } // model 0's (the only one outside batched sweeps)
+  get history(): EpochRow[] { return this.histories[0]; }
+  /** Batched models the guard stopped (their error; the others go on), in model order; null: training. */
+  get failures(): readonly (DivergenceError | null)[] { return this.guards.failures; }
+
+  private setModels(models: TrainConfig[]): void {
+    this.models = models;
+    this.histories = models.map(() => []);
+    this.guards = new ModelGuards(models.length, this.options.maxRollbacks);
   }
 
   static async start(spec: RunSpec): Promise<Run> {
     const run = new Run(spec.hooks, spec.cfg, spec.data, spec.kernel, spec.options ?? {});
+    if (spec.models) {
+      if (spec.models[0] !== spec.cfg || spec.from) throw new Error('Run.start: models must start with cfg, and a batch starts fresh');
+      run.setModels(spec.models);
+    }
     run.ownsGpu = !spec.gpu;
     const gpu = spec.gpu ?? (await run.acquire());
     // The adapter's dispatch plan (src/train/dispatch-plan.ts) unless the caller chose: several steps per submit on
@@ -94,9 +116,9 @@ export class Run {
     if (spec.options?.stepsPerSubmit === undefined) run.options.stepsPerSubmit = stepsPerSubmit(gpu);
     if (spec.options?.chunk === undefined) run.options.chunk = Math.max(DEFAULT_RUN.chunk, 4 * run.options.stepsPerSubmit);
     await run.attach(gpu, spec.cache ?? new KernelCache(gpu), spec.from?.kernels ?? null);
-    if (spec.from) run.install(spec.from);
-    run.good = await run.capture();
-    run.reference = run.history.at(-1)?.loss ?? null;
+    if (spec.from) run.install([spec.from]);
+    run.goods = await run.captureAll();
+    run.histories.forEach((h, i) => { run.guards.references[i] = h.at(-1)?.loss ?? null; });
     return run;
   }
 
@@ -115,7 +137,8 @@ export class Run {
     gpu.device.pushErrorScope('validation');
     let trainer: Trainer | null = null;
     let failure: unknown = null;
-    try { trainer = await Trainer.create(gpu, this.cfg, this.data, recorded ?? this.kernel, cache, { jacobianMetric: this.options.jacobianMetric }); } catch (e) { failure = e; }
+    const options = { jacobianMetric: this.options.jacobianMetric, ...(this.models.length > 1 ? { models: this.models } : {}) };
+    try { trainer = await Trainer.create(gpu, this.cfg, this.data, recorded ?? this.kernel, cache, options); } catch (e) { failure = e; }
     const gpuError = (await gpu.device.popErrorScope()) ?? (await gpu.device.popErrorScope());
     if (failure || gpuError) {
       trainer?.destroy();
@@ -127,10 +150,11 @@ export class Run {
     this.hooks.built?.(this.trainer);
   }
 
-  /** Put `s` into the trainer and take its position; an epoch left open in `s` continues at its next step. */
-  private install(s: TrainState): void {
-    restoreState(this.trainer, s);
-    this.history = [...s.history];
+  /** Put `states` (one per model) into the trainer and take their position; an epoch left open continues at its next step. */
+  private install(states: TrainState[]): void {
+    restoreStates(this.trainer, states);
+    const [s] = states;
+    this.histories = states.map((x) => [...x.history]);
     this.epochOpen = false;
     this.stepInEpoch = 0;
     this.activeMs = 0;
@@ -147,6 +171,12 @@ export class Run {
   async capture(): Promise<TrainState> {
     await this.flushLive();
     return captureState(this.trainer, this.epochOpen ? this.stepInEpoch : 0, this.history);
+  }
+
+  /** Every model's state at this step boundary. */
+  private async captureAll(): Promise<TrainState[]> {
+    await this.flushLive();
+    return captureStates(this.trainer, this.epochOpen ? this.stepInEpoch : 0, this.histories);
   }
 
   private openEpoch(at: number): void {
@@ -205,27 +235,27 @@ export class Run {
       t.skipEvaluation();
       return null;
     }
-    const metrics = t.finishEpoch();
+    const metrics = t.finishEpochModels();
     const snapshot = this.options.pictures ? takeSnapshot(t) : null;
-    const m = await metrics;
+    const all = await metrics;
     if (this.faulted()) throw new Error('GPU fault during the epoch');
-    const row = epochRow(m, { samplesPerSec: m.samples / trainSeconds, flopsPerSample: flopsPerSample(t.plan, this.cfg), seconds: trainSeconds,
-      lrScale: t.lrScale });
-    let why = divergence(m, this.reference, this.options.explodeFactor);
-    let state: TrainState | null = null;
-    if (!why) {
-      state = await captureState(t, 0, [...this.history, row]);
-      const bad = nonFiniteIn(state);
-      if (bad) why = `${bad} after epoch ${t.epoch}`;
-    }
-    if (why) {
-      this.rollback(`epoch ${m.epoch + 1}: ${why}`);
-      return null;
-    }
-    this.history.push(row);
-    this.good = state!;
-    this.reference = m.loss;
-    const result = { row, metrics: m, snapshot: await snapshot, stepBase, firstRecord };
+    const rows = all.map((m, i) => epochRow(m, { samplesPerSec: m.samples / trainSeconds, flopsPerSample: flopsPerSample(t.plan, this.models[i]),
+      seconds: trainSeconds, lrScale: t.lrScales[i] }));
+    const g = this.guards;
+    const live = (i: number) => g.live(i);
+    const why = all.map((m, i) => (live(i) ? divergence(m, g.references[i], this.options.explodeFactor) : null));
+    const capture = () => captureStates(t, 0, this.histories.map((h, i) => (live(i) ? [...h, rows[i]] : h)));
+    let states = why.every((w) => w === null) ? await capture() : null;
+    states?.forEach((s, i) => {
+      const bad = live(i) ? nonFiniteIn(s) : null;
+      if (bad) why[i] = `${bad} after epoch ${t.epoch}`;
+    });
+    if (this.guard(why.map((w) => w && `epoch ${all[0].epoch + 1}: ${w}`))) return null;
+    states ??= await capture();
+    const models = all.map((m, i) => (live(i) ? { row: rows[i], metrics: m } : null));
+    models.forEach((r, i) => { if (r) { this.histories[i].push(r.row); g.references[i] = r.metrics.loss; } });
+    this.goods = states;
+    const result = { row: rows[0], metrics: all[0], snapshot: await snapshot, stepBase, firstRecord, models };
     this.events.epoch?.(result);
     return result;
   }
@@ -247,14 +277,25 @@ export class Run {
     return 'done';
   }
 
-  private rollback(report: string): void {
-    this.divergences.push(report);
+  /** The divergence guard over each model's report (null: fine). A model past its rollbacks stops (failures[i]; the
+   * run throws once every model has); any other divergence rolls the whole batch back to the last good states with
+   * the diverged models' learning rates halved (the others redo the epoch to the same bits). True: rolled back. */
+  private guard(reports: (string | null)[]): boolean {
     const s = this.good;
-    if (this.divergences.length > this.options.maxRollbacks) throw new DivergenceError(this.divergences, { epoch: s.epoch, globalStep: s.globalStep }, this.cfg.optimizer.lr);
-    const lrScale = this.trainer.lrScale / 2;
-    this.install({ ...s, lrScale });
-    this.hooks.log(`divergence in ${report}; rolled back to the end of epoch ${s.epoch} (step ${s.globalStep}), learning rate halved ` +
-      `(×${lrScale} of the schedule), rollback ${this.divergences.length} of ${this.options.maxRollbacks}`);
+    const batched = this.models.length > 1;
+    const named = reports.map((r, i) => (r !== null && batched ? `model ${i + 1}, ${r}` : r));
+    this.divergences.push(...named.filter((r) => r !== null));
+    const before = this.guards.failures.map((f) => f !== null);
+    const halve = this.guards.judge(named, { epoch: s.epoch, globalStep: s.globalStep }, this.models.map((c) => c.optimizer.lr));
+    this.guards.failures.forEach((f, i) => { if (f && !before[i]) this.hooks.log(`divergence in ${named[i]}; this model stops, the rest of the batch goes on`); });
+    if (halve.length === 0) return false;
+    const scales = this.trainer.lrScales.map((x, i) => (halve.includes(i) ? x / 2 : x));
+    this.install(this.goods.map((state, i) => ({ ...state, lrScale: scales[i] })));
+    for (const i of halve) {
+      this.hooks.log(`divergence in ${named[i]}; rolled back to the end of epoch ${s.epoch} (step ${s.globalStep}), learning rate halved ` +
+        `(×${scales[i]} of the schedule), rollback ${this.guards.reports[i].length} of ${this.options.maxRollbacks}`);
+    }
+    return true;
   }
 
   /** A lost device or an uncaptured GPU error since the last check. */
@@ -267,13 +308,13 @@ export class Run {
     if (this.deviceFaults.length > this.options.maxDeviceLosses) {
       throw new Error(`${what}; ${this.deviceFaults.length - 1} earlier device faults were recovered, giving up:\n  ${this.deviceFaults.join('\n  ')}`);
     }
-    const lrScale = this.trainer.lrScale;
+    const lrScales = this.trainer.lrScales;
     this.release();
     const t0 = performance.now();
     const gpu = await this.acquire();
     this.ownsGpu = true;
     await this.attach(gpu, new KernelCache(gpu), this.good.kernels);
-    this.install({ ...this.good, lrScale });
+    this.install(this.goods.map((g, i) => ({ ...g, lrScale: lrScales[i] })));
     this.hooks.log(`${what}: re-acquired ${gpu.adapter.name} in ${((performance.now() - t0) / 1000).toFixed(1)} s, ` +
       `rebuilt the trainer and resumed from the end of epoch ${this.good.epoch} (step ${this.good.globalStep})`);
   }
@@ -282,19 +323,21 @@ export class Run {
    * the current trainer stays if the new one cannot be built. History and the guard's memory come from `from`. */
   async replace(cfg: TrainConfig, data: DataSplit, kernel: string | MatmulChoices, from: TrainState | null): Promise<void> {
     const before = { trainer: this.trainer, live: this.live, cfg: this.cfg, data: this.data, kernel: this.kernel };
-    Object.assign(this, { cfg, data, kernel });
+    const models = this.models;
+    Object.assign(this, { cfg, data, kernel, models: [cfg] });
     try {
       await this.attach(this.gpu, this.cache, from?.kernels ?? null);
     } catch (e) {
-      Object.assign(this, before);
+      Object.assign(this, before, { models });
       throw e;
     }
     before.live?.destroy();
     before.trainer.destroy();
-    this.install(from ?? { ...(await captureState(this.trainer, 0, [])), history: [] });
+    this.setModels([cfg]);
+    this.install([from ?? { ...(await captureState(this.trainer, 0, [])), history: [] }]);
     this.divergences.splice(0);
-    this.reference = this.history.at(-1)?.loss ?? null;
-    this.good = await this.capture();
+    this.guards.references[0] = this.history.at(-1)?.loss ?? null;
+    this.goods = await this.captureAll();
   }
 
   /** Rebuild for `cfg` (same parameter tensors) on the current state, which `adjust` may edit first; the same kernel
@@ -305,6 +348,7 @@ export class Run {
     const divergences = [...this.divergences];
     await this.replace(cfg, this.data, kernel, kernel === this.kernel ? s : { ...s, kernels: {} });
     this.divergences.push(...divergences);
+    this.guards.reports[0].push(...divergences);
   }
 
   /** Evaluate the test split now (no step taken; nothing of the run changes) with the pictures' copies. */

@@ -148,7 +148,7 @@ const reconLoss: KernelCase = async (gpu, seed) => {
     const B = int(r, 1, 70), D = int(r, 1, 50), d4 = pad4(D) / 4;
     const logit = r.normal(B * D, 0, 3), x = r.uniform(B * D);
     const y = logit.map((v) => 1 / (1 + Math.exp(-v)));
-    const out = await runKernel(gpu, KERNEL_SPECS.reconLoss, step(B), U.lossUniform(D, { kind: 'sigmoid', alpha: 0 }, kind),
+    const out = await runKernel(gpu, KERNEL_SPECS.reconLoss, step(B), U.perModel([U.lossUniform(D, { kind: 'sigmoid', alpha: 0 }, kind)]),
       [padRows(y, B, D), padRows(x, B, D), { zeros: B * d4 * 16 }, { zeros: B * 8 }, padRows(logit, B, D)], g(B));
     // Gradient at the logits: the loss's gradient wrt x̂ times σ'(z) = x̂(1 − x̂).
     const dy = lossBackward(kind, y, x);
@@ -173,7 +173,7 @@ const sparsity: KernelCase = async (gpu, seed) => {
     const B = int(r, 2, 50), Z = int(r, 1, 30), z4 = pad4(Z) / 4, rho = 0.05, beta = 0.7;
     const z = code === 'tanh' ? r.uniform(B * Z, -0.99, 0.6) : code === 'sigmoid' ? r.uniform(B * Z, 0.001, 0.8) : r.uniform(B * Z, -0.5, 1).map((v) => Math.max(0, v));
     const tanh = code === 'tanh';
-    const u = U.sparsityUniform(Z, kind, rho, beta, { kind: code, alpha: 0 }, { kind: code, alpha: 0 });
+    const u = U.perModel([U.sparsityUniform(Z, kind, rho, beta, { kind: code, alpha: 0 }, { kind: code, alpha: 0 })]);
     const fwd = await runKernel(gpu, KERNEL_SPECS.sparsityForward, step(B), u, [padRows(z, B, Z), { zeros: 4 * z4 * 16 }], 1);
     const row = (k: number) => unpadRows(fwd[1].subarray(k * z4 * 4, (k + 1) * z4 * 4), 1, Z, `sp[${k}]`);
     const kl = klSparsityForward(z, B, Z, rho, tanh);
@@ -198,11 +198,11 @@ const corrupt: KernelCase = async (gpu, seed) => {
     const B = int(r, 1, 30), stepN = int(r, 0, 1e6);
     const x = r.uniform(B * D);
     const st = step(B, { seed, step: stepN, corrupt: true });
-    const out = await runKernel(gpu, KERNEL_SPECS.corrupt, st, U.corruptUniform(D, kind, level, width, height), [padRows(x, B, D), { zeros: B * d4 * 16 }], g(B * d4));
+    const out = await runKernel(gpu, KERNEL_SPECS.corrupt, st, U.perModel([U.corruptUniform(D, kind, level, width, height)]), [padRows(x, B, D), { zeros: B * d4 * 16 }], g(B * d4));
     const want = corruptBatch(x, B, D, kind, level, seed, stepN, width, height);
     // Gaussian noise goes through cos, which WGSL allows an absolute error of 2^-11, times σ·sqrt(−2 ln(1−u)) ≤ σ·5.8.
     expectClose(`corruptBatch ${kind} B=${B} ${width}x${height}`, unpadRows(out[1], B, D, 'noisy'), want, seed, kind === 'gaussian' ? level * 5.8 * 2 ** -11 : 2e-6, 1e-5);
-    const off = await runKernel(gpu, KERNEL_SPECS.corrupt, { ...st, corrupt: false }, U.corruptUniform(D, kind, level, width, height), [padRows(x, B, D), { zeros: B * d4 * 16 }], g(B * d4));
+    const off = await runKernel(gpu, KERNEL_SPECS.corrupt, { ...st, corrupt: false }, U.perModel([U.corruptUniform(D, kind, level, width, height)]), [padRows(x, B, D), { zeros: B * d4 * 16 }], g(B * d4));
     expectClose(`corruptBatch ${kind} off = clean copy`, unpadRows(off[1], B, D, 'copy'), Float32Array.from(x), seed, 0, 0);
   }
 };
