@@ -82,3 +82,13 @@ fn rngU32(seed: u32, step: u32, layer: u32, element: u32) -> u32 {
 fn rngUniform(seed: u32, step: u32, layer: u32, element: u32) -> f32 {
   return f32(rngU32(seed, step, layer, element) >> 8u) * (1.0 / 16777216.0);
 }
+
+// Inverted dropout's factors for elements row·F + 4·col4 … + 3 of dropout layer `layer` (F logical features, drop
+// probability p, scale 1 / (1 − p)) at step `step`: scale where kept, 0 where dropped. The counter RNG lets the
+// forward, the backward, a fused BatchNorm (norm.wgsl) and the CPU reference regenerate the same mask.
+fn dropoutKeepScale(seed: u32, step: u32, layer: u32, f: u32, p: f32, scale: f32, row: u32, col4: u32) -> vec4f {
+  let e = row * f + col4 * 4u;
+  let u = vec4f(rngUniform(seed, step, layer, e), rngUniform(seed, step, layer, e + 1u),
+                rngUniform(seed, step, layer, e + 2u), rngUniform(seed, step, layer, e + 3u));
+  return select(vec4f(0.0), vec4f(scale), u >= vec4f(p));
+}

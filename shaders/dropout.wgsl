@@ -21,10 +21,7 @@ override WG: u32 = 64u;
 @group(0) @binding(4) var<storage, read> xin: array<vec4f>;         // backward: X                (M, f4)
 
 fn keepScale(seed: u32, row: u32, col4: u32) -> vec4f {
-  let e = row * p.f + col4 * 4u;
-  let u = vec4f(rngUniform(seed, st.step, p.layer, e), rngUniform(seed, st.step, p.layer, e + 1u),
-                rngUniform(seed, st.step, p.layer, e + 2u), rngUniform(seed, st.step, p.layer, e + 3u));
-  return select(vec4f(0.0), vec4f(p.scale), u >= vec4f(p.p));
+  return dropoutKeepScale(seed, st.step, p.layer, p.f, p.p, p.scale, row, col4);
 }
 
 @compute @workgroup_size(WG)

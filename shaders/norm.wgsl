@@ -12,6 +12,12 @@ struct Norm {
   momentum: f32,  // weight of the new batch statistic in the running average (PyTorch convention)
   in_act: u32,    // activation of the op that produced X (backward multiplies by its derivative)
   in_alpha: f32,  // its LeakyReLU slope
+  // A dropout right after this BatchNorm, fused into it (drop_f > 0): the forward also writes the dropped output,
+  // the backward takes the gradient at the dropout's output. The fields are dropout.wgsl's Dropout's.
+  drop_f: u32,     // the dropout's logical features F (0: no fused dropout)
+  drop_layer: u32, // its layer id
+  drop_p: f32,     // its drop probability
+  drop_scale: f32, // 1 / (1 - p)
   pad0: u32,
   pad1: u32,
   pad2: u32,
@@ -27,6 +33,7 @@ override WG: u32 = 16u;
 @group(0) @binding(4) var<storage, read_write> stats: array<vec4f>;    // (2, f4): batch mean, 1/sqrt(var + eps)
 @group(0) @binding(5) var<storage, read_write> y: array<vec4f>;        // forward: (M, f4) output
 @group(0) @binding(6) var<storage, read_write> state: array<vec4f>;    // forward: buffer slab (running stats)
+@group(0) @binding(7) var<storage, read_write> dropped: array<vec4f>;  // forward: (M, f4) the fused dropout's output
 
 @compute @workgroup_size(WG)
 fn batchNormForward(@builtin(global_invocation_id) gid: vec3u) {
@@ -58,5 +65,13 @@ fn batchNormForward(@builtin(global_invocation_id) gid: vec3u) {
   stats[gid.z * 2u * p.f4 + p.f4 + f] = inv_std;
   let scale = params[pb + p.g_off + f] * inv_std;
   let shift = params[pb + p.b_off + f] - mean * scale;
-  for (var r = 0u; r < rows; r++) { y[xb + r * p.f4] = x[xb + r * p.f4] * scale + shift; }
+  let seed = st.models[gid.z].seed;
+  for (var r = 0u; r < rows; r++) {
+    let v = x[xb + r * p.f4] * scale + shift;
+    y[xb + r * p.f4] = v;
+    if (p.drop_f > 0u) {
+      // The same product an unfused dropout forms from the stored output, so the bits agree; identity in evaluation.
+      dropped[xb + r * p.f4] = select(v, v * dropoutKeepScale(seed, st.step, p.drop_layer, p.drop_f, p.drop_p, p.drop_scale, r, f), st.training == 1u);
+    }
+  }
 }

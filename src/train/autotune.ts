@@ -80,7 +80,8 @@ export class ScratchStep {
   readonly graph: Graph;
   private readonly buffers: GPUBuffer[];
 
-  constructor(readonly device: GPUDevice, kernels: KernelSet, readonly plan: Plan, cfg: TrainConfig, readonly batch: number) {
+  constructor(readonly device: GPUDevice, kernels: KernelSet, readonly plan: Plan, cfg: TrainConfig, readonly batch: number,
+    jacobian: 'train' | 'measure' | 'none' = 'none') {
     const slab = (name: string, floats: number) => storageBuffer(device, `ScratchStep.${name}`, floats * 4);
     const slabs = { params: slab('params', plan.paramFloats), grads: slab('grads', plan.paramFloats), state: slab('state', plan.bufferFloats),
       m: slab('adamM', plan.paramFloats), v: slab('adamV', plan.paramFloats) };
@@ -89,7 +90,7 @@ export class ScratchStep {
     writeStep(step, 0, { rows: batch, step: 0, seed: cfg.seed, batchStart: 0, lr: 0, bc1: 1, bc2: 1, training: true, record: 0 });
     device.queue.writeBuffer(stepBuffer, 0, step, 0, STEP_BYTES);
     const side = Math.round(Math.sqrt(plan.inputDim)); // image shape matters only to block corruption, never timed here
-    this.graph = buildGraph(device, kernels, plan, cfg, batch, slabs, stepBuffer, 1, { width: side, height: Math.ceil(plan.inputDim / side) });
+    this.graph = buildGraph(device, kernels, plan, cfg, batch, slabs, stepBuffer, 1, { width: side, height: Math.ceil(plan.inputDim / side) }, jacobian);
     this.buffers = [...Object.values(slabs), stepBuffer];
   }
 

@@ -64,6 +64,13 @@ export function buildGraph(device: GPUDevice, k: KernelSet, plan: Plan, cfg: Tra
   const scratch = owner.alloc('Trainer.scratch', 16); // bound where a kernel's optional output is unused
   const bind = makeBinder(device, stepBuffer, owner, M);
 
+  // A dropout right after a BatchNorm runs inside it (norm.wgsl regenerates the mask): 2 dispatches fewer per pair.
+  // Not when the contractive penalty is trained: its second-order terms join the backward at the dropout's output
+  // gradient, which the fused backward never writes; nor where the BatchNorm's output is the code.
+  const fusedDropout = (i: number) => {
+    const [bn, next] = [plan.ops[i], plan.ops[i + 1]];
+    return bn?.kind === 'batchnorm' && next?.kind === 'dropout' && jacobian !== 'train' && i + 1 !== c ? next : null;
+  };
   const forward: Dispatch[] = [];
   const backwardOf: Dispatch[][] = plan.ops.map(() => []);
   const stats: (GPUBuffer | null)[] = plan.ops.map(() => null);
@@ -91,10 +98,16 @@ export function buildGraph(device: GPUDevice, k: KernelSet, plan: Plan, cfg: Tra
     } else if (op.kind === 'batchnorm') {
       if (!dx) throw new Error(`${op.name}: BatchNorm directly on the input is not supported; put a linear layer first`);
       const st = (stats[i] = alloc(`${op.name}.stats`, 2 * f4(i) * 16));
-      const u = U.normUniform(op.f, op.gamma.offset, op.beta.offset, op.runningMean.offset, op.runningVar.offset, cfg.batchNorm.eps, cfg.batchNorm.momentum, inAct);
-      forward.push(bind(`${op.name}.batchNormForward`, k.normForward, u, [x, slabs.params, st, y, slabs.state], groups(f4(i), 16)));
-      backward.push(bind(`${op.name}.batchNormBackward`, k.normBackward, u, [x, slabs.params, st, dy, dx, slabs.grads], groups(f4(i), 16)));
+      const drop = fusedDropout(i);
+      const u = U.normUniform(op.f, op.gamma.offset, op.beta.offset, op.runningMean.offset, op.runningVar.offset, cfg.batchNorm.eps, cfg.batchNorm.momentum, inAct,
+        drop ? { f: drop.f, layer: drop.layer, p: drop.p } : undefined);
+      const label = drop ? `${op.name}.batchNormDropout` : `${op.name}.batchNorm`;
+      forward.push(bind(`${label}Forward`, k.normForward, u, [x, slabs.params, st, y, slabs.state, drop ? acts[i + 2] : scratch], groups(f4(i), 16)));
+      // The fused backward takes the gradient at the dropout's output (grads[i + 1] is then never written).
+      const dyNorm = drop ? (i + 2 === c ? codeGrad : grads[i + 2]!) : dy;
+      backward.push(bind(`${label}Backward`, k.normBackward, u, [x, slabs.params, st, dyNorm, dx, slabs.grads], groups(f4(i), 16)));
     } else if (op.kind === 'dropout') {
+      if (fusedDropout(i - 1)) return; // runs inside the BatchNorm before it, both ways
       const u = U.dropoutUniform(op.f, op.layer, op.p, inAct);
       forward.push(bind(`${op.name}.dropoutForward`, k.dropoutForward, u, [x, y], groups(B * f4(i))));
       if (dx) backward.push(bind(`${op.name}.dropoutBackward`, k.dropoutBackward, u, [dy, dx, x], groups(B * f4(i))));

@@ -44,7 +44,7 @@ const STEP_U = ['step', 'uniform'] as const;
 
 export const KERNEL_SPECS = {
   gather: { file: 'data.wgsl', entry: 'gatherBatch', bindings: [...STEP_U, 'read', 'read', 'rw'] },
-  normForward: { file: 'norm.wgsl', entry: 'batchNormForward', bindings: [...STEP_U, 'read', 'read', 'rw', 'rw', 'rw'] },
+  normForward: { file: 'norm.wgsl', entry: 'batchNormForward', bindings: [...STEP_U, 'read', 'read', 'rw', 'rw', 'rw', 'rw'] },
   normBackward: { file: 'norm_grad.wgsl', entry: 'batchNormBackward', bindings: [...STEP_U, 'read', 'read', 'read', 'read', 'rw', 'rw'] },
   dropoutForward: { file: 'dropout.wgsl', entry: 'dropoutForward', bindings: [...STEP_U, 'read', 'rw'] },
   dropoutBackward: { file: 'dropout.wgsl', entry: 'dropoutBackward', bindings: [...STEP_U, 'read', 'rw', 'read'] },

@@ -68,10 +68,12 @@ export function denseGradUniform(n: number, k: number, wOff: number, bOff: numbe
     ['u32', o.fixedRows ?? 0], ['u32', o.rowMult ?? 1], ['u32', o.bias === false ? 0 : 1], ['u32', 0]]);
 }
 
-/** Norm (norm.wgsl, norm_grad.wgsl). */
-export function normUniform(f: number, gOff: number, bOff: number, rmOff: number, rvOff: number, eps: number, momentum: number, inAct: Activation): ArrayBuffer {
-  return pack('Norm', 48, [['u32', q(f)], ['u32', gOff / 4], ['u32', bOff / 4], ['u32', rmOff / 4], ['u32', rvOff / 4],
-    ['f32', eps], ['f32', momentum], act(inAct), alpha(inAct), ['u32', 0], ['u32', 0], ['u32', 0]]);
+/** Norm (norm.wgsl, norm_grad.wgsl). `drop`: a dropout right after the BatchNorm, fused into both kernels. */
+export function normUniform(f: number, gOff: number, bOff: number, rmOff: number, rvOff: number, eps: number, momentum: number, inAct: Activation,
+  drop?: { f: number; layer: number; p: number }): ArrayBuffer {
+  return pack('Norm', 64, [['u32', q(f)], ['u32', gOff / 4], ['u32', bOff / 4], ['u32', rmOff / 4], ['u32', rvOff / 4],
+    ['f32', eps], ['f32', momentum], act(inAct), alpha(inAct), ['u32', drop?.f ?? 0], ['u32', drop?.layer ?? 0], ['f32', drop?.p ?? 0],
+    ['f32', drop ? Math.fround(1 / (1 - drop.p)) : 0], ['u32', 0], ['u32', 0], ['u32', 0]]);
 }
 
 /** Dropout (dropout.wgsl). */

@@ -87,7 +87,7 @@ const batchNorm: KernelCase = async (gpu, seed) => {
   const u = U.normUniform(F, 0, pad4(F), 0, pad4(F), eps, mom, inAct);
   for (const training of [true, false]) {
     const out = await runKernel(gpu, KERNEL_SPECS.normForward, step(B, { training }), u,
-      [padRows(x, B, F), params, { zeros: f4 * 32 }, { zeros: B * f4 * 16 }, state], Math.ceil(f4 / 16));
+      [padRows(x, B, F), params, { zeros: f4 * 32 }, { zeros: B * f4 * 16 }, state, { zeros: 16 }], Math.ceil(f4 / 16));
     const cache = batchNormForward(x, gamma, beta, B, F, eps);
     if (training) {
       expectClose(`batchNormForward training B=${B} F=${F}`, unpadRows(out[3], B, F, 'y'), cache.y, seed);
@@ -110,6 +110,44 @@ const batchNorm: KernelCase = async (gpu, seed) => {
       expectClose('running stats unchanged in eval', out[4], state, seed, 0, 0);
     }
   }
+};
+
+/** BatchNorm with the dropout after it fused in (norm.wgsl's drop_* fields): against the float64 reference of the
+ * pair, and bit for bit against the two unfused kernels run one after the other. */
+const batchNormDropout: KernelCase = async (gpu, seed) => {
+  const r = new TestRandom(seed, 7);
+  const B = int(r, 2, 40), F = int(r, 1, 30), f4 = pad4(F) / 4, eps = 1e-3, mom = 0.01, p = 0.2, stepN = int(r, 0, 1e6), layer = int(r, 0, 12);
+  const x = r.normal(B * F, 0.5, 2), gamma = r.uniform(F, 0.5, 1.5), beta = r.normal(F), dy = r.normal(B * F);
+  const params = new Float32Array(pad4(F) * 2);
+  params.set(padRows(gamma, 1, F)); params.set(padRows(beta, 1, F), pad4(F));
+  const state = new Float32Array(pad4(F) * 2).fill(1);
+  const inAct: Activation = { kind: 'leaky_relu', alpha: 0.1 };
+  const st = step(B, { step: stepN, seed });
+  const mask = dropoutMask(seed, stepN, layer, B, F, p);
+  const fused = U.normUniform(F, 0, pad4(F), 0, pad4(F), eps, mom, inAct, { f: F, layer, p });
+  const plain = U.normUniform(F, 0, pad4(F), 0, pad4(F), eps, mom, inAct);
+  const wg = Math.ceil(f4 / 16);
+  const fwdBuffers = () => [padRows(x, B, F), params, { zeros: f4 * 32 }, { zeros: B * f4 * 16 }, state, { zeros: B * f4 * 16 }];
+  const out = await runKernel(gpu, KERNEL_SPECS.normForward, st, fused, fwdBuffers(), wg);
+  const cache = batchNormForward(x, gamma, beta, B, F, eps);
+  expectClose(`fused batchNormForward y B=${B} F=${F}`, unpadRows(out[3], B, F, 'y'), cache.y, seed);
+  expectClose('fused dropout output', unpadRows(out[5], B, F, 'dropped'), cache.y.map((v, i) => v * mask[i]), seed);
+  const alone = await runKernel(gpu, KERNEL_SPECS.normForward, st, plain, fwdBuffers(), wg);
+  const drop = await runKernel(gpu, KERNEL_SPECS.dropoutForward, st, U.dropoutUniform(F, layer, p, IDENT), [alone[3], { zeros: B * f4 * 16 }], g(B * f4));
+  expectClose('fused forward = BatchNorm then dropout, bitwise', out[5], drop[1], seed, 0, 0);
+  const backBuffers = (g: Float32Array) => [padRows(x, B, F), params, out[2], g, { zeros: B * f4 * 16 }, { zeros: params.byteLength }];
+  const back = await runKernel(gpu, KERNEL_SPECS.normBackward, st, fused, backBuffers(padRows(dy, B, F)), wg);
+  const ref = batchNormBackward(dy.map((v, i) => v * mask[i]), cache, gamma, B, F);
+  const dxRef = ref.dx.map((d, i) => d * activationGradFromOutput(x[i], 'leaky_relu', 0.1));
+  expectClose('fused batchNormBackward dx', unpadRows(back[4], B, F, 'dx'), dxRef, seed, 1e-4, 1e-3);
+  expectClose('fused batchNormBackward dgamma', unpadRows(back[5].subarray(0, pad4(F)), 1, F, 'dg'), ref.dgamma, seed, 1e-4, 1e-4);
+  const dropBack = await runKernel(gpu, KERNEL_SPECS.dropoutBackward, st, U.dropoutUniform(F, layer, p, IDENT),
+    [padRows(dy, B, F), { zeros: B * f4 * 16 }, padRows(x, B, F)], g(B * f4));
+  const backAlone = await runKernel(gpu, KERNEL_SPECS.normBackward, st, plain, backBuffers(dropBack[1]), wg);
+  expectClose('fused backward = dropout then BatchNorm, bitwise', back[4], backAlone[4], seed, 0, 0);
+  expectClose('fused backward parameter gradients, bitwise', back[5], backAlone[5], seed, 0, 0);
+  const ev = await runKernel(gpu, KERNEL_SPECS.normForward, { ...st, training: false }, fused, fwdBuffers(), wg);
+  expectClose('fused dropout is the identity in evaluation', ev[5], ev[3], seed, 0, 0);
 };
 
 const dropout: KernelCase = async (gpu, seed) => {
@@ -238,5 +276,5 @@ const gather: KernelCase = async (gpu, seed) => {
 
 export const kernelCases: Record<string, KernelCase> = {
   ...Object.fromEntries(Object.keys(MATMUL_VARIANTS).map((v) => [`dense (${v})`, denseCase(v)])),
-  batchNorm, dropout, activation, reconLoss, sparsity, corrupt, adam, gather, ...saeKernelCases,
+  batchNorm, batchNormDropout, dropout, activation, reconLoss, sparsity, corrupt, adam, gather, ...saeKernelCases,
 };
