@@ -10,7 +10,7 @@ import type { LimitRequest } from '../src/gpu/device.ts';
 import { KernelCache } from '../src/gpu/kernels.ts';
 import { acquireNodeGpu, NODE_ADAPTERS, type NodeAdapterChoice } from '../src/gpu/node.ts';
 import { defaultTrainConfig } from '../src/model/config.ts';
-import { tuneMatmuls } from '../src/train/autotune.ts';
+import { stepCheckLine, tuneMatmuls } from '../src/train/autotune.ts';
 import { availableVariants } from '../src/train/kernels.ts';
 import { limitsFor } from '../src/train/trainer.ts';
 import type { BrowserAdapter } from '../tests/support/browser.ts';
@@ -96,6 +96,7 @@ async function benchNode(adapter: NodeAdapterChoice, budget: Budget): Promise<No
       console.log(`  matmul ${m.variant.padEnd(7)} ${shapeName(m.shape).padEnd(14)} ${m.gflops.toFixed(2).padStart(7)} GFLOP/s  (${m.dispatchesPerRep} dispatches × ${m.reps}, checked)`));
     const tuning = await tuneMatmuls(gpu, new KernelCache(gpu), cfg);
     console.log(`  tuned in ${tuning.seconds.toFixed(1)} s: ${tuning.products.map((p) => `${p.layer}.${p.product} ${p.best}`).join(', ')}`);
+    console.log(`  ${stepCheckLine(tuning.step)}`);
     matmul.push(...await benchProducts(gpu, cfg, tuning, budget.matmul, (m) =>
       console.log(`  matmul ${m.variant.padEnd(7)} ${shapeName(m.shape).padEnd(14)} ${m.gflops.toFixed(2).padStart(7)} GFLOP/s  (${m.product}, ${m.dispatchesPerRep} dispatches × ${m.reps})`)));
     const training = [];

@@ -19,7 +19,9 @@ const ENTRY: Record<Product, string> = { forward: 'denseForward', backwardInput:
 
 /** One product of one dense layer: Y (M×N) = A (M×K) · B (K×N) in matmul terms, and each variant's time. */
 export interface ProductTiming { layer: string; product: Product; M: number; K: number; N: number; ms: Record<string, number>; best: string }
-export interface Tuning { choices: MatmulChoices; products: ProductTiming[]; cached: boolean; seconds: number }
+/** A whole step with the per-product choices against one variant throughout (ms per step), and which was kept. */
+export interface StepCheck { tunedMs: number; uniform: string; uniformMs: number; chosen: 'tuned' | string }
+export interface Tuning { choices: MatmulChoices; products: ProductTiming[]; cached: boolean; seconds: number; step: StepCheck | null }
 
 const STORAGE_KEY = 'webgpu-autoencoder.matmul-tuning';
 const memory = new Map<string, Record<string, number>>(); // cache key → ms per variant
@@ -218,7 +220,59 @@ export async function tuneMatmuls(gpu: Gpu, cache: KernelCache, cfg: TrainConfig
     (choices[x.layer] ??= {})[x.product] = best;
     return { layer: x.layer, product: x.product, ...x.shape, ms, best };
   });
-  return { choices, products, cached, seconds: (performance.now() - t0) / 1000 };
+  const stepKey = `step|${cfg.loss}|${cfg.sparsity.kind}|${cfg.corruption.kind}|${dense.map(keyOf).join('|')}`;
+  const step = await checkWholeStep(gpu, cache, plan, cfg, products, stepKey, retune);
+  const chosen = step?.chosen === 'tuned' || !step ? choices : uniformChoices(products, step.chosen);
+  return { choices: chosen, products, cached, seconds: (performance.now() - t0) / 1000, step };
+}
+
+/** Every product at one variant. */
+function uniformChoices(products: ProductTiming[], variant: string): MatmulChoices {
+  const out: MatmulChoices = {};
+  for (const p of products) (out[p.layer] ??= {})[p.product] = variant;
+  return out;
+}
+
+/**
+ * Products timed alone can mislead about a whole step (in a step each kernel finds its inputs just written, and one
+ * family throughout may keep caches warmer): when the per-product choices mix variants, a whole step is timed with
+ * them and with the single variant whose products sum fastest, alternating, and the faster is kept (stored like the
+ * product timings, so the same command picks the same kernels next time). Null when there is nothing to compare.
+ */
+async function checkWholeStep(gpu: Gpu, cache: KernelCache, plan: Plan, cfg: TrainConfig, products: ProductTiming[], key: string,
+  retune: boolean): Promise<StepCheck | null> {
+  const total = (v: string) => products.reduce((a, p) => a + (p.ms[v] ?? Infinity), 0);
+  const uniform = Object.keys(products[0]?.ms ?? {}).reduce((a, b) => (total(b) < total(a) ? b : a), DEFAULT_VARIANT);
+  if (!Number.isFinite(total(uniform)) || products.every((p) => p.best === uniform)) return null;
+  let ms = retune ? undefined : memory.get(key);
+  if (!ms) {
+    const tuned = products.reduce<MatmulChoices>((c, p) => { (c[p.layer] ??= {})[p.product] = p.best; return c; }, {});
+    const steps = [new ScratchStep(gpu.device, await loadKernels(cache, DEFAULT_VARIANT, tuned), plan, cfg, cfg.batch),
+      new ScratchStep(gpu.device, await loadKernels(cache, uniform), plan, cfg, cfg.batch)];
+    try {
+      const times: number[][] = [[], []];
+      const record = (s: ScratchStep, n: number) => (pass: GPUComputePassEncoder) => {
+        for (let i = 0; i < n; i++) for (const d of s.graph.step) dispatch(pass, d.kernel, d.group, d.workgroups, 0);
+      };
+      for (const s of steps) await timeSubmit(gpu.device, record(s, 1)); // first use
+      const n = Math.max(1, Math.min(8, Math.round(0.05 / Math.max(await timeSubmit(gpu.device, record(steps[0], 1)), 1e-5))));
+      for (let r = 0; r < STEP_REPS; r++) for (const [i, s] of steps.entries()) times[i].push((await timeSubmit(gpu.device, record(s, n))) * 1000 / n);
+      const median = (t: number[]) => [...t].sort((a, b) => a - b)[t.length >> 1];
+      ms = { tuned: median(times[0]), [uniform]: median(times[1]) };
+    } finally {
+      for (const s of steps) s.destroy();
+    }
+    memory.set(key, ms);
+    saveStored();
+  }
+  return { tunedMs: ms.tuned, uniform, uniformMs: ms[uniform], chosen: ms[uniform] < ms.tuned ? uniform : 'tuned' };
+}
+const STEP_REPS = 5;
+
+/** The whole-step check in words, for logs. */
+export function stepCheckLine(c: StepCheck | null): string {
+  if (!c) return 'whole step: nothing to compare (one variant throughout)';
+  return `whole step: per-product choices ${c.tunedMs.toFixed(2)} ms, ${c.uniform} throughout ${c.uniformMs.toFixed(2)} ms → ${c.chosen === 'tuned' ? 'per-product choices' : `${c.uniform} throughout`}`;
 }
 
 /** The `--kernel` value that re-times every product even when stored timings exist (and stores the new ones). */
