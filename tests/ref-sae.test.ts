@@ -56,8 +56,8 @@ test('jumprelu: θ\'s gradient is the derivative of a surrogate built from the p
   // z̃ = h·H(h − θ₀) + θ₀·(R(h − θ) − R(h − θ₀)) and L0 = Σ R(h − θ), R(u) = clamp(u/ε + ½, 0, 1): at θ = θ₀ their
   // θ-derivatives are −(θ/ε)·K((h − θ)/ε) and −(1/ε)·K((h − θ)/ε), the pseudo-derivatives of "Jumping Ahead".
   const r = new TestRandom(SEED, 4);
-  const B = 6, dIn = 5, dSae = 9;
-  const hp = hyper({ kind: 'jumprelu', l0Weight: 0.7, bandwidth: 0.6 });
+  const B = 10, dIn = 5, dSae = 9;
+  const hp = hyper({ kind: 'jumprelu', l0Weight: 0.7, bandwidth: 1 });
   const p = randomSae(r, dIn, dSae);
   const x = r.normal(B * dIn);
   const f0 = saeForward(p, x, B, hp, new Array(dSae).fill(false));
