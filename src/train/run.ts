@@ -1,67 +1,30 @@
-// Run: the one driver of training, used by the CLI, the page, sweeps and the bench. It submits steps in chunks with
+// Run: the one driver of training, used by the CLI, the page, sweeps and the bench, of any Engine (./engine.ts: the
+// MLP Trainer or a sparse autoencoder's SaeEngine). It submits steps in chunks with
 // one fence cadence (each chunk waits on the previous chunk's fence, so the queue stays short and never drains),
 // closes epochs (evaluation, the divergence guard, a TrainState of the boundary), rolls back a diverged epoch with the
 // learning rate halved, rebuilds on a fresh device after a loss, and stops gracefully at a chunk boundary on request.
-import type { DataSplit } from '../data/dataset.ts';
 import type { Gpu } from '../gpu/device.ts';
 import { KernelCache } from '../gpu/kernels.ts';
 import type { TrainConfig } from '../model/config.ts';
-import { flopsPerSample } from '../model/describe.ts';
-import { DEFAULT_GUARD, DivergenceError, divergence, type GuardOptions } from './guard.ts';
+import { DivergenceError, divergence } from './guard.ts';
 import type { MatmulChoices } from './kernels.ts';
 import { LiveRecords } from './live.ts';
 import { epochRow, type EpochMetrics, type EpochRow, type StepRecord } from './metrics.ts';
+import { DEFAULT_RUN, type EpochResult, type RunEvents, type RunHooks, type RunOptions, type RunSpec } from './run-types.ts';
 import { learningRate } from './schedule.ts';
 import { takeSnapshot, type Snapshot } from './snapshot.ts';
-import { captureState, nonFiniteIn, restoreState, type TrainState } from './state.ts';
+export { DEFAULT_RUN, type EpochResult, type RunEvents, type RunHooks, type RunOptions, type RunSpec } from './run-types.ts';
+import { nonFiniteIn, type TrainState } from './state.ts';
 import { Trainer } from './trainer.ts';
+import type { Engine } from './engine.ts';
+import { createEngine, type RunData } from './engines.ts';
 import { DeviceWatch } from './device-watch.ts';
 import { stepsPerSubmit } from './dispatch-plan.ts';
 
-export interface RunHooks {
-  acquire?(): Promise<Gpu>; // a fresh device after a loss; without it a lost device ends the run
-  log(line: string): void; // rollbacks, rebuilds, schedule notes
-  built?(t: Trainer): void; // every trainer the run builds (tests wrap them)
-}
-
-export interface RunOptions extends GuardOptions {
-  maxDeviceLosses: number;
-  chunk: number; // steps submitted between fences: pause, stop and config changes land within this many steps
-  stepsPerSubmit: number; // steps recorded into one command buffer
-  live: boolean; // copy step records during the epoch (events.steps)
-  pictures: boolean; // copy the last test batch and slabs after each evaluation (EpochResult.snapshot)
-  jacobianMetric?: 'last' | 'every'; // measure ‖J‖²_F when λ = 0 too (TrainerOptions)
-  evaluate: boolean; // false: an epoch's end only counts it (no test pass, guard or state copy): step benchmarks
-}
-export const DEFAULT_RUN: RunOptions = { ...DEFAULT_GUARD, maxDeviceLosses: 3, chunk: 4, stepsPerSubmit: 1, live: false, pictures: false, evaluate: true };
-
-export interface EpochResult {
-  row: EpochRow; // also the newest entry of history
-  metrics: EpochMetrics;
-  snapshot: Snapshot | null; // when options.pictures
-  stepBase: number; // global step of the epoch's first step
-  firstRecord: number; // records before this one came from a trainer replaced mid-epoch (zeros there)
-}
-
-export interface RunEvents {
-  steps?(firstStep: number, records: StepRecord[]): void; // live records (options.live), never awaited by the loop
-  epoch?(r: EpochResult): void;
-}
-
-export interface RunSpec {
-  gpu?: Gpu; // the device to start on (else hooks.acquire)
-  hooks: RunHooks;
-  cfg: TrainConfig;
-  data: DataSplit;
-  kernel: string | MatmulChoices; // a variant name, 'auto', or recorded choices
-  from?: TrainState; // continue from this state (its kernels win over `kernel`)
-  cache?: KernelCache; // shared by runs built one after another on one device
-  options?: Partial<RunOptions>;
-}
 
 export class Run {
   gpu!: Gpu;
-  trainer!: Trainer;
+  engine!: Engine; // what trains: an MLP autoencoder's Trainer or a sparse autoencoder's SaeEngine
   good!: TrainState; // the last good state: an epoch boundary, or where the run started
   history: EpochRow[] = [];
   readonly divergences: string[] = [];
@@ -80,7 +43,7 @@ export class Run {
   private ownsGpu = false; // a device the run acquired is the run's to give back; one handed to it is the caller's
   readonly options: RunOptions;
 
-  private constructor(private readonly hooks: RunHooks, public cfg: TrainConfig, public data: DataSplit,
+  private constructor(private readonly hooks: RunHooks, public cfg: TrainConfig, public data: RunData,
     public kernel: string | MatmulChoices, options: Partial<RunOptions>) {
     this.options = { ...DEFAULT_RUN, ...options };
   }
@@ -100,6 +63,12 @@ export class Run {
     return run;
   }
 
+  /** The MLP autoencoder's trainer (pictures, live records, profiles): a sparse autoencoder's run has none. */
+  get trainer(): Trainer {
+    if (!(this.engine instanceof Trainer)) throw new Error('this run trains a sparse autoencoder, which has no MLP trainer');
+    return this.engine;
+  }
+
   private acquire(): Promise<Gpu> {
     if (!this.hooks.acquire) throw new Error('this run has no way to acquire a GPU device');
     return this.hooks.acquire();
@@ -113,44 +82,46 @@ export class Run {
     // The GPU's own refusals (a buffer it cannot allocate, a pipeline it rejects) come back as errors here.
     gpu.device.pushErrorScope('out-of-memory');
     gpu.device.pushErrorScope('validation');
-    let trainer: Trainer | null = null;
+    let engine: Engine | null = null;
     let failure: unknown = null;
-    try { trainer = await Trainer.create(gpu, this.cfg, this.data, recorded ?? this.kernel, cache, { jacobianMetric: this.options.jacobianMetric }); } catch (e) { failure = e; }
+    const { jacobianMetric, maxBindingBytes } = this.options;
+    try { engine = await createEngine(gpu, this.cfg, this.data, recorded ?? this.kernel, cache, { jacobianMetric, maxBindingBytes }); } catch (e) { failure = e; }
     const gpuError = (await gpu.device.popErrorScope()) ?? (await gpu.device.popErrorScope());
     if (failure || gpuError) {
-      trainer?.destroy();
+      engine?.destroy();
       throw failure ?? new Error(`the GPU rejected this model: ${gpuError!.message}`);
     }
-    this.trainer = trainer!;
-    this.live = this.options.live ? new LiveRecords(this.trainer) : null;
+    this.engine = engine!;
+    const mlp = engine instanceof Trainer ? engine : null; // live records and pictures are the MLP trainer's
+    this.live = this.options.live && mlp ? new LiveRecords(mlp) : null;
     this.lastFence = Promise.resolve();
-    this.hooks.built?.(this.trainer);
+    if (mlp) this.hooks.built?.(mlp);
   }
 
   /** Put `s` into the trainer and take its position; an epoch left open in `s` continues at its next step. */
   private install(s: TrainState): void {
-    restoreState(this.trainer, s);
+    this.engine.restore(s);
     this.history = [...s.history];
     this.epochOpen = false;
     this.stepInEpoch = 0;
     this.activeMs = 0;
-    if (s.stepInEpoch > 0 && s.stepInEpoch < this.trainer.stepsPerEpoch) this.openEpoch(s.stepInEpoch);
+    if (s.stepInEpoch > 0 && s.stepInEpoch < this.engine.stepsPerEpoch) this.openEpoch(s.stepInEpoch);
   }
 
-  get done(): boolean { return this.trainer.epoch >= this.cfg.epochs && !this.epochOpen; }
+  get done(): boolean { return this.engine.epoch >= this.cfg.epochs && !this.epochOpen; }
   get position(): { epoch: number; globalStep: number; stepInEpoch: number; stepsPerEpoch: number } {
-    const t = this.trainer;
+    const t = this.engine;
     return { epoch: t.epoch, globalStep: t.globalStep, stepInEpoch: this.epochOpen ? this.stepInEpoch : 0, stepsPerEpoch: t.stepsPerEpoch };
   }
 
   /** The state at this step boundary (waits for the GPU). */
   async capture(): Promise<TrainState> {
     await this.flushLive();
-    return captureState(this.trainer, this.epochOpen ? this.stepInEpoch : 0, this.history);
+    return this.engine.capture(this.epochOpen ? this.stepInEpoch : 0, this.history);
   }
 
   private openEpoch(at: number): void {
-    const t = this.trainer;
+    const t = this.engine;
     t.beginEpoch();
     this.epochOpen = true;
     this.stepInEpoch = at;
@@ -170,7 +141,7 @@ export class Run {
     if (this.done) throw new Error(`all ${this.cfg.epochs} epochs are done`);
     try {
       const t0 = performance.now();
-      const t = this.trainer;
+      const t = this.engine;
       if (!this.epochOpen) this.openEpoch(0);
       const count = Math.min(this.options.chunk, limit, t.stepsPerEpoch - this.stepInEpoch);
       for (let i = 0; i < count; i += this.options.stepsPerSubmit) t.submitSteps(this.stepInEpoch + i, Math.min(this.options.stepsPerSubmit, count - i));
@@ -191,7 +162,7 @@ export class Run {
   }
 
   private async closeEpoch(): Promise<EpochResult | null> {
-    const t = this.trainer;
+    const t = this.engine;
     const t0 = performance.now();
     await this.lastFence;
     this.activeMs += performance.now() - t0;
@@ -206,15 +177,15 @@ export class Run {
       return null;
     }
     const metrics = t.finishEpoch();
-    const snapshot = this.options.pictures ? takeSnapshot(t) : null;
+    const snapshot = this.options.pictures && t instanceof Trainer ? takeSnapshot(t) : null;
     const m = await metrics;
     if (this.faulted()) throw new Error('GPU fault during the epoch');
-    const row = epochRow(m, { samplesPerSec: m.samples / trainSeconds, flopsPerSample: flopsPerSample(t.plan, this.cfg), seconds: trainSeconds,
+    const row = epochRow(m, { samplesPerSec: m.samples / trainSeconds, flopsPerSample: t.flopsPerSample, seconds: trainSeconds,
       lrScale: t.lrScale });
     let why = divergence(m, this.reference, this.options.explodeFactor);
     let state: TrainState | null = null;
     if (!why) {
-      state = await captureState(t, 0, [...this.history, row]);
+      state = await t.capture(0, [...this.history, row]);
       const bad = nonFiniteIn(state);
       if (bad) why = `${bad} after epoch ${t.epoch}`;
     }
@@ -251,7 +222,7 @@ export class Run {
     this.divergences.push(report);
     const s = this.good;
     if (this.divergences.length > this.options.maxRollbacks) throw new DivergenceError(this.divergences, { epoch: s.epoch, globalStep: s.globalStep }, this.cfg.optimizer.lr);
-    const lrScale = this.trainer.lrScale / 2;
+    const lrScale = this.engine.lrScale / 2;
     this.install({ ...s, lrScale });
     this.hooks.log(`divergence in ${report}; rolled back to the end of epoch ${s.epoch} (step ${s.globalStep}), learning rate halved ` +
       `(×${lrScale} of the schedule), rollback ${this.divergences.length} of ${this.options.maxRollbacks}`);
@@ -267,7 +238,7 @@ export class Run {
     if (this.deviceFaults.length > this.options.maxDeviceLosses) {
       throw new Error(`${what}; ${this.deviceFaults.length - 1} earlier device faults were recovered, giving up:\n  ${this.deviceFaults.join('\n  ')}`);
     }
-    const lrScale = this.trainer.lrScale;
+    const lrScale = this.engine.lrScale;
     this.release();
     const t0 = performance.now();
     const gpu = await this.acquire();
@@ -280,8 +251,8 @@ export class Run {
 
   /** A new trainer for `cfg` on `data` on this device, starting from `from` (its kernels win) or from fresh weights;
    * the current trainer stays if the new one cannot be built. History and the guard's memory come from `from`. */
-  async replace(cfg: TrainConfig, data: DataSplit, kernel: string | MatmulChoices, from: TrainState | null): Promise<void> {
-    const before = { trainer: this.trainer, live: this.live, cfg: this.cfg, data: this.data, kernel: this.kernel };
+  async replace(cfg: TrainConfig, data: RunData, kernel: string | MatmulChoices, from: TrainState | null): Promise<void> {
+    const before = { engine: this.engine, live: this.live, cfg: this.cfg, data: this.data, kernel: this.kernel };
     Object.assign(this, { cfg, data, kernel });
     try {
       await this.attach(this.gpu, this.cache, from?.kernels ?? null);
@@ -290,8 +261,8 @@ export class Run {
       throw e;
     }
     before.live?.destroy();
-    before.trainer.destroy();
-    this.install(from ?? { ...(await captureState(this.trainer, 0, [])), history: [] });
+    before.engine.destroy();
+    this.install(from ?? { ...(await this.engine.capture(0, [])), history: [] });
     this.divergences.splice(0);
     this.reference = this.history.at(-1)?.loss ?? null;
     this.good = await this.capture();
@@ -316,14 +287,14 @@ export class Run {
 
   /** A new epoch goal or schedule (no rebuild: see Trainer.retarget). */
   retarget(cfg: TrainConfig): void {
-    this.trainer.retarget(cfg);
+    this.engine.retarget(cfg);
     this.cfg = cfg;
   }
 
   private liveReads: Promise<unknown> = Promise.resolve();
   private forwardLive(p: Promise<{ from: number; records: StepRecord[] }> | null): void {
     if (!p) return;
-    const base = this.trainer.globalStep - this.stepInEpoch;
+    const base = this.engine.globalStep - this.stepInEpoch;
     const delivered = p.then(({ from, records }) => this.events.steps?.(base + from, records), () => {});
     this.liveReads = Promise.all([this.liveReads, delivered]);
   }
@@ -343,7 +314,7 @@ export class Run {
   /** Destroy the trainer and give back a device the run acquired (also after a loss; both are idempotent there). */
   release(): void {
     this.live?.destroy();
-    this.trainer?.destroy();
+    this.engine?.destroy();
     if (this.ownsGpu) this.watch?.release();
   }
 }

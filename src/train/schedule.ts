@@ -20,7 +20,8 @@ export function learningRate(cfg: Pick<TrainConfig, 'optimizer' | 'schedule'>, e
 export function extendRun(cfg: TrainConfig, epochs: number): { cfg: TrainConfig; note: string | null } {
   const { T } = cfg.schedule;
   if (epochs === cfg.epochs) return { cfg, note: null };
-  if (cfg.schedule.kind === 'constant') return { cfg: { ...cfg, epochs }, note: null };
+  // A constant rate has nothing to extend; T (unused) still follows as for cosine, so a resumed file equals an uninterrupted one.
+  if (cfg.schedule.kind === 'constant') return { cfg: { ...cfg, epochs, schedule: { ...cfg.schedule, T: T === cfg.epochs ? epochs : T } }, note: null };
   if (T === cfg.epochs) {
     return { cfg: { ...cfg, epochs, schedule: { ...cfg.schedule, T: epochs } },
       note: `the cosine period follows the run's length: T = ${T} → ${epochs} epochs; set T apart from epochs to keep it` };

@@ -17,7 +17,10 @@ import { DEFAULT_VARIANT, loadKernels, type KernelSet, type MatmulChoices } from
 import { corruptedInputMse } from './baseline.ts';
 import { learningRate } from './schedule.ts';
 import { STEP_BYTES, STEP_SLOT, writeStep } from './uniforms.ts';
-import { EVAL_SUMS, METRIC_RECORDS, RECORD_SIZE, parseMetrics, type EpochMetrics } from './metrics.ts';
+import { EVAL_SUMS, METRIC_RECORDS, RECORD_SIZE, parseMetrics, type EpochMetrics, type EpochRow } from './metrics.ts';
+import { flopsPerSample } from '../model/describe.ts';
+import type { Engine } from './engine.ts';
+import { captureState, restoreState, type TrainState } from './state.ts';
 
 export type { EpochMetrics, StepRecord } from './metrics.ts';
 
@@ -53,7 +56,7 @@ export function limitsFor(cfg: TrainConfig, data: DataSplit): LimitRequest {
   return { maxStorageBufferBindingSize: largest, maxBufferSize: largest };
 }
 
-export class Trainer {
+export class Trainer implements Engine {
   readonly plan: Plan;
   readonly stepsPerEpoch: number;
   private position = { epoch: 0, globalStep: 0, lrScale: 1 };
@@ -119,6 +122,10 @@ export class Trainer {
   get epoch(): number { return this.position.epoch; } // epochs completed
   get globalStep(): number { return this.position.globalStep; } // optimisation steps taken: the counter RNG's position
   get lrScale(): number { return this.position.lrScale; } // the divergence guard's factor on the schedule (src/train/run.ts)
+
+  get flopsPerSample(): number { return flopsPerSample(this.plan, this.cfg); }
+  capture(stepInEpoch: number, history: readonly EpochRow[]): Promise<TrainState> { return captureState(this, stepInEpoch, history); }
+  restore(s: TrainState): void { restoreState(this, s); }
 
   /** For restoreState only: the one writer of the position besides the steps themselves. */
   setPosition(p: { epoch: number; globalStep: number; lrScale: number }): void {
