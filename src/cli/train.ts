@@ -51,7 +51,7 @@ async function main(o: CliOptions): Promise<number> {
   const from = o.resume ? await readResume(o, data, log) : o.init ? await readInit(o) : undefined;
   const cfg = o.cfg;
   const images = isVectors(data) ? null : data;
-  const acquire = () => acquireNodeGpu(o.adapter, cfg.sae || !images ? saeLimits(cfg) : limitsFor(cfg, images)).catch((e: unknown) => {
+  const acquire = () => acquireNodeGpu(o.adapter, cfg.sae ? saeLimits(cfg) : images ? limitsFor(cfg, images) : {}).catch((e: unknown) => {
     const limits = (e as { adapterLimits?: BufferLimits }).adapterLimits;
     if (limits && images && !cfg.sae) checkFits(cfg, images, limits, `the ${o.adapter} adapter`); // names what would fit
     throw e;

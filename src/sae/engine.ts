@@ -11,6 +11,8 @@ import type { TrainConfig } from '../model/config.ts';
 import type { Engine } from '../train/engine.ts';
 import type { EpochMetrics, EpochRow } from '../train/metrics.ts';
 import { learningRate } from '../train/schedule.ts';
+import { lastTestBatch } from '../train/snapshot.ts';
+import { readBuffer } from '../gpu/readback.ts';
 import type { TrainState } from '../train/state.ts';
 import { saeLayout } from './kernels.ts';
 import { SaeTrainer, type SaeConfig, type SaeMetrics } from './trainer.ts';
@@ -90,6 +92,14 @@ export class SaeEngine implements Engine {
       test_corrupted_mse: null, mean_activity: active, population_sparsity: active, lifetime_sparsity: [], jacobian_fro2: null,
       samples: this.trainer.data.train.rows, steps: [], nonfinite_steps: 0,
       sae: { l0: m.l0, fvu: m.fvu, explained_variance: m.explainedVariance, dead_fraction: m.deadFraction, mmcs: m.mmcs, aux: m.trainAux } };
+  }
+
+  /** The reconstructions of the last test batch the last evaluation ran (data units): the index of its first row in
+   * the test split, and (rows, d_in). Call after evaluate() and before the next step. */
+  async lastTestReconstruction(): Promise<{ first: number; values: Float32Array }> {
+    const { first, rows } = lastTestBatch(this.trainer.data.test.rows, this.cfg.batch);
+    const raw = new Float32Array(await readBuffer(this.gpu.device, this.trainer.graph.xhat, 0, rows * this.trainer.layout.dIn * 4));
+    return { first, values: raw.map((x) => x / this.scale) };
   }
 
   async capture(stepInEpoch: number, history: readonly EpochRow[]): Promise<TrainState> {
