@@ -24,6 +24,10 @@ import { saelensFiles } from '../src/sae/export.ts';
 import { plantedData } from '../src/sae/planted.ts';
 import type { RunData } from '../src/train/engines.ts';
 import { Run } from '../src/train/run.ts';
+import { checkpointConfig, decodeCheckpoint } from '../src/train/checkpoint.ts';
+import { buildPlan } from '../src/model/plan.ts';
+import { unpackTensor } from '../src/model/init.ts';
+import { refForwardBackward, type ParamMap } from '../src/ref/model.ts';
 
 const exec = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'wgae-sae-'));
@@ -137,6 +141,29 @@ test('without --data an SAE trains on the digits as 784-d pixel vectors', async 
   } finally {
     run.release();
   }
+});
+
+test('--export-activations: an autoencoder\'s codes of every image as train.npy/test.npy (= the float64 reference), then an SAE on them', async () => {
+  const [ck, acts] = [join(dir, 'ae.safetensors'), join(dir, 'acts')];
+  await cli(['--preset', 'ae', '--hidden', '64', '--latent', '16', '--epochs', '1', '--save', ck]);
+  const out = await cli(['--resume', ck, '--export-activations', acts]);
+  assert.match(out.stdout, /exporting the state after epoch 1 of .* without training/);
+  assert.match(out.stdout, /wrote .*acts\/train\.npy \(7996×16\)\n.*wrote .*acts\/test\.npy \(2004×16\)/);
+  const codes = await loadVectors(acts);
+  const cfg = checkpointConfig(decodeSafetensors(bytes(ck), ck).metadata, ck)!;
+  const plan = buildPlan(cfg.model);
+  const { params, state } = await decodeCheckpoint(bytes(ck), plan, ck);
+  const map: ParamMap = new Map([...plan.params.map((t) => [t.name, unpackTensor(params, t)] as const), ...plan.buffers.map((t) => [t.name, unpackTensor(state, t)] as const)]
+    .map(([n, v]) => [n, Float64Array.from(v)]));
+  const images = (await loadDefaultData()).test;
+  const B = 5;
+  const ref = refForwardBackward(cfg, map, Float64Array.from(images.images.subarray(0, B * 784), (v) => v / 255), B, 0, false, { width: 28, height: 28, corrupt: false });
+  for (let i = 0; i < B * 16; i++) {
+    const [a, b] = [codes.test.values[i], ref.code[i]];
+    assert.ok(Math.abs(a - b) <= 1e-4 + 1e-3 * Math.abs(b), `test image ${Math.floor(i / 16)}, unit ${i % 16}: exported ${a} vs reference ${b}`);
+  }
+  const sae = await cli(['--preset', 'topk-sae', '--data', acts, '--d-sae', '32', '--topk', '4', '--auxk', '8', '--epochs', '1']);
+  assert.match(sae.stdout, /7996 train \/ 2004 test vectors of 16 dimensions[^]*epoch 1\/1 .*test: L0 [34]\.\d+ FVU 0\.\d+/);
 });
 
 /** writeNpy's bytes with `from` replaced by `to` in the header (padded with spaces: the header keeps its length). */

@@ -17,6 +17,8 @@ export interface CliFiles {
   maxRollbacks: number;
   metrics: string | null;
   exportSaelens: string | null; // an SAE in SAELens's format: DIR/cfg.json + DIR/sae_weights.safetensors
+  exportActivations: string | null; // an autoencoder's activations of `layer`: DIR/train.npy + DIR/test.npy
+  layer: string; // which activations: 'code', 'input' or an op name (encoder.0, …)
   recon: string | null;
   features: string | null;
   scale: number; // integer pixel scale of the PNG grids
@@ -64,6 +66,11 @@ export const CLI_FLAGS: readonly CliFlag[] = [
   { flag: 'metrics', field: 'metrics', topic: 'output', arg: 'FILE', def: null, resumable: true, help: 'per-epoch metrics as JSON, rewritten after every epoch' },
   { flag: 'export-saelens', field: 'exportSaelens', topic: 'output', arg: 'DIR', def: null, resumable: true,
     help: "after the last epoch: the SAE in SAELens's format (cfg.json, sae_weights.safetensors) for SAE.load_from_disk" },
+  { flag: 'export-activations', field: 'exportActivations', topic: 'output', arg: 'DIR', def: null, resumable: true,
+    help: 'after the last epoch: the autoencoder\'s --layer activations of every train and test image as DIR/train.npy, ' +
+      'DIR/test.npy (vectors for the SAE presets); with --resume and no --epochs, of the checkpoint as it is' },
+  { flag: 'layer', field: 'layer', topic: 'output', arg: 'NAME', def: 'code', resumable: true,
+    help: 'the activations --export-activations writes: code, input, or an op name (encoder.0, decoder.2, …: its output)' },
   { flag: 'recon', field: 'recon', topic: 'output', arg: 'FILE.png', def: null, resumable: true,
     help: 'after the last epoch: reconstructions of a fixed test batch (input | corrupted | output)' },
   { flag: 'features', field: 'features', topic: 'output', arg: 'FILE.png', def: null, resumable: true,

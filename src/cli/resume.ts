@@ -49,7 +49,10 @@ export async function readResume(o: CliOptions, data: RunData, log: (s: string) 
     cfg = extended.cfg;
     if (extended.note) log(`--epochs ${o.cfg.epochs}: ${extended.note}`);
   }
-  if (cfg.epochs <= ck.meta.epoch) throw new Error(`${path} has already trained ${plural(ck.meta.epoch, 'epoch')}; give --epochs above ${ck.meta.epoch} to continue`);
+  if (!o.epochsGiven && (o.exportActivations || o.exportSaelens)) {
+    cfg = { ...cfg, epochs: ck.meta.epoch }; // an export of the checkpoint as it is
+    log(`exporting the state after epoch ${ck.meta.epoch} of ${path} without training (give --epochs to train on first)`);
+  } else if (cfg.epochs <= ck.meta.epoch) throw new Error(`${path} has already trained ${plural(ck.meta.epoch, 'epoch')}; give --epochs above ${ck.meta.epoch} to continue`);
   const problems = validateConfig(cfg);
   if (problems.length > 0) throw new Error(`--resume ${path} with --epochs ${cfg.epochs}:\n  ${problems.join('\n  ')}`);
   o.cfg = cfg;

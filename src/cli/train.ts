@@ -21,7 +21,7 @@ import { resolvedChoices, type TrainState } from '../train/state.ts';
 import { SaeEngine, saeLimits } from '../sae/engine.ts';
 import { tensorPlan } from '../sae/plan.ts';
 import { readInit, readResume } from './resume.ts';
-import { dataLine, saelensJobs } from './sae-outputs.ts';
+import { activationJobs, dataLine, layerIndex, saelensJobs } from './sae-outputs.ts';
 import { parseCli, USAGE, type CliOptions } from './args.ts';
 import { encodeGrayPng, scaleGray } from '../viz/png.ts';
 import { trainerPictures } from '../viz/trainer-pictures.ts';
@@ -40,7 +40,8 @@ async function main(o: CliOptions): Promise<number> {
   const log = (s: string) => { if (!o.quiet) console.log(s); };
   if (o.cfg.sae && (o.recon || o.features)) throw new Error('--recon and --features draw the MLP autoencoders\' images; an SAE has --export-saelens');
   if (!o.cfg.sae && !o.resume && o.exportSaelens) throw new Error('--export-saelens writes a sparse autoencoder: give an SAE preset (--preset topk-sae)');
-  if (o.exportSaelens) mkdirSync(o.exportSaelens, { recursive: true });
+  if (o.cfg.sae && !o.resume && o.exportActivations) throw new Error('--export-activations writes an autoencoder\'s hidden activations: give an autoencoder preset');
+  for (const dir of [o.exportSaelens, o.exportActivations]) if (dir) mkdirSync(dir, { recursive: true });
   const outs = checkCliOutputs(o);
   for (const w of o.warnings) console.error(`warning: ${w}`);
   const store = fileTuningStore();
@@ -73,6 +74,9 @@ async function main(o: CliOptions): Promise<number> {
   const checkpoint = (s: TrainState) => encodeCheckpoint(tensorPlan(cfg), cfg, s, data.sha256, sae ? { normalize_factor: String(sae.scale) } : {});
   const save = async (s: TrainState) => writeCheckpointSafely(outs.get('--save')!, await checkpoint(s), (l) => console.error(l));
   try {
+    if (o.exportSaelens && !sae) throw new Error('--export-saelens writes a sparse autoencoder, and this checkpoint holds an autoencoder');
+    if (o.exportActivations && sae) throw new Error('--export-activations writes an autoencoder\'s activations, and this checkpoint holds a sparse autoencoder');
+    const layer = o.exportActivations ? layerIndex(run.trainer.plan, o.layer) : null;
     const engine = run.engine;
     if (o.resume) log(`resumed ${o.resume} at epoch ${run.good.epoch} (step ${run.good.globalStep}${run.good.lrScale !== 1 ? `, learning rate ×${run.good.lrScale}` : ''}); training to ${cfg.epochs} epochs`);
     for (const line of dataLine(data, cfg)) log(line);
@@ -124,6 +128,7 @@ async function main(o: CliOptions): Promise<number> {
     const pictures = o.recon || o.features ? trainerPictures(run.trainer) : null; // the last evaluation's final test batch
     const jobs = [...(o.save ? [{ out: outs.get('--save')!, produce: () => checkpoint(good), checkpoint: true }] : []),
       ...(o.exportSaelens && sae ? saelensJobs(sae, good, data.name, outs) : []),
+      ...(o.exportActivations ? activationJobs(run.trainer, layer!, outs) : []),
       ...([['--recon', 'recon'], ['--features', 'features']] as const).filter(([flag]) => outs.has(flag)).map(([flag, key]) => {
         let size = '';
         const produce = async () => {
