@@ -35,6 +35,13 @@ export function saeLimits(cfg: TrainConfig): LimitRequest {
   return { maxStorageBufferBindingSize: largest, maxBufferSize: largest };
 }
 
+/** The engine's log10 firing-density histogram (SaeMetrics.firingDensity, added with the BatchTopK/JumpReLU kinds)
+ * as a plain array, or null while the engine does not measure it. */
+function firingDensity(m: SaeMetrics): number[] | null {
+  const h = (m as SaeMetrics & { firingDensity?: ArrayLike<number> }).firingDensity;
+  return h ? Array.from(h) : null;
+}
+
 export interface SaeEngineOptions { maxBindingBytes?: number } // a lower binding limit than the device's (tests of streaming)
 
 export class SaeEngine implements Engine {
@@ -91,7 +98,8 @@ export class SaeEngine implements Engine {
       mean_activity_train: active, test_loss: m.testMse / units, test_mse: m.testMse / units, test_noisy_loss: null, test_noisy_mse: null,
       test_corrupted_mse: null, mean_activity: active, population_sparsity: active, lifetime_sparsity: [], jacobian_fro2: null,
       samples: this.trainer.data.train.rows, steps: [], nonfinite_steps: 0,
-      sae: { l0: m.l0, fvu: m.fvu, explained_variance: m.explainedVariance, dead_fraction: m.deadFraction, mmcs: m.mmcs, aux: m.trainAux } };
+      sae: { l0: m.l0, fvu: m.fvu, explained_variance: m.explainedVariance, dead_fraction: m.deadFraction, mmcs: m.mmcs, aux: m.trainAux,
+        firing_density: firingDensity(m) } };
   }
 
   /** The reconstructions of the last test batch the last evaluation ran (data units): the index of its first row in

@@ -25,6 +25,7 @@ export interface SaeEpoch {
   dead_fraction: number; // latents that did not fire in the last dead-after training samples
   mmcs: number | null; // mean max cosine of the true features with the decoder rows (planted data)
   aux: number; // mean weighted AuxK term of the epoch's steps
+  firing_density: number[] | null; // log10 firing-density histogram of the latents, where the engine measures it
 }
 
 export interface EpochMetrics {
