@@ -15,7 +15,24 @@ import { Trainer, type TrainerOptions } from './trainer.ts';
 export type RunData = DataSplit | VectorSplit;
 export const isVectors = (d: RunData): d is VectorSplit => 'dim' in d;
 
+/** The engine for `cfg` on `data`; the GPU's own refusals while building it (a buffer it cannot allocate, a pipeline
+ * it rejects) come back as errors. */
 export async function createEngine(gpu: Gpu, cfg: TrainConfig, data: RunData, kernel: string | MatmulChoices, cache: KernelCache,
+  options: TrainerOptions & SaeEngineOptions): Promise<Engine> {
+  gpu.device.pushErrorScope('out-of-memory');
+  gpu.device.pushErrorScope('validation');
+  let engine: Engine | null = null;
+  let failure: unknown = null;
+  try { engine = await build(gpu, cfg, data, kernel, cache, options); } catch (e) { failure = e; }
+  const gpuError = (await gpu.device.popErrorScope()) ?? (await gpu.device.popErrorScope());
+  if (failure || gpuError) {
+    engine?.destroy();
+    throw failure ?? new Error(`the GPU rejected this model: ${gpuError!.message}`);
+  }
+  return engine!;
+}
+
+function build(gpu: Gpu, cfg: TrainConfig, data: RunData, kernel: string | MatmulChoices, cache: KernelCache,
   options: TrainerOptions & SaeEngineOptions): Promise<Engine> {
   if (cfg.sae) return SaeEngine.create(gpu, cfg, isVectors(data) ? data : vectorsFromImages(data), cache, options);
   if (isVectors(data)) throw new Error(`${data.name} holds vectors (.npy), which the sparse autoencoder presets train on: give --preset topk-sae`);

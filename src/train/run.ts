@@ -79,19 +79,9 @@ export class Run {
     this.cache = cache;
     if (this.watch?.gpu !== gpu) this.watch = new DeviceWatch(gpu);
     const recorded = kernels && Object.keys(kernels).length > 0 ? kernels : null;
-    // The GPU's own refusals (a buffer it cannot allocate, a pipeline it rejects) come back as errors here.
-    gpu.device.pushErrorScope('out-of-memory');
-    gpu.device.pushErrorScope('validation');
-    let engine: Engine | null = null;
-    let failure: unknown = null;
     const { jacobianMetric, maxBindingBytes } = this.options;
-    try { engine = await createEngine(gpu, this.cfg, this.data, recorded ?? this.kernel, cache, { jacobianMetric, maxBindingBytes }); } catch (e) { failure = e; }
-    const gpuError = (await gpu.device.popErrorScope()) ?? (await gpu.device.popErrorScope());
-    if (failure || gpuError) {
-      engine?.destroy();
-      throw failure ?? new Error(`the GPU rejected this model: ${gpuError!.message}`);
-    }
-    this.engine = engine!;
+    const engine = await createEngine(gpu, this.cfg, this.data, recorded ?? this.kernel, cache, { jacobianMetric, maxBindingBytes });
+    this.engine = engine;
     const mlp = engine instanceof Trainer ? engine : null; // live records and pictures are the MLP trainer's
     this.live = this.options.live && mlp ? new LiveRecords(mlp) : null;
     this.lastFence = Promise.resolve();
