@@ -47,9 +47,10 @@ function saeProblems(cfg: TrainConfig): Problem[] {
   }
   const foreign: [string, boolean, string][] = [['loss', cfg.loss !== 'mse', 'loss mse'], ['sparsity', cfg.sparsity.kind !== 'none', 'sparsity none'],
     ['contractive', cfg.contractive !== 0, 'contractive 0'], ['corruption', cfg.corruption.kind !== 'none', 'no corruption'],
-    ['optimizer', cfg.optimizer.kind !== 'adam', 'optimizer adam']];
-  for (const [key, bad, want] of foreign.filter(([, bad]) => bad)) {
-    if (bad) p.push({ key, message: `a sparse autoencoder trains with ${want}; its sparsity comes from its kind (--topk, --l0-weight, --l1-weight)` });
+    ['optimizer', cfg.optimizer.kind !== 'adam', 'optimizer adam'], ['shuffle', !cfg.shuffle, 'a reshuffle every epoch']];
+  for (const [key, , want] of foreign.filter(([, bad]) => bad)) {
+    const why = ['sparsity', 'contractive'].includes(key) ? '; its sparsity comes from its kind (--topk, --l0-weight, --l1-weight)' : '';
+    p.push({ key, message: `a sparse autoencoder trains with ${want}${why}` });
   }
   const shaped = !valueProblem(settingByKey.get('dSae')!, { cfg, recipe: null });
   if (shaped && layersToString(cfg.model) !== layersToString(saeModel(cfg.model.inputDim, sae.dSae))) {
