@@ -1,6 +1,7 @@
 // The settings of the sparse autoencoders (docs/sae.md), rows of the one settings table (./settings.ts): each reads
 // and writes TrainConfig.sae and has an effect only with an SAE preset, most only with some SAE kinds.
 import type { SaeKind, SaeSettings } from './config.ts';
+import { MAX_UNITS } from './plan.ts';
 import { isSaePreset, saePresetOf } from './presets.ts';
 import type { Bounds, Draft, Lookup, Setting, Value } from './settings.ts';
 
@@ -16,7 +17,7 @@ const saeNeeds = (kinds?: readonly SaeKind[]) => (v: Lookup): string | null => {
   return kinds ? `preset ${kinds.map(saePresetOf).join(' or ')}` : 'an SAE preset (topk-sae, batchtopk-sae, jumprelu-sae, l1-sae)';
 };
 const range = (lo: number, hi: number, ends = '[]') => (): Bounds => ({ lo, hi, loOpen: ends[0] === '(', hiOpen: ends[1] === ')' });
-const dSaeOf = (d: Draft) => d.cfg.sae?.dSae ?? 16384;
+const dSaeOf = (d: Draft) => d.cfg.sae?.dSae ?? MAX_UNITS;
 
 /** A row on field `f` of TrainConfig.sae: absent from a config without one (valueProblem and the hash skip it). */
 type RowSpec = Setting extends infer S ? (S extends Setting ? Omit<S, 'get' | 'set' | 'topic' | 'sae'> : never) : never;
@@ -31,7 +32,7 @@ const capped = (f: 'k' | 'kAux', cap: number) =>
   ({ from: 'dSae', value: (d: Draft, before: Draft) => Math.min(before.cfg.sae?.[f] ?? 0, cap, dSaeOf(d)) });
 
 export const SAE_SETTINGS: readonly Setting[] = [
-  row('dSae', { key: 'dSae', flag: 'd-sae', label: 'latents d_sae', what: 'latents d_sae', arg: 'N', kind: 'int', bounds: range(1, 16384),
+  row('dSae', { key: 'dSae', flag: 'd-sae', label: 'latents d_sae', what: 'latents d_sae', arg: 'N', kind: 'int', bounds: range(1, MAX_UNITS),
     needs: saeNeeds(), help: 'latents of the sparse autoencoder (the dictionary size)' }),
   { ...row('k', { key: 'k', flag: 'topk', label: 'k (active latents)', what: 'k', arg: 'k', kind: 'int', needs: saeNeeds(TOPK),
     bounds: (d: Draft) => ({ lo: 1, hi: Math.min(256, dSaeOf(d)), note: 'at most 256 and d_sae' }), range: 'an integer from 1 to min(256, d_sae)',
@@ -49,7 +50,7 @@ export const SAE_SETTINGS: readonly Setting[] = [
   row('bandwidth', { key: 'bandwidth', flag: 'jump-bandwidth', label: 'STE bandwidth', what: 'JumpReLU bandwidth', arg: 'ε', kind: 'number',
     bounds: range(0, 1e3, '(]'), needs: saeNeeds(['jumprelu']), help: "jumprelu: bandwidth of the step's pseudo-derivative (Gemma Scope)" }),
   row('thresholdInit', { key: 'thresholdInit', flag: 'threshold-init', label: 'θ init', what: 'initial threshold θ', arg: 'θ', kind: 'number',
-    bounds: range(0, 1e6, '(]'), needs: saeNeeds(['jumprelu']), help: 'jumprelu: initial threshold of every latent' }),
+    bounds: range(1e-6, 1e6), needs: saeNeeds(['jumprelu']), help: 'jumprelu: initial threshold of every latent (θ stays ≥ 1e-6)' }),
   row('l1Weight', { key: 'l1Weight', flag: 'l1-weight', label: 'L1 weight λ', what: 'L1 weight', arg: 'λ', kind: 'number', bounds: range(0, 1e6),
     needs: saeNeeds(['l1']), help: 'l1: λ of the penalty λ·Σ_j z_j·‖W_dec,j‖ (Anthropic)' }),
   row('bDecInit', { key: 'bDecInit', flag: 'b-dec-init', label: 'b_dec init', what: 'b_dec initialisation', kind: 'enum', choices: ['mean', 'median'],

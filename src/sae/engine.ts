@@ -35,12 +35,10 @@ export function saeLimits(cfg: TrainConfig): LimitRequest {
   return { maxStorageBufferBindingSize: largest, maxBufferSize: largest };
 }
 
-/** The engine's log10 firing-density histogram (SaeMetrics.firingDensity, added with the BatchTopK/JumpReLU kinds)
- * as a plain array, or null while the engine does not measure it. */
-function firingDensity(m: SaeMetrics): number[] | null {
-  const h = (m as SaeMetrics & { firingDensity?: ArrayLike<number> }).firingDensity;
-  return h ? Array.from(h) : null;
-}
+/** What the engine measures with the BatchTopK/JumpReLU/L1 kinds (src/sae/metrics.ts there): the weighted sparsity
+ * penalty and the log10 firing-density histogram; 0 and null where it does not. */
+type KindMetrics = { trainPenalty?: number; firingDensity?: { edges: number[]; counts: number[]; neverFired: number } };
+const kindMetrics = (m: SaeMetrics) => m as SaeMetrics & KindMetrics;
 
 export interface SaeEngineOptions { maxBindingBytes?: number } // a lower binding limit than the device's (tests of streaming)
 
@@ -93,13 +91,14 @@ export class SaeEngine implements Engine {
   private metrics(m: SaeMetrics, epoch: number): EpochMetrics {
     const units = this.scale ** 2; // squared errors back in the data's units
     const recon = m.trainRecon / units;
+    const penalty = kindMetrics(m).trainPenalty ?? 0;
     const active = m.l0 / this.trainer.layout.dSae;
-    return { epoch, lr: this.lrAt(epoch, 0), loss: recon + m.trainAux, recon, mse: recon, sparsity: m.trainAux, kl: 0, contractive: 0,
+    return { epoch, lr: this.lrAt(epoch, 0), loss: recon + m.trainAux + penalty, recon, mse: recon, sparsity: m.trainAux + penalty, kl: 0, contractive: 0,
       mean_activity_train: active, test_loss: m.testMse / units, test_mse: m.testMse / units, test_noisy_loss: null, test_noisy_mse: null,
       test_corrupted_mse: null, mean_activity: active, population_sparsity: active, lifetime_sparsity: [], jacobian_fro2: null,
       samples: this.trainer.data.train.rows, steps: [], nonfinite_steps: 0,
       sae: { l0: m.l0, fvu: m.fvu, explained_variance: m.explainedVariance, dead_fraction: m.deadFraction, mmcs: m.mmcs, aux: m.trainAux,
-        firing_density: firingDensity(m) } };
+        penalty, firing_density: kindMetrics(m).firingDensity ?? null } };
   }
 
   /** The reconstructions of the last test batch the last evaluation ran (data units): the index of its first row in

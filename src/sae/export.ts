@@ -22,8 +22,10 @@ const ARCHITECTURE: Record<SaeKind, { architecture: string; activation: string }
 export function saelensFiles(params: Float32Array, l: SaeLayout, cfg: { k: number; kind?: SaeKind }, dataName: string, scale = 1): SaelensFiles {
   const kind = cfg.kind ?? 'topk';
   const fold: Record<string, number> = { W_enc: scale, W_dec: 1 / scale, b_dec: 1 / scale };
-  const tensors = saeTensors(l);
-  if (ARCHITECTURE[kind].architecture === 'jumprelu' && !tensors.some((t) => t.name === 'threshold')) {
+  // SAELens loads the state dict strictly: θ goes with the JumpReLU architecture only.
+  const jump = ARCHITECTURE[kind].architecture === 'jumprelu';
+  const tensors = saeTensors(l).filter((t) => t.name !== 'threshold' || jump);
+  if (jump && !tensors.some((t) => t.name === 'threshold')) {
     throw new Error(`an SAE of kind ${kind} is exported with a threshold, which this engine's parameters do not have yet`);
   }
   const weights = encodeSafetensors(tensors.map((t) => ({ name: t.name, dtype: 'F32' as const, shape: t.shape,

@@ -1,5 +1,5 @@
 // A sparse autoencoder's tensors as a Plan (src/model/plan.ts): SAELens's names and shapes — W_enc (d_in, d_sae),
-// b_enc, W_dec (d_sae, d_in), b_dec, and threshold when the layout has one (JumpReLU) — at their offsets in the
+// b_enc, W_dec (d_sae, d_in), b_dec, and threshold (d_sae) when the layout has one — at their offsets in the
 // parameter slab, so checkpoints, --init and exports read and write them like any model's tensors.
 import { saeModel, type TrainConfig } from '../model/config.ts';
 import { buildPlan, type Plan, type SlabTensor } from '../model/plan.ts';

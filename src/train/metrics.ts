@@ -24,8 +24,11 @@ export interface SaeEpoch {
   explained_variance: number; // 1 − FVU
   dead_fraction: number; // latents that did not fire in the last dead-after training samples
   mmcs: number | null; // mean max cosine of the true features with the decoder rows (planted data)
-  aux: number; // mean weighted AuxK term of the epoch's steps
-  firing_density: number[] | null; // log10 firing-density histogram of the latents, where the engine measures it
+  aux: number; // mean weighted AuxK term of the epoch's steps (TopK kinds)
+  penalty: number; // mean weighted sparsity penalty of the epoch's steps (JumpReLU's L0, L1's λ·Σ z‖W_dec‖)
+  /** Latents by log10 firing density on the held-out split: counts[i] in [edges[i], edges[i + 1]), neverFired at 0;
+   * null where the engine does not measure it. */
+  firing_density: { edges: number[]; counts: number[]; neverFired: number } | null;
 }
 
 export interface EpochMetrics {
@@ -99,7 +102,7 @@ const speed = (r: EpochRow) =>
 
 /** A sparse autoencoder's epoch: the training terms, then the held-out L0, FVU, explained variance, MSE, dead, MMCS. */
 function saeLine(r: EpochRow, s: SaeEpoch): string {
-  const aux = s.aux > 0 ? ` + auxk ${s.aux.toPrecision(4)}` : '';
+  const aux = (s.aux > 0 ? ` + auxk ${s.aux.toPrecision(4)}` : '') + (s.penalty > 0 ? ` + penalty ${s.penalty.toPrecision(4)}` : '');
   return `lr ${r.lr.toExponential(3)}  loss ${f5(r.loss)} = mse ${f5(r.recon)}${aux}  test: L0 ${s.l0.toFixed(2)} FVU ${s.fvu.toFixed(4)} ` +
     `explained ${s.explained_variance.toFixed(4)} mse ${r.test_mse.toPrecision(5)} dead ${s.dead_fraction.toFixed(3)}` +
     (s.mmcs === null ? '' : ` MMCS ${s.mmcs.toFixed(3)}`) + speed(r);
