@@ -17,7 +17,8 @@ import { loadVectors } from '../src/data/vectors.ts';
 import type { Gpu } from '../src/gpu/device.ts';
 import { acquireNodeGpu } from '../src/gpu/node.ts';
 import { decodeSafetensors } from '../src/io/safetensors.ts';
-import { saeModel, type TrainConfig } from '../src/model/config.ts';
+import { SAE_KINDS, saeModel, type TrainConfig } from '../src/model/config.ts';
+import { SAE_NOT_BUILT } from '../src/model/validate.ts';
 import { preset } from '../src/model/presets.ts';
 import { SaeEngine } from '../src/sae/engine.ts';
 import { saelensFiles } from '../src/sae/export.ts';
@@ -82,34 +83,36 @@ test('CLI: SAE metrics per epoch, the held-out split, metrics file, SAELens name
   assert.match(init.stdout, /epoch 1\/1 .* L0 3\.00 /);
 });
 
-test('--export-saelens with --normalize: a numpy module written from SAELens\'s definitions gives our GPU reconstructions', async () => {
-  const data = await loadVectors(P);
-  const run = await start(saeConfig(16, { normalize: true }), data);
-  try {
-    await run.epoch();
-    const sae = run.engine as SaeEngine;
-    assert.ok(sae.scale > 1.5, `the planted vectors have a small norm: factor ${sae.scale}`);
-    await sae.evaluate();
-    const ours = await sae.lastTestReconstruction();
-    const files = saelensFiles(run.good.params, sae.trainer.layout, { k: 3, kind: 'topk' }, 'planted', sae.scale);
-    const out = join(dir, 'normalized');
-    mkdirSync(out);
-    writeFileSync(join(out, 'cfg.json'), files['cfg.json']);
-    writeFileSync(join(out, 'sae_weights.safetensors'), files['sae_weights.safetensors']);
-    const rows = ours.values.length / 16;
-    const x: Matrix = { rows, cols: 16, values: data.test.values.subarray(ours.first * 16) };
-    writeFileSync(join(out, 'x.npy'), writeNpy(x));
-    writeFileSync(join(out, 'ours.npy'), writeNpy({ rows, cols: 16, values: ours.values }));
-    const { stdout } = await exec('python3', ['bench/peers/saelens_check.py', out, join(out, 'x.npy'), join(out, 'ours.npy')]);
-    console.log(stdout.trim());
-    const largest = Number(/max \|x_hat_ref\| = ([\d.e+-]+)/.exec(stdout)![1]);
-    const diff = Number(/numpy: max \|x_hat_ours - x_hat_ref\| = ([\d.e+-]+)/.exec(stdout)![1]);
-    assert.ok(rows > 100 && largest > 0.5, `${rows} rows, max |x̂| ${largest}`);
-    assert.ok(diff <= 1e-5 + 1e-5 * largest, `max |x̂_ours − x̂_ref| = ${diff} (f32 tolerance ${1e-5 + 1e-5 * largest})`);
-  } finally {
-    run.release();
-  }
-});
+for (const kind of SAE_KINDS.filter((k) => !SAE_NOT_BUILT.includes(k))) {
+  test(`--export-saelens (${kind}) with --normalize: a numpy module written from SAELens's definitions gives our GPU reconstructions`, async () => {
+    const data = await loadVectors(P);
+    const run = await start(saeConfig(16, { normalize: true, kind }), data);
+    try {
+      await run.epoch();
+      const sae = run.engine as SaeEngine;
+      assert.ok(sae.scale > 1.5, `the planted vectors have a small norm: factor ${sae.scale}`);
+      await sae.evaluate();
+      const ours = await sae.lastTestReconstruction();
+      const files = saelensFiles(run.good.params, sae.trainer.layout, { k: 3, kind }, 'planted', sae.scale);
+      const out = join(dir, `normalized-${kind}`);
+      mkdirSync(out);
+      writeFileSync(join(out, 'cfg.json'), files['cfg.json']);
+      writeFileSync(join(out, 'sae_weights.safetensors'), files['sae_weights.safetensors']);
+      const rows = ours.values.length / 16;
+      const x: Matrix = { rows, cols: 16, values: data.test.values.subarray(ours.first * 16) };
+      writeFileSync(join(out, 'x.npy'), writeNpy(x));
+      writeFileSync(join(out, 'ours.npy'), writeNpy({ rows, cols: 16, values: ours.values }));
+      const { stdout } = await exec('python3', ['bench/peers/saelens_check.py', out, join(out, 'x.npy'), join(out, 'ours.npy')]);
+      console.log(stdout.trim());
+      const largest = Number(/max \|x_hat_ref\| = ([\d.e+-]+)/.exec(stdout)![1]);
+      const diff = Number(/numpy: max \|x_hat_ours - x_hat_ref\| = ([\d.e+-]+)/.exec(stdout)![1]);
+      assert.ok(rows > 100 && largest > 0.5, `${rows} rows, max |x̂| ${largest}`);
+      assert.ok(diff <= 1e-5 + 1e-5 * largest, `max |x̂_ours − x̂_ref| = ${diff} (f32 tolerance ${1e-5 + 1e-5 * largest})`);
+    } finally {
+      run.release();
+    }
+  });
+}
 
 test('vectors over the binding limit are streamed a few batches a submit, with the same bits as uploaded whole', async () => {
   const data = await loadVectors(P);
