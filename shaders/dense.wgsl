@@ -1,6 +1,8 @@
 // Dense layer products with W in PyTorch layout (N, K): forward Y = act(X·Wᵀ + b) and backward dX = dY·W.
 // Register-blocked: each invocation owns an RM × 4·CN output block in registers and loads only vec4s, with no
 // workgroup memory and no barriers (the fast shape on CPU adapters). RM and CN are module consts.
+// Batched models: workgroup_id.z is the model; its X, Y, dY, dX slices start at model · capacity · width and its
+// parameters at model · param4 (common.wgsl Step). Only this family takes the model index (docs/design.md).
 
 struct Dense {
   n: u32,        // output features N of the layer (logical)
@@ -64,12 +66,15 @@ fn denseForward(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg:
   let row0 = (t / col_blocks) * RM;
   let col0 = (t % col_blocks) * CN;
   if (row0 >= rows) { return; }
+  let xb = p.x_off + wid.z * st.capacity * p.k4;
+  let pb = wid.z * st.param4;
+  let ob = wid.z * st.capacity * p.n4;
   var acc: array<array<vec4f, CN>, RM>;
   for (var kk = 0u; kk < p.k4; kk++) {
     var x: array<vec4f, RM>;
-    for (var i = 0u; i < RM; i++) { x[i] = lhs[p.x_off + min(row0 + i, rows - 1u) * p.k4 + kk]; }
+    for (var i = 0u; i < RM; i++) { x[i] = lhs[xb + min(row0 + i, rows - 1u) * p.k4 + kk]; }
     for (var c = 0u; c < CN; c++) {
-      let w = p.w_off + min(col0 + c, p.n4 - 1u) * 4u * p.k4 + kk;
+      let w = pb + p.w_off + min(col0 + c, p.n4 - 1u) * 4u * p.k4 + kk;
       let w0 = params[w];
       let w1 = params[w + p.k4];
       let w2 = params[w + 2u * p.k4];
@@ -82,14 +87,14 @@ fn denseForward(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg:
   for (var c = 0u; c < CN; c++) {
     let col = col0 + c;
     if (col >= p.n4) { break; }
-    let bias = select(vec4f(0.0), params[p.b_off + col], p.use_bias == 1u);
+    let bias = select(vec4f(0.0), params[pb + p.b_off + col], p.use_bias == 1u);
     let live = (vec4u(col * 4u) + vec4u(0u, 1u, 2u, 3u)) < vec4u(p.n); // pad columns stay exactly zero
     for (var i = 0u; i < RM; i++) {
       let row = row0 + i;
       if (row < rows) {
         let pre = select(vec4f(0.0), acc[i][c] + bias, live);
-        out[row * p.n4 + col] = select(vec4f(0.0), activate(p.act, p.alpha, pre), live);
-        if (p.write_pre == 1u) { aux[row * p.n4 + col] = pre; }
+        out[ob + row * p.n4 + col] = select(vec4f(0.0), activate(p.act, p.alpha, pre), live);
+        if (p.write_pre == 1u) { aux[ob + row * p.n4 + col] = pre; }
       }
     }
   }
@@ -105,12 +110,15 @@ fn denseBackwardInput(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups
   let row0 = (t / col_blocks) * RM;
   let col0 = (t % col_blocks) * CN;
   if (row0 >= rows) { return; }
+  let yb = wid.z * st.capacity * p.n4;
+  let pb = wid.z * st.param4;
+  let xb = wid.z * st.capacity * p.k4;
   var acc: array<array<vec4f, CN>, RM>;
   for (var nn = 0u; nn < p.n4; nn++) {
     var dy: array<vec4f, RM>;
-    for (var i = 0u; i < RM; i++) { dy[i] = lhs[min(row0 + i, rows - 1u) * p.n4 + nn]; }
+    for (var i = 0u; i < RM; i++) { dy[i] = lhs[yb + min(row0 + i, rows - 1u) * p.n4 + nn]; }
     for (var c = 0u; c < CN; c++) {
-      let w = p.w_off + nn * 4u * p.k4 + min(col0 + c, p.k4 - 1u);
+      let w = pb + p.w_off + nn * 4u * p.k4 + min(col0 + c, p.k4 - 1u);
       let w0 = params[w];
       let w1 = params[w + p.k4];
       let w2 = params[w + 2u * p.k4];
@@ -128,8 +136,8 @@ fn denseBackwardInput(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups
       if (row < rows) {
         var g = acc[i][c];
         // X has one row per sample: Jacobian row r belongs to sample r / row_mult.
-        if (p.in_act != ACT_IDENTITY) { g *= activateGrad(p.in_act, p.in_alpha, aux[(row / p.row_mult) * p.k4 + col]); }
-        out[row * p.k4 + col] = g;
+        if (p.in_act != ACT_IDENTITY) { g *= activateGrad(p.in_act, p.in_alpha, aux[xb + (row / p.row_mult) * p.k4 + col]); }
+        out[xb + row * p.k4 + col] = g;
       }
     }
   }

@@ -10,7 +10,7 @@ import { plantedData } from '../src/sae/planted.ts';
 import { SaeTrainer, type SaeConfig, type SaeMetrics } from '../src/sae/trainer.ts';
 
 const PLANTED = { dim: 32, features: 64, train: 8000, test: 2000, active: 3, skew: 0.5, noise: 0.01, seed: 1 };
-const CFG: SaeConfig = { dSae: 128, k: 4, kAux: 64, auxWeight: 1 / 32, deadAfter: 4000, batch: 256, epochs: 4, lr: 1e-2,
+const CFG: SaeConfig = { kind: 'topk', l0Weight: 0, bandwidth: 0.05, l1Weight: 0, thresholdInit: 0.01, bDecInit: 'mean', dSae: 128, k: 4, kAux: 64, auxWeight: 1 / 32, deadAfter: 4000, batch: 256, epochs: 4, lr: 1e-2,
   beta1: 0.9, beta2: 0.999, eps: 1e-7, seed: 0 };
 const d = plantedData(PLANTED);
 const data = { name: 'planted', dim: PLANTED.dim, train: d.train, test: d.test, dictionary: d.dictionary, heldOut: 'test.npy', sha256: '' };

@@ -11,12 +11,11 @@ import { PRESET_NAMES, preset, type PresetName } from '../src/model/presets.ts';
 import { layersToString, recipeOf } from '../src/model/recipe.ts';
 import { inactiveSettings, lookupIn } from '../src/model/setting-rules.ts';
 import { presetDraft, SETTINGS, TOPICS, type Setting, type Value } from '../src/model/settings.ts';
-import { configFromHash, hashFromConfig, SAE_NOT_BUILT, validateConfig } from '../src/model/validate.ts';
+import { configFromHash, hashFromConfig, validateConfig } from '../src/model/validate.ts';
 
 const seed = presetDraft('seed');
 /** The preset a row is tried on: an SAE preset for the SAE rows, else the seed. */
 const home = (s: Setting): PresetName => (s.sae ? 'topk-sae' : 'seed');
-const built = (v: Value) => !SAE_NOT_BUILT.includes(String(v)) && !SAE_NOT_BUILT.includes(String(v).replace(/-sae$/, ''));
 const show = (v: Value) => (typeof v === 'boolean' ? (v ? '1' : '0') : String(v));
 
 /** The three doors, each given one setting's value on top of `name`; an Error where the door refuses. */
@@ -46,11 +45,11 @@ function doors(s: Setting, v: Value, name: PresetName = home(s)): { cli?: TrainC
   return out;
 }
 
-/** A valid value of `s` that differs from its home preset's (undefined: none the engine trains yet). */
-function otherValue(s: Setting): Value | undefined {
+/** A valid value of `s` that differs from its home preset's. */
+function otherValue(s: Setting): Value {
   const d = presetDraft(home(s));
   const now = s.get(d)!;
-  if (s.kind === 'enum') return s.choices.find((c) => c !== now && built(c));
+  if (s.kind === 'enum') return s.choices.find((c) => c !== now)!;
   if (s.kind === 'bool') return !now;
   const b = s.bounds(d);
   const pick = (t: number) => { const v = b.lo + (Math.min(b.hi, 1e9) - b.lo) * t; return s.kind === 'int' ? Math.round(v) : v; };
@@ -60,7 +59,6 @@ function otherValue(s: Setting): Value | undefined {
 test('every setting: the CLI flag, the URL key and the panel field build the same config', () => {
   for (const s of SETTINGS) {
     const v = otherValue(s);
-    if (v === undefined) continue;
     const { cli, hash, panel } = doors(s, v);
     assert.ok(!(hash instanceof Error), `${s.key}=${v}: ${String(hash)}`);
     assert.equal(s.get({ cfg: hash, recipe: recipeOf(hash.model, s.key === 'preset' ? v as PresetName : home(s)) }), v, `${s.key} is set`);
@@ -95,7 +93,7 @@ test('an out-of-range value is refused by every door with the same message', () 
 
 test("a preset's values survive every door: only the given setting changes", () => {
   const seedCfg = preset('seed');
-  for (const name of PRESET_NAMES.filter(built)) {
+  for (const name of PRESET_NAMES) {
     const cli = parseCli(['--preset', name]);
     assert.ok(cli !== 'help');
     assert.deepEqual(cli.cfg, preset(name), `--preset ${name}`);
@@ -238,9 +236,6 @@ test('SAE presets: d_sae caps k and k_aux, flags of other kinds warn, the autoen
   assert.throws(() => parseCli(['--preset', 'topk-sae', '--loss', 'bce']), /--loss: a sparse autoencoder trains with loss mse/);
   assert.throws(() => parseCli(['--preset', 'topk-sae', '--noise', 'gaussian']), /a sparse autoencoder trains with no corruption/);
   assert.throws(() => parseCli(['--preset', 'topk-sae', '--topk', '300']), /--topk: k must be an integer from 1 to 256 \(at most 256 and d_sae\), got 300/);
-  for (const kind of SAE_NOT_BUILT.filter((k) => k !== 'median')) {
-    assert.throws(() => parseCli(['--preset', `${kind}-sae`]), new RegExp(`preset ${kind}-sae is not built yet`));
-  }
   const p = panelFromConfig(preset('seed'), 'seed');
   assert.equal(p.dSae, preset('topk-sae').sae!.dSae, 'a non-SAE model shows an SAE preset\'s values (greyed out)');
   assert.ok(PANEL_SETTINGS.filter((s) => s.sae).every((s) => s.needs?.((k) => p[k])), 'every SAE field is greyed out for the seed');

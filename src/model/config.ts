@@ -1,5 +1,8 @@
 // Model and training configuration as plain data: a layer list per half, objective and optimiser settings.
 // Presets are values of these types; the CLI, the page and checkpoints all speak this shape.
+import type { SaeKind } from '../ref/sae-kinds.ts';
+
+export { SAE_KINDS, type SaeKind } from '../ref/sae-kinds.ts';
 
 export type ActivationKind = 'identity' | 'relu' | 'leaky_relu' | 'tanh' | 'sigmoid';
 
@@ -30,8 +33,6 @@ export interface CorruptionConfig {
   level: number; // gaussian: σ; salt_pepper, masking: p; block: side of the square in pixels
 }
 
-export type SaeKind = 'topk' | 'batchtopk' | 'jumprelu' | 'l1';
-export const SAE_KINDS: readonly SaeKind[] = ['topk', 'batchtopk', 'jumprelu', 'l1'];
 
 /** A sparse autoencoder of SAELens's family on vectors (docs/sae.md): when TrainConfig.sae is set, the run trains this
  * instead of the MLP, and `model` is its shape as an MLP (saeModel), derived from it. */

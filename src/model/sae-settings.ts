@@ -1,6 +1,7 @@
 // The settings of the sparse autoencoders (docs/sae.md), rows of the one settings table (./settings.ts): each reads
 // and writes TrainConfig.sae and has an effect only with an SAE preset, most only with some SAE kinds.
 import type { SaeKind, SaeSettings } from './config.ts';
+import { THRESHOLD_MIN } from '../ref/sae-kinds.ts';
 import { MAX_UNITS } from './plan.ts';
 import { isSaePreset, saePresetOf } from './presets.ts';
 import type { Bounds, Draft, Lookup, Setting, Value } from './settings.ts';
@@ -50,7 +51,7 @@ export const SAE_SETTINGS: readonly Setting[] = [
   row('bandwidth', { key: 'bandwidth', flag: 'jump-bandwidth', label: 'STE bandwidth', what: 'JumpReLU bandwidth', arg: 'ε', kind: 'number',
     bounds: range(0, 1e3, '(]'), needs: saeNeeds(['jumprelu']), help: "jumprelu: bandwidth of the step's pseudo-derivative (Gemma Scope)" }),
   row('thresholdInit', { key: 'thresholdInit', flag: 'threshold-init', label: 'θ init', what: 'initial threshold θ', arg: 'θ', kind: 'number',
-    bounds: range(1e-6, 1e6), needs: saeNeeds(['jumprelu']), help: 'jumprelu: initial threshold of every latent (θ stays ≥ 1e-6)' }),
+    bounds: range(THRESHOLD_MIN, 1e6), needs: saeNeeds(['jumprelu']), help: `jumprelu: initial threshold of every latent (θ stays ≥ ${THRESHOLD_MIN})` }),
   row('l1Weight', { key: 'l1Weight', flag: 'l1-weight', label: 'L1 weight λ', what: 'L1 weight', arg: 'λ', kind: 'number', bounds: range(0, 1e6),
     needs: saeNeeds(['l1']), help: 'l1: λ of the penalty λ·Σ_j z_j·‖W_dec,j‖ (Anthropic)' }),
   row('bDecInit', { key: 'bDecInit', flag: 'b-dec-init', label: 'b_dec init', what: 'b_dec initialisation', kind: 'enum', choices: ['mean', 'median'],

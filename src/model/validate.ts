@@ -34,17 +34,10 @@ function crossProblems(cfg: TrainConfig): Problem[] {
   return p;
 }
 
-/** SAE variants the engine does not train yet, refused here only: delete an entry once the engine has it. */
-export const SAE_NOT_BUILT: readonly string[] = ['batchtopk', 'jumprelu', 'l1', 'median'];
-
 /** An SAE trains with MSE and Adam, without the autoencoders' penalties and corruption, on its own shape. */
 function saeProblems(cfg: TrainConfig): Problem[] {
   const sae = cfg.sae!;
   const p: Problem[] = [];
-  for (const what of [sae.kind, sae.bDecInit].filter((x) => SAE_NOT_BUILT.includes(x))) {
-    p.push({ key: what === sae.kind ? 'preset' : 'bDecInit', message: `${what === sae.kind ? `preset ${saePresetOf(sae.kind)}` : `--b-dec-init ${what}`} ` +
-      'is not built yet: the engine trains topk-sae with b_dec from the mean so far' });
-  }
   const foreign: [string, boolean, string][] = [['loss', cfg.loss !== 'mse', 'loss mse'], ['sparsity', cfg.sparsity.kind !== 'none', 'sparsity none'],
     ['contractive', cfg.contractive !== 0, 'contractive 0'], ['corruption', cfg.corruption.kind !== 'none', 'no corruption'],
     ['optimizer', cfg.optimizer.kind !== 'adam', 'optimizer adam'], ['shuffle', !cfg.shuffle, 'a reshuffle every epoch']];

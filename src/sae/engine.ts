@@ -35,10 +35,6 @@ export function saeLimits(cfg: TrainConfig): LimitRequest {
   return { maxStorageBufferBindingSize: largest, maxBufferSize: largest };
 }
 
-/** What the engine measures with the BatchTopK/JumpReLU/L1 kinds (src/sae/metrics.ts there): the weighted sparsity
- * penalty and the log10 firing-density histogram; 0 and null where it does not. */
-type KindMetrics = { trainPenalty?: number; firingDensity?: { edges: number[]; counts: number[]; neverFired: number } };
-const kindMetrics = (m: SaeMetrics) => m as SaeMetrics & KindMetrics;
 
 export interface SaeEngineOptions { maxBindingBytes?: number } // a lower binding limit than the device's (tests of streaming)
 
@@ -61,8 +57,9 @@ export class SaeEngine implements Engine {
   get stepsPerEpoch(): number { return this.trainer.stepsPerEpoch; }
   get epoch(): number { return this.trainer.epoch; }
   get globalStep(): number { return this.trainer.globalStep; }
+  get lrScales(): readonly number[] { return [this.lrScale]; } // one model
   /** Dense-equivalent products per sample: encode, and the encoder's and decoder's weight gradients. */
-  get flopsPerSample(): number { return 6 * this.trainer.layout.dIn * this.trainer.layout.dSae; }
+  flopsPerSample(): number { return 6 * this.trainer.layout.dIn * this.trainer.layout.dSae; }
 
   lrAt(epoch: number, stepInEpoch: number): number {
     return learningRate(this.cfg, epoch, stepInEpoch, this.stepsPerEpoch) * this.lrScale;
@@ -80,10 +77,10 @@ export class SaeEngine implements Engine {
     return this.trainer.evaluate().then((m) => this.metrics(m, epoch));
   }
 
-  finishEpoch(): Promise<EpochMetrics> {
+  finishEpochModels(): Promise<EpochMetrics[]> {
     const m = this.evaluate(); // recorded and submitted before the count moves on
     this.trainer.epoch++;
-    return m;
+    return m.then((x) => [x]);
   }
 
   skipEvaluation(): void { this.trainer.epoch++; }
@@ -91,14 +88,14 @@ export class SaeEngine implements Engine {
   private metrics(m: SaeMetrics, epoch: number): EpochMetrics {
     const units = this.scale ** 2; // squared errors back in the data's units
     const recon = m.trainRecon / units;
-    const penalty = kindMetrics(m).trainPenalty ?? 0;
+    const penalty = m.trainPenalty;
     const active = m.l0 / this.trainer.layout.dSae;
     return { epoch, lr: this.lrAt(epoch, 0), loss: recon + m.trainAux + penalty, recon, mse: recon, sparsity: m.trainAux + penalty, kl: 0, contractive: 0,
       mean_activity_train: active, test_loss: m.testMse / units, test_mse: m.testMse / units, test_noisy_loss: null, test_noisy_mse: null,
       test_corrupted_mse: null, mean_activity: active, population_sparsity: active, lifetime_sparsity: [], jacobian_fro2: null,
       samples: this.trainer.data.train.rows, steps: [], nonfinite_steps: 0,
       sae: { l0: m.l0, fvu: m.fvu, explained_variance: m.explainedVariance, dead_fraction: m.deadFraction, mmcs: m.mmcs, aux: m.trainAux,
-        penalty, firing_density: kindMetrics(m).firingDensity ?? null } };
+        penalty, firing_density: m.firingDensity } };
   }
 
   /** The reconstructions of the last test batch the last evaluation ran (data units): the index of its first row in
@@ -109,14 +106,15 @@ export class SaeEngine implements Engine {
     return { first, values: raw.map((x) => x / this.scale) };
   }
 
-  async capture(stepInEpoch: number, history: readonly EpochRow[]): Promise<TrainState> {
+  async captureStates(stepInEpoch: number, histories: readonly (readonly EpochRow[])[]): Promise<TrainState[]> {
+    const [history] = histories;
     const s = await this.trainer.readState();
-    return { params: Float32Array.from(s.params), state: new Float32Array(0), m: Float32Array.from(s.m), v: Float32Array.from(s.v),
+    return [{ params: Float32Array.from(s.params), state: new Float32Array(0), m: Float32Array.from(s.m), v: Float32Array.from(s.v),
       counters: Uint32Array.from(s.counters), epoch: this.epoch, globalStep: this.globalStep, stepInEpoch, lrScale: this.lrScale, kernels: {},
-      history: [...history] };
+      history: [...history] }];
   }
 
-  restore(s: TrainState): void {
+  restoreStates([s]: readonly TrainState[]): void {
     const { floats, dSae } = this.trainer.layout;
     if (s.params.length !== floats) throw new Error(`SaeEngine.restore: ${s.params.length} parameters for a slab of ${floats}`);
     this.trainer.writeState({ params: s.params, m: s.m, v: s.v, counters: s.counters ?? new Uint32Array(dSae) });

@@ -1,41 +1,36 @@
-// SaeTrainer: owns the GPU resources of a TopK sparse-autoencoder run on float vectors (slabs, batch buffers, the
-// data, the dead-latent counters) and records whole steps — gather, encode, top-k, AuxK, decode, loss, backward,
-// parallel-gradient removal, Adam, renormalisation, counters — into one encoder and one submit (src/sae/graph.ts).
-// Evaluation sums L0, the squared error and the test split's moments on the GPU; FVU and MMCS are finished here.
+// SaeTrainer: owns the GPU resources of a sparse-autoencoder run (TopK, BatchTopK, JumpReLU, L1) on float vectors
+// (slabs, batch buffers, the data, the dead-latent counters) and records whole steps — gather, encode, codes, AuxK,
+// decode, loss, backward, parallel-gradient removal, Adam, renormalisation, counters — into one encoder and one submit
+// (src/sae/graph.ts). Evaluation sums L0, the squared error, the test split's moments and each latent's firing count
+// on the GPU; FVU, MMCS and the firing-density histogram are finished here (src/sae/metrics.ts).
 import type { VectorSplit } from '../data/vectors.ts';
 import type { Gpu } from '../gpu/device.ts';
 import { dispatch, KernelCache, storageBuffer } from '../gpu/kernels.ts';
 import { readBuffer } from '../gpu/readback.ts';
 import { epochPermutation, identityPermutation } from '../data/shuffle.ts';
+import { SAE_KINDS, THRESHOLD_MIN } from '../ref/sae-kinds.ts';
 import type { SaeParams } from '../ref/sae.ts';
 import type { Dispatch } from '../train/bind.ts';
 import { STEP_BYTES, STEP_SLOT, writeStep } from '../train/uniforms.ts';
 import { buildSaeGraph, type SaeGraph } from './graph.ts';
 import { initSae } from './init.ts';
 import { packParams, saeLayout, unpackParams, type SaeLayout, type SaeShape } from './kernels.ts';
+import { saeMetrics, type SaeMetrics } from './metrics.ts';
 import { meanMaxCosine } from './planted.ts';
 import { BatchStream } from './stream.ts';
 
+export type { SaeMetrics } from './metrics.ts';
+
 export interface SaeConfig extends SaeShape {
   dSae: number; // latents
+  thresholdInit: number; // JumpReLU's initial θ
+  bDecInit: 'mean' | 'median'; // b_dec's start: the training mean or the geometric median (src/sae/median.ts)
   epochs: number;
   lr: number; // constant learning rate
   beta1: number;
   beta2: number;
   eps: number;
   seed: number; // initialisation and the per-epoch shuffle
-}
-
-export interface SaeMetrics {
-  epoch: number; // 1-based
-  trainRecon: number; // mean over the epoch's steps of the batch recon MSE
-  trainAux: number; // mean over the epoch's steps of the weighted AuxK term
-  testMse: number; // held-out mean (x̂ − x)²
-  fvu: number; // Σ (x̂ − x)² / Σ (x − mean)² on the held-out split
-  explainedVariance: number; // 1 − FVU
-  l0: number; // mean active latents per held-out sample
-  deadFraction: number; // latents that have not fired in the last deadAfter training samples
-  mmcs: number | null; // mean max |cosine| of the true features with the decoder rows, when the data has a dictionary
 }
 
 const SLOTS = 64;
@@ -81,7 +76,7 @@ export class SaeTrainer {
     const layout = saeLayout(data.dim, cfg.dSae);
     const buf = (label: string, bytes: number) => storageBuffer(device, `SaeTrainer.${label}`, bytes);
     const slabs = { params: buf('params', layout.floats * 4), grads: buf('grads', layout.floats * 4), m: buf('adamM', layout.floats * 4), v: buf('adamV', layout.floats * 4) };
-    device.queue.writeBuffer(slabs.params, 0, packParams(init ?? initSae(data.dim, cfg.dSae, cfg.seed, data.train), layout));
+    device.queue.writeBuffer(slabs.params, 0, packParams(init ?? initSae(data.dim, cfg.dSae, cfg.seed, data.train, cfg), layout));
     const upload = (label: string, a: Float32Array | Uint32Array) => {
       const b = buf(label, a.byteLength);
       device.queue.writeBuffer(b, 0, a);
@@ -158,6 +153,7 @@ export class SaeTrainer {
     const count = this.data.test.rows;
     const batches = Math.ceil(count / batch);
     device.queue.writeBuffer(this.graph.stats, 0, new Float32Array(4 + 2 * this.layout.dIn));
+    device.queue.writeBuffer(this.graph.fires, 0, new Uint32Array(this.layout.dSae));
     const per = this.streams.test?.steps ?? SLOTS;
     const identity = this.streams.test ? identityPermutation(count) : null;
     for (let b0 = 0; b0 < batches; b0 += per) {
@@ -175,10 +171,12 @@ export class SaeTrainer {
       device.queue.writeBuffer(this.stepBuffer, 0, this.stepData, 0, (inSubmit - 1) * STEP_SLOT + STEP_BYTES);
       device.queue.submit([encoder.finish()]);
     }
-    const [stats, sums, counters] = await Promise.all([this.graph.stats, this.graph.sums, this.graph.counters].map((b) => readBuffer(device, b)));
+    const [stats, sums, counters, fires] = await Promise.all([this.graph.stats, this.graph.sums, this.graph.counters, this.graph.fires]
+      .map((b) => readBuffer(device, b)));
     const dict = this.data.dictionary;
     const mmcs = dict ? meanMaxCosine(this.decoderRows((await this.readState()).params), dict) : null;
-    return saeMetrics(this.epoch, new Float32Array(stats), new Float32Array(sums), new Uint32Array(counters), this.layout, this.cfg, mmcs);
+    return saeMetrics(this.epoch, { stats: new Float32Array(stats), sums: new Float32Array(sums), counters: new Uint32Array(counters),
+      fires: new Uint32Array(fires, 0, this.layout.dSae) }, this.layout, this.cfg, mmcs);
   }
 
   private decoderRows(params: Float32Array): { rows: number; cols: number; values: Float32Array } {
@@ -220,21 +218,17 @@ export class SaeTrainer {
 export function checkSaeConfig(cfg: SaeConfig, dIn: number): void {
   const need = (ok: boolean, what: string) => { if (!ok) throw new Error(what); };
   need(Number.isInteger(cfg.dSae) && cfg.dSae >= 1 && cfg.dSae <= 65536, `--d-sae must be an integer in [1, 65536], got ${cfg.dSae}`);
+  need((SAE_KINDS as readonly string[]).includes(cfg.kind), `the SAE kind must be one of ${SAE_KINDS.join(', ')}, got ${cfg.kind}`);
   need(Number.isInteger(cfg.k) && cfg.k >= 1 && cfg.k <= Math.min(256, cfg.dSae), `--topk must be an integer in [1, min(256, d_sae = ${cfg.dSae})], got ${cfg.k}`);
   need(Number.isInteger(cfg.kAux) && cfg.kAux >= 0 && cfg.kAux <= cfg.dSae, `--auxk must be an integer in [0, d_sae = ${cfg.dSae}] (0: no AuxK), got ${cfg.kAux}`);
   need(Number.isFinite(cfg.auxWeight) && cfg.auxWeight >= 0, `--auxk-weight must be ≥ 0, got ${cfg.auxWeight}`);
   need(Number.isInteger(cfg.deadAfter) && cfg.deadAfter >= 1, `--dead-after must be a positive integer (samples), got ${cfg.deadAfter}`);
   need(Number.isInteger(cfg.batch) && cfg.batch >= 1 && cfg.batch <= 65535, `--batch must be an integer in [1, 65535], got ${cfg.batch}`);
+  need(Number.isFinite(cfg.l0Weight) && cfg.l0Weight >= 0, `--l0-weight must be ≥ 0, got ${cfg.l0Weight}`);
+  const jump = cfg.kind === 'jumprelu'; // ε and θ's start matter to JumpReLU only
+  need(!jump || (Number.isFinite(cfg.bandwidth) && cfg.bandwidth > 0), `--jump-bandwidth must be > 0, got ${cfg.bandwidth}`);
+  need(Number.isFinite(cfg.l1Weight) && cfg.l1Weight >= 0, `--l1-weight must be ≥ 0, got ${cfg.l1Weight}`);
+  need(!jump || (Number.isFinite(cfg.thresholdInit) && cfg.thresholdInit >= THRESHOLD_MIN), `--threshold-init must be ≥ ${THRESHOLD_MIN} (θ stays > 0), got ${cfg.thresholdInit}`);
+  need(cfg.bDecInit === 'mean' || cfg.bDecInit === 'median', `--b-dec-init must be mean or median, got ${cfg.bDecInit}`);
   need(dIn >= 1, 'the vectors have no dimensions');
-}
-
-function saeMetrics(epoch: number, stats: Float32Array, sums: Float32Array, counters: Uint32Array, l: SaeLayout, cfg: SaeConfig, mmcs: number | null): SaeMetrics {
-  const [errSq, active, samples] = stats;
-  let variance = 0;
-  for (let i = 0; i < l.dIn; i++) variance += stats[4 + l.dIn + i] - stats[4 + i] ** 2 / samples;
-  const fvu = errSq / variance;
-  const dead = counters.reduce((a, c) => a + (c >= cfg.deadAfter ? 1 : 0), 0);
-  const steps = Math.max(1, sums[2]);
-  return { epoch, trainRecon: sums[0] / steps, trainAux: sums[1] / steps, testMse: errSq / (samples * l.dIn), fvu, explainedVariance: 1 - fvu,
-    l0: active / samples, deadFraction: dead / l.dSae, mmcs };
 }

@@ -11,16 +11,16 @@ export interface Engine {
   readonly stepsPerEpoch: number;
   readonly epoch: number; // epochs completed
   readonly globalStep: number; // steps taken
-  readonly lrScale: number; // the divergence guard's factor on the schedule
+  readonly lrScales: readonly number[]; // each model's divergence-guard factor on the schedule (an SAE: one)
   readonly notes: string[]; // what it does differently from what was asked
-  readonly flopsPerSample: number; // matmul FLOPs of one training sample (throughput in GFLOP/s)
+  flopsPerSample(model: number): number; // matmul FLOPs of one training sample of model i (throughput in GFLOP/s)
   beginEpoch(): void; // the epoch's sample order
   submitSteps(stepInEpoch: number, count?: number): void; // record and submit steps of the open epoch, one submit
-  finishEpoch(): Promise<EpochMetrics>; // evaluate the held-out split and count the epoch
-  evaluate(): Promise<EpochMetrics>; // evaluate now (no step, no count)
+  finishEpochModels(): Promise<EpochMetrics[]>; // evaluate every model on the held-out split and count the epoch
   skipEvaluation(): void; // count the epoch without evaluating (step benchmarks)
-  capture(stepInEpoch: number, history: readonly EpochRow[]): Promise<TrainState>; // at a step boundary (waits for the GPU)
-  restore(s: TrainState): void; // slabs, counters, position and lr scale
+  /** Each model's state at a step boundary (waits for the GPU); `histories[i]`: model i's. */
+  captureStates(stepInEpoch: number, histories: readonly (readonly EpochRow[])[]): Promise<TrainState[]>;
+  restoreStates(states: readonly TrainState[]): void; // slabs, counters, position and lr scales, one state per model
   retarget(cfg: TrainConfig): void; // a new epoch goal or schedule, no rebuild
   destroy(): void;
 }

@@ -35,6 +35,7 @@ export interface EpochResult {
   snapshot: Snapshot | null; // when options.pictures
   stepBase: number; // global step of the epoch's first step
   firstRecord: number; // records before this one came from a trainer replaced mid-epoch (zeros there)
+  models: ({ row: EpochRow; metrics: EpochMetrics } | null)[]; // every batched model's (models[0] is row, metrics); null: stopped
 }
 
 export interface RunEvents {
@@ -49,6 +50,7 @@ export interface RunSpec {
   data: RunData;
   kernel: string | MatmulChoices; // a variant name, 'auto', or recorded choices
   from?: TrainState; // continue from this state (its kernels win over `kernel`)
+  models?: TrainConfig[]; // train these configs as one batch (cfg is the first; src/train/batch.ts says which can)
   cache?: KernelCache; // shared by runs built one after another on one device
   options?: Partial<RunOptions>;
 }

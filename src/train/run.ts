@@ -3,10 +3,12 @@
 // one fence cadence (each chunk waits on the previous chunk's fence, so the queue stays short and never drains),
 // closes epochs (evaluation, the divergence guard, a TrainState of the boundary), rolls back a diverged epoch with the
 // learning rate halved, rebuilds on a fresh device after a loss, and stops gracefully at a chunk boundary on request.
+// It drives a batch of models of one shape the same way (RunSpec.models): each model has its own history, guard and
+// learning-rate scale; a divergence rolls the whole batch back with only the diverged models' rates halved.
 import type { Gpu } from '../gpu/device.ts';
 import { KernelCache } from '../gpu/kernels.ts';
 import type { TrainConfig } from '../model/config.ts';
-import { DivergenceError, divergence } from './guard.ts';
+import { DivergenceError, ModelGuards } from './guard.ts';
 import type { MatmulChoices } from './kernels.ts';
 import { LiveRecords } from './live.ts';
 import { epochRow, type EpochMetrics, type EpochRow, type StepRecord } from './metrics.ts';
@@ -14,20 +16,21 @@ import { DEFAULT_RUN, type EpochResult, type RunEvents, type RunHooks, type RunO
 import { learningRate } from './schedule.ts';
 import { takeSnapshot, type Snapshot } from './snapshot.ts';
 export { DEFAULT_RUN, type EpochResult, type RunEvents, type RunHooks, type RunOptions, type RunSpec } from './run-types.ts';
-import { nonFiniteIn, type TrainState } from './state.ts';
+import type { TrainState } from './state.ts';
 import { Trainer } from './trainer.ts';
 import type { Engine } from './engine.ts';
 import { createEngine, type RunData } from './engines.ts';
 import { DeviceWatch } from './device-watch.ts';
 import { stepsPerSubmit } from './dispatch-plan.ts';
 
-
 export class Run {
   gpu!: Gpu;
-  engine!: Engine; // what trains: an MLP autoencoder's Trainer or a sparse autoencoder's SaeEngine
-  good!: TrainState; // the last good state: an epoch boundary, or where the run started
-  history: EpochRow[] = [];
-  readonly divergences: string[] = [];
+  engine!: Engine; // what trains: an MLP autoencoder's Trainer (possibly batched) or a sparse autoencoder's SaeEngine
+  goods!: TrainState[]; // each model's last good state: an epoch boundary, or where the run started
+  histories: EpochRow[][] = [[]]; // each model's finished epochs
+  readonly divergences: string[] = []; // every model's reports, in order
+  private models: TrainConfig[];
+  private guards: ModelGuards;
   readonly deviceFaults: string[] = [];
   events: RunEvents = {};
   stopRequested = false;
@@ -37,7 +40,6 @@ export class Run {
   private activeMs = 0; // training time of the open epoch (chunks only, not pauses or evaluation)
   private lastFence: Promise<unknown> = Promise.resolve();
   private live: LiveRecords | null = null;
-  private reference: number | null = null; // the last good epoch's mean loss
   private watch!: DeviceWatch;
   private cache!: KernelCache;
   private ownsGpu = false; // a device the run acquired is the run's to give back; one handed to it is the caller's
@@ -46,10 +48,27 @@ export class Run {
   private constructor(private readonly hooks: RunHooks, public cfg: TrainConfig, public data: RunData,
     public kernel: string | MatmulChoices, options: Partial<RunOptions>) {
     this.options = { ...DEFAULT_RUN, ...options };
+    this.models = [cfg];
+    this.guards = new ModelGuards(1, this.options.maxRollbacks);
+  }
+
+  get good(): TrainState { return this.goods[0]; } // model 0's (the only one outside batched sweeps)
+  get history(): EpochRow[] { return this.histories[0]; }
+  /** Batched models the guard stopped (their error; the others go on), in model order; null: training. */
+  get failures(): readonly (DivergenceError | null)[] { return this.guards.failures; }
+
+  private setModels(models: TrainConfig[]): void {
+    this.models = models;
+    this.histories = models.map(() => []);
+    this.guards = new ModelGuards(models.length, this.options.maxRollbacks);
   }
 
   static async start(spec: RunSpec): Promise<Run> {
     const run = new Run(spec.hooks, spec.cfg, spec.data, spec.kernel, spec.options ?? {});
+    if (spec.models) {
+      if (spec.models[0] !== spec.cfg || spec.from) throw new Error('Run.start: models must start with cfg, and a batch starts fresh');
+      run.setModels(spec.models);
+    }
     run.ownsGpu = !spec.gpu;
     const gpu = spec.gpu ?? (await run.acquire());
     // The adapter's dispatch plan (src/train/dispatch-plan.ts) unless the caller chose: several steps per submit on
@@ -57,9 +76,9 @@ export class Run {
     if (spec.options?.stepsPerSubmit === undefined) run.options.stepsPerSubmit = stepsPerSubmit(gpu);
     if (spec.options?.chunk === undefined) run.options.chunk = Math.max(DEFAULT_RUN.chunk, 4 * run.options.stepsPerSubmit);
     await run.attach(gpu, spec.cache ?? new KernelCache(gpu), spec.from?.kernels ?? null);
-    if (spec.from) run.install(spec.from);
-    run.good = await run.capture();
-    run.reference = run.history.at(-1)?.loss ?? null;
+    if (spec.from) run.install([spec.from]);
+    run.goods = await run.captureAll();
+    run.histories.forEach((h, i) => { run.guards.references[i] = h.at(-1)?.loss ?? null; });
     return run;
   }
 
@@ -80,7 +99,8 @@ export class Run {
     if (this.watch?.gpu !== gpu) this.watch = new DeviceWatch(gpu);
     const recorded = kernels && Object.keys(kernels).length > 0 ? kernels : null;
     const { jacobianMetric, maxBindingBytes } = this.options;
-    const engine = await createEngine(gpu, this.cfg, this.data, recorded ?? this.kernel, cache, { jacobianMetric, maxBindingBytes });
+    const options = { jacobianMetric, maxBindingBytes, ...(this.models.length > 1 ? { models: this.models } : {}) };
+    const engine = await createEngine(gpu, this.cfg, this.data, recorded ?? this.kernel, cache, options);
     this.engine = engine;
     const mlp = engine instanceof Trainer ? engine : null; // live records and pictures are the MLP trainer's
     this.live = this.options.live && mlp ? new LiveRecords(mlp) : null;
@@ -88,10 +108,11 @@ export class Run {
     if (mlp) this.hooks.built?.(mlp);
   }
 
-  /** Put `s` into the trainer and take its position; an epoch left open in `s` continues at its next step. */
-  private install(s: TrainState): void {
-    this.engine.restore(s);
-    this.history = [...s.history];
+  /** Put `states` (one per model) into the trainer and take their position; an epoch left open continues at its next step. */
+  private install(states: TrainState[]): void {
+    this.engine.restoreStates(states);
+    const [s] = states;
+    this.histories = states.map((x) => [...x.history]);
     this.epochOpen = false;
     this.stepInEpoch = 0;
     this.activeMs = 0;
@@ -107,7 +128,13 @@ export class Run {
   /** The state at this step boundary (waits for the GPU). */
   async capture(): Promise<TrainState> {
     await this.flushLive();
-    return this.engine.capture(this.epochOpen ? this.stepInEpoch : 0, this.history);
+    return (await this.engine.captureStates(this.epochOpen ? this.stepInEpoch : 0, [this.history]))[0];
+  }
+
+  /** Every model's state at this step boundary. */
+  private async captureAll(): Promise<TrainState[]> {
+    await this.flushLive();
+    return this.engine.captureStates(this.epochOpen ? this.stepInEpoch : 0, this.histories);
   }
 
   private openEpoch(at: number): void {
@@ -166,27 +193,21 @@ export class Run {
       t.skipEvaluation();
       return null;
     }
-    const metrics = t.finishEpoch();
+    const metrics = t.finishEpochModels();
     const snapshot = this.options.pictures && t instanceof Trainer ? takeSnapshot(t) : null;
-    const m = await metrics;
+    const all = await metrics;
     if (this.faulted()) throw new Error('GPU fault during the epoch');
-    const row = epochRow(m, { samplesPerSec: m.samples / trainSeconds, flopsPerSample: t.flopsPerSample, seconds: trainSeconds,
-      lrScale: t.lrScale });
-    let why = divergence(m, this.reference, this.options.explodeFactor);
-    let state: TrainState | null = null;
-    if (!why) {
-      state = await t.capture(0, [...this.history, row]);
-      const bad = nonFiniteIn(state);
-      if (bad) why = `${bad} after epoch ${t.epoch}`;
-    }
-    if (why) {
-      this.rollback(`epoch ${m.epoch + 1}: ${why}`);
-      return null;
-    }
-    this.history.push(row);
-    this.good = state!;
-    this.reference = m.loss;
-    const result = { row, metrics: m, snapshot: await snapshot, stepBase, firstRecord };
+    const rows = all.map((m, i) => epochRow(m, { samplesPerSec: m.samples / trainSeconds, flopsPerSample: t.flopsPerSample(i),
+      seconds: trainSeconds, lrScale: t.lrScales[i] }));
+    const g = this.guards;
+    const capture = () => t.captureStates(0, this.histories.map((h, i) => (g.live(i) ? [...h, rows[i]] : h)));
+    const judged = await g.epochReports(all, this.options.explodeFactor, t.epoch, capture);
+    if (this.guard(judged.why.map((w) => w && `epoch ${all[0].epoch + 1}: ${w}`))) return null;
+    const states = judged.states ?? await capture();
+    const models = all.map((m, i) => (g.live(i) ? { row: rows[i], metrics: m } : null));
+    models.forEach((r, i) => { if (r) { this.histories[i].push(r.row); g.references[i] = r.metrics.loss; } });
+    this.goods = states;
+    const result = { row: rows[0], metrics: all[0], snapshot: await snapshot, stepBase, firstRecord, models };
     this.events.epoch?.(result);
     return result;
   }
@@ -208,14 +229,15 @@ export class Run {
     return 'done';
   }
 
-  private rollback(report: string): void {
-    this.divergences.push(report);
+  /** The divergence guard over each model's report (null: fine). A model past its rollbacks stops (failures[i]; the
+   * run throws once every model has); any other divergence rolls the whole batch back to the last good states with
+   * the diverged models' learning rates halved (the others redo the epoch to the same bits). True: rolled back. */
+  private guard(reports: (string | null)[]): boolean {
     const s = this.good;
-    if (this.divergences.length > this.options.maxRollbacks) throw new DivergenceError(this.divergences, { epoch: s.epoch, globalStep: s.globalStep }, this.cfg.optimizer.lr);
-    const lrScale = this.engine.lrScale / 2;
-    this.install({ ...s, lrScale });
-    this.hooks.log(`divergence in ${report}; rolled back to the end of epoch ${s.epoch} (step ${s.globalStep}), learning rate halved ` +
-      `(×${lrScale} of the schedule), rollback ${this.divergences.length} of ${this.options.maxRollbacks}`);
+    const scales = this.guards.review(reports, { epoch: s.epoch, globalStep: s.globalStep }, this.models.map((c) => c.optimizer.lr),
+      this.engine.lrScales, this.divergences, (line) => this.hooks.log(line));
+    if (scales) this.install(this.goods.map((state, i) => ({ ...state, lrScale: scales[i] })));
+    return scales !== null;
   }
 
   /** A lost device or an uncaptured GPU error since the last check. */
@@ -228,13 +250,13 @@ export class Run {
     if (this.deviceFaults.length > this.options.maxDeviceLosses) {
       throw new Error(`${what}; ${this.deviceFaults.length - 1} earlier device faults were recovered, giving up:\n  ${this.deviceFaults.join('\n  ')}`);
     }
-    const lrScale = this.engine.lrScale;
+    const lrScales = this.engine.lrScales;
     this.release();
     const t0 = performance.now();
     const gpu = await this.acquire();
     this.ownsGpu = true;
     await this.attach(gpu, new KernelCache(gpu), this.good.kernels);
-    this.install({ ...this.good, lrScale });
+    this.install(this.goods.map((g, i) => ({ ...g, lrScale: lrScales[i] })));
     this.hooks.log(`${what}: re-acquired ${gpu.adapter.name} in ${((performance.now() - t0) / 1000).toFixed(1)} s, ` +
       `rebuilt the trainer and resumed from the end of epoch ${this.good.epoch} (step ${this.good.globalStep})`);
   }
@@ -243,19 +265,21 @@ export class Run {
    * the current trainer stays if the new one cannot be built. History and the guard's memory come from `from`. */
   async replace(cfg: TrainConfig, data: RunData, kernel: string | MatmulChoices, from: TrainState | null): Promise<void> {
     const before = { engine: this.engine, live: this.live, cfg: this.cfg, data: this.data, kernel: this.kernel };
-    Object.assign(this, { cfg, data, kernel });
+    const models = this.models;
+    Object.assign(this, { cfg, data, kernel, models: [cfg] });
     try {
       await this.attach(this.gpu, this.cache, from?.kernels ?? null);
     } catch (e) {
-      Object.assign(this, before);
+      Object.assign(this, before, { models });
       throw e;
     }
     before.live?.destroy();
     before.engine.destroy();
-    this.install(from ?? { ...(await this.engine.capture(0, [])), history: [] });
+    this.setModels([cfg]);
+    this.install([from ?? { ...(await this.engine.captureStates(0, [[]]))[0], history: [] }]);
     this.divergences.splice(0);
-    this.reference = this.history.at(-1)?.loss ?? null;
-    this.good = await this.capture();
+    this.guards.references[0] = this.history.at(-1)?.loss ?? null;
+    this.goods = await this.captureAll();
   }
 
   /** Rebuild for `cfg` (same parameter tensors) on the current state, which `adjust` may edit first; the same kernel
@@ -266,6 +290,7 @@ export class Run {
     const divergences = [...this.divergences];
     await this.replace(cfg, this.data, kernel, kernel === this.kernel ? s : { ...s, kernels: {} });
     this.divergences.push(...divergences);
+    this.guards.reports[0].push(...divergences);
   }
 
   /** Evaluate the test split now (no step taken; nothing of the run changes) with the pictures' copies. */
