@@ -134,8 +134,8 @@ async function main(): Promise<void> {
         log(`  epoch ${m.epoch + 1}/${epochs}: ${row.seconds!.toFixed(2)} s training, test MSE ${m.test_mse.toFixed(5)}`);
       }
       const wall = (performance.now() - t0) / 1000;
-      results.train_run = { images: run.data.train.count, epochs, batch: 256, steps_per_submit: perSubmit, wall_seconds: wall, per_epoch: perEpoch };
-      log(`== ${epochs} epoch(s) of ${run.data.train.count} images: ${wall.toFixed(2)} s wall (evaluation included)`);
+      results.train_run = { images: run.trainer.data.train.count, epochs, batch: 256, steps_per_submit: perSubmit, wall_seconds: wall, per_epoch: perEpoch };
+      log(`== ${epochs} epoch(s) of ${run.trainer.data.train.count} images: ${wall.toFixed(2)} s wall (evaluation included)`);
     } finally {
       run.release();
     }

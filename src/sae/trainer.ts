@@ -17,6 +17,7 @@ import { initSae } from './init.ts';
 import { packParams, saeLayout, unpackParams, type SaeLayout, type SaeShape } from './kernels.ts';
 import { saeMetrics, type SaeMetrics } from './metrics.ts';
 import { meanMaxCosine } from './planted.ts';
+import { BatchStream } from './stream.ts';
 
 export type { SaeMetrics } from './metrics.ts';
 
@@ -46,21 +47,30 @@ export class SaeTrainer {
   private readonly order: GPUBuffer;
   private readonly gatherTrain: Dispatch;
   private readonly gatherTest: Dispatch;
+  private readonly streams: { train: BatchStream | null; test: BatchStream | null }; // data over the binding limit
+  private readonly testOrder: GPUBuffer;
+  private perm: Uint32Array = new Uint32Array(0); // the open epoch's order (fed through the train stream)
 
   private constructor(readonly gpu: Gpu, readonly cfg: SaeConfig, readonly data: VectorSplit, readonly graph: SaeGraph,
-    parts: { layout: SaeLayout; stepBuffer: GPUBuffer; slabs: SaeTrainer['slabs']; trainData: GPUBuffer; testData: GPUBuffer; testOrder: GPUBuffer; order: GPUBuffer }) {
+    parts: { layout: SaeLayout; stepBuffer: GPUBuffer; slabs: SaeTrainer['slabs']; trainData: GPUBuffer; testData: GPUBuffer; testOrder: GPUBuffer; order: GPUBuffer;
+      streams: SaeTrainer['streams'] }) {
     this.layout = parts.layout;
     this.stepBuffer = parts.stepBuffer;
     this.slabs = parts.slabs;
     this.order = parts.order;
     this.stepsPerEpoch = Math.ceil(data.train.rows / cfg.batch);
-    this.gatherTrain = graph.gather(parts.trainData, parts.order, data.train.rows);
-    this.gatherTest = graph.gather(parts.testData, parts.testOrder, data.test.rows);
+    this.streams = parts.streams;
+    this.testOrder = parts.testOrder;
+    const { train, test } = parts.streams;
+    this.gatherTrain = train ? graph.gather(train.buffer, parts.order, train.capacity) : graph.gather(parts.trainData, parts.order, data.train.rows);
+    this.gatherTest = test ? graph.gather(test.buffer, parts.testOrder, test.capacity) : graph.gather(parts.testData, parts.testOrder, data.test.rows);
     this.buffers = [parts.stepBuffer, parts.trainData, parts.testData, parts.testOrder, parts.order, ...Object.values(parts.slabs)];
   }
 
-  /** `init`: starting parameters (tests, resumes); by default tied init with b_dec = the training mean (src/sae/init.ts). */
-  static async create(gpu: Gpu, cfg: SaeConfig, data: VectorSplit, cache = new KernelCache(gpu), init?: SaeParams): Promise<SaeTrainer> {
+  /** `init`: starting parameters (tests, resumes); by default tied init with b_dec = the training mean (src/sae/init.ts).
+   * A split over the storage binding limit (the device's, or `maxBindingBytes` if lower) is streamed (./stream.ts). */
+  static async create(gpu: Gpu, cfg: SaeConfig, data: VectorSplit, cache = new KernelCache(gpu), init?: SaeParams,
+    opts: { maxBindingBytes?: number } = {}): Promise<SaeTrainer> {
     checkSaeConfig(cfg, data.dim);
     const { device } = gpu;
     const layout = saeLayout(data.dim, cfg.dSae);
@@ -74,8 +84,12 @@ export class SaeTrainer {
     };
     const stepBuffer = device.createBuffer({ label: 'SaeTrainer.steps', size: SLOTS * STEP_SLOT, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
     const graph = await buildSaeGraph(device, cache, layout, cfg, cfg, slabs, stepBuffer);
-    return new SaeTrainer(gpu, cfg, data, graph, { layout, stepBuffer, slabs, trainData: upload('trainData', data.train.values),
-      testData: upload('testData', data.test.values), testOrder: upload('testOrder', identityPermutation(data.test.rows)),
+    const limit = Math.min(opts.maxBindingBytes ?? Infinity, device.limits.maxStorageBufferBindingSize);
+    const streams = { train: BatchStream.maybe(device, 'SaeTrainer.trainStream', data.train, cfg.batch, SLOTS, limit),
+      test: BatchStream.maybe(device, 'SaeTrainer.testStream', data.test, cfg.batch, SLOTS, limit) };
+    const whole = (label: string, m: Float32Array, stream: BatchStream | null) => upload(label, stream ? new Float32Array(4) : m);
+    return new SaeTrainer(gpu, cfg, data, graph, { layout, stepBuffer, slabs, streams, trainData: whole('trainData', data.train.values, streams.train),
+      testData: whole('testData', data.test.values, streams.test), testOrder: upload('testOrder', identityPermutation(data.test.rows)),
       order: buf('order', data.train.rows * 4) });
   }
 
@@ -86,21 +100,29 @@ export class SaeTrainer {
   /** Upload this epoch's sample order and clear the epoch's training sums. */
   beginEpoch(): void {
     const n = this.data.train.rows;
-    this.gpu.device.queue.writeBuffer(this.order, 0, epochPermutation(n, this.cfg.seed, this.epoch));
+    this.perm = epochPermutation(n, this.cfg.seed, this.epoch);
+    this.gpu.device.queue.writeBuffer(this.order, 0, this.perm);
     this.gpu.device.queue.writeBuffer(this.graph.sums, 0, new Float32Array(4));
   }
 
-  /** Record and submit `count` training steps of the open epoch in one command buffer. */
-  submitSteps(stepInEpoch: number, count = 1): void {
+  /** Record and submit `count` training steps of the open epoch in one command buffer; `lrAt(i)`: step i's learning
+   * rate (the Run's schedule; constant cfg.lr by default). */
+  submitSteps(stepInEpoch: number, count = 1, lrAt = (_i: number) => this.cfg.lr): void {
+    const per = this.streams.train?.steps ?? count; // a stream holds this many steps' rows: one submit each
+    for (let i = 0; i < count; i += per) this.submitGroup(stepInEpoch + i, Math.min(per, count - i), lrAt);
+  }
+
+  private submitGroup(stepInEpoch: number, count: number, lrAt: (i: number) => number): void {
     const { device } = this.gpu;
-    const { batch, seed, lr, beta1, beta2 } = this.cfg;
+    this.streams.train?.feed(device.queue, this.perm, this.order, stepInEpoch, count);
+    const { batch, seed, beta1, beta2 } = this.cfg;
     const n = this.data.train.rows;
     const encoder = device.createCommandEncoder({ label: `SaeTrainer.step${this.globalStep}` });
     const pass = encoder.beginComputePass({ label: 'SaeTrainer.step' });
     for (let s = 0; s < count; s++) {
       const i = stepInEpoch + s;
       const t = ++this.globalStep;
-      writeStep(this.stepData, s, { rows: Math.min(batch, n - i * batch), step: t - 1, seed, batchStart: i * batch, lr,
+      writeStep(this.stepData, s, { rows: Math.min(batch, n - i * batch), step: t - 1, seed, batchStart: i * batch, lr: lrAt(i),
         bc1: 1 - beta1 ** t, bc2: 1 - beta2 ** t, training: true, record: i });
       this.record(pass, [this.gatherTrain, ...this.graph.step], s);
     }
@@ -132,8 +154,11 @@ export class SaeTrainer {
     const batches = Math.ceil(count / batch);
     device.queue.writeBuffer(this.graph.stats, 0, new Float32Array(4 + 2 * this.layout.dIn));
     device.queue.writeBuffer(this.graph.fires, 0, new Uint32Array(this.layout.dSae));
-    for (let b0 = 0; b0 < batches; b0 += SLOTS) {
-      const inSubmit = Math.min(SLOTS, batches - b0);
+    const per = this.streams.test?.steps ?? SLOTS;
+    const identity = this.streams.test ? identityPermutation(count) : null;
+    for (let b0 = 0; b0 < batches; b0 += per) {
+      const inSubmit = Math.min(per, batches - b0);
+      if (identity) this.streams.test!.feed(device.queue, identity, this.testOrder, b0, inSubmit);
       const encoder = device.createCommandEncoder({ label: 'SaeTrainer.evaluate' });
       const pass = encoder.beginComputePass({ label: 'SaeTrainer.evaluate' });
       for (let s = 0; s < inSubmit; s++) {
@@ -168,11 +193,22 @@ export class SaeTrainer {
       counters: new Uint32Array(counters, 0, this.layout.dSae) };
   }
 
+  /** Overwrite the slabs and counters (a resume, a rollback, a rebuilt device). */
+  writeState(s: { params: Float32Array; m: Float32Array; v: Float32Array; counters: Uint32Array }): void {
+    const q = this.gpu.device.queue;
+    q.writeBuffer(this.slabs.params, 0, s.params);
+    q.writeBuffer(this.slabs.m, 0, s.m);
+    q.writeBuffer(this.slabs.v, 0, s.v);
+    q.writeBuffer(this.graph.counters, 0, s.counters);
+  }
+
   async readParams(): Promise<SaeParams> {
     return unpackParams((await this.readState()).params, this.layout);
   }
 
   destroy(): void {
+    this.streams.train?.destroy();
+    this.streams.test?.destroy();
     this.graph.destroy();
     for (const b of this.buffers) b.destroy();
   }

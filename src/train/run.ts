@@ -1,71 +1,31 @@
-// Run: the one driver of training, used by the CLI, the page, sweeps and the bench. It submits steps in chunks with
+// Run: the one driver of training, used by the CLI, the page, sweeps and the bench, of any Engine (./engine.ts: the
+// MLP Trainer or a sparse autoencoder's SaeEngine). It submits steps in chunks with
 // one fence cadence (each chunk waits on the previous chunk's fence, so the queue stays short and never drains),
 // closes epochs (evaluation, the divergence guard, a TrainState of the boundary), rolls back a diverged epoch with the
 // learning rate halved, rebuilds on a fresh device after a loss, and stops gracefully at a chunk boundary on request.
 // It drives a batch of models of one shape the same way (RunSpec.models): each model has its own history, guard and
 // learning-rate scale; a divergence rolls the whole batch back with only the diverged models' rates halved.
-import type { DataSplit } from '../data/dataset.ts';
 import type { Gpu } from '../gpu/device.ts';
 import { KernelCache } from '../gpu/kernels.ts';
 import type { TrainConfig } from '../model/config.ts';
-import { flopsPerSample } from '../model/describe.ts';
-import { DEFAULT_GUARD, DivergenceError, divergence, ModelGuards, type GuardOptions } from './guard.ts';
+import { DivergenceError, ModelGuards } from './guard.ts';
 import type { MatmulChoices } from './kernels.ts';
 import { LiveRecords } from './live.ts';
 import { epochRow, type EpochMetrics, type EpochRow, type StepRecord } from './metrics.ts';
+import { DEFAULT_RUN, type EpochResult, type RunEvents, type RunHooks, type RunOptions, type RunSpec } from './run-types.ts';
 import { learningRate } from './schedule.ts';
 import { takeSnapshot, type Snapshot } from './snapshot.ts';
-import { captureState, captureStates, nonFiniteIn, restoreStates, type TrainState } from './state.ts';
+export { DEFAULT_RUN, type EpochResult, type RunEvents, type RunHooks, type RunOptions, type RunSpec } from './run-types.ts';
+import type { TrainState } from './state.ts';
 import { Trainer } from './trainer.ts';
+import type { Engine } from './engine.ts';
+import { createEngine, type RunData } from './engines.ts';
 import { DeviceWatch } from './device-watch.ts';
 import { stepsPerSubmit } from './dispatch-plan.ts';
 
-export interface RunHooks {
-  acquire?(): Promise<Gpu>; // a fresh device after a loss; without it a lost device ends the run
-  log(line: string): void; // rollbacks, rebuilds, schedule notes
-  built?(t: Trainer): void; // every trainer the run builds (tests wrap them)
-}
-
-export interface RunOptions extends GuardOptions {
-  maxDeviceLosses: number;
-  chunk: number; // steps submitted between fences: pause, stop and config changes land within this many steps
-  stepsPerSubmit: number; // steps recorded into one command buffer
-  live: boolean; // copy step records during the epoch (events.steps)
-  pictures: boolean; // copy the last test batch and slabs after each evaluation (EpochResult.snapshot)
-  jacobianMetric?: 'last' | 'every'; // measure ‖J‖²_F when λ = 0 too (TrainerOptions)
-  evaluate: boolean; // false: an epoch's end only counts it (no test pass, guard or state copy): step benchmarks
-}
-export const DEFAULT_RUN: RunOptions = { ...DEFAULT_GUARD, maxDeviceLosses: 3, chunk: 4, stepsPerSubmit: 1, live: false, pictures: false, evaluate: true };
-
-export interface EpochResult {
-  row: EpochRow; // also the newest entry of history
-  metrics: EpochMetrics;
-  snapshot: Snapshot | null; // when options.pictures
-  stepBase: number; // global step of the epoch's first step
-  firstRecord: number; // records before this one came from a trainer replaced mid-epoch (zeros there)
-  models: ({ row: EpochRow; metrics: EpochMetrics } | null)[]; // every batched model's (models[0] is row, metrics); null: stopped
-}
-
-export interface RunEvents {
-  steps?(firstStep: number, records: StepRecord[]): void; // live records (options.live), never awaited by the loop
-  epoch?(r: EpochResult): void;
-}
-
-export interface RunSpec {
-  gpu?: Gpu; // the device to start on (else hooks.acquire)
-  hooks: RunHooks;
-  cfg: TrainConfig;
-  data: DataSplit;
-  kernel: string | MatmulChoices; // a variant name, 'auto', or recorded choices
-  from?: TrainState; // continue from this state (its kernels win over `kernel`)
-  models?: TrainConfig[]; // train these configs as one batch (cfg is the first; src/train/batch.ts says which can)
-  cache?: KernelCache; // shared by runs built one after another on one device
-  options?: Partial<RunOptions>;
-}
-
 export class Run {
   gpu!: Gpu;
-  trainer!: Trainer;
+  engine!: Engine; // what trains: an MLP autoencoder's Trainer (possibly batched) or a sparse autoencoder's SaeEngine
   goods!: TrainState[]; // each model's last good state: an epoch boundary, or where the run started
   histories: EpochRow[][] = [[]]; // each model's finished epochs
   readonly divergences: string[] = []; // every model's reports, in order
@@ -85,7 +45,7 @@ export class Run {
   private ownsGpu = false; // a device the run acquired is the run's to give back; one handed to it is the caller's
   readonly options: RunOptions;
 
-  private constructor(private readonly hooks: RunHooks, public cfg: TrainConfig, public data: DataSplit,
+  private constructor(private readonly hooks: RunHooks, public cfg: TrainConfig, public data: RunData,
     public kernel: string | MatmulChoices, options: Partial<RunOptions>) {
     this.options = { ...DEFAULT_RUN, ...options };
     this.models = [cfg];
@@ -122,6 +82,12 @@ export class Run {
     return run;
   }
 
+  /** The MLP autoencoder's trainer (pictures, live records, profiles): a sparse autoencoder's run has none. */
+  get trainer(): Trainer {
+    if (!(this.engine instanceof Trainer)) throw new Error('this run trains a sparse autoencoder, which has no MLP trainer');
+    return this.engine;
+  }
+
   private acquire(): Promise<Gpu> {
     if (!this.hooks.acquire) throw new Error('this run has no way to acquire a GPU device');
     return this.hooks.acquire();
@@ -132,55 +98,47 @@ export class Run {
     this.cache = cache;
     if (this.watch?.gpu !== gpu) this.watch = new DeviceWatch(gpu);
     const recorded = kernels && Object.keys(kernels).length > 0 ? kernels : null;
-    // The GPU's own refusals (a buffer it cannot allocate, a pipeline it rejects) come back as errors here.
-    gpu.device.pushErrorScope('out-of-memory');
-    gpu.device.pushErrorScope('validation');
-    let trainer: Trainer | null = null;
-    let failure: unknown = null;
-    const options = { jacobianMetric: this.options.jacobianMetric, ...(this.models.length > 1 ? { models: this.models } : {}) };
-    try { trainer = await Trainer.create(gpu, this.cfg, this.data, recorded ?? this.kernel, cache, options); } catch (e) { failure = e; }
-    const gpuError = (await gpu.device.popErrorScope()) ?? (await gpu.device.popErrorScope());
-    if (failure || gpuError) {
-      trainer?.destroy();
-      throw failure ?? new Error(`the GPU rejected this model: ${gpuError!.message}`);
-    }
-    this.trainer = trainer!;
-    this.live = this.options.live ? new LiveRecords(this.trainer) : null;
+    const { jacobianMetric, maxBindingBytes } = this.options;
+    const options = { jacobianMetric, maxBindingBytes, ...(this.models.length > 1 ? { models: this.models } : {}) };
+    const engine = await createEngine(gpu, this.cfg, this.data, recorded ?? this.kernel, cache, options);
+    this.engine = engine;
+    const mlp = engine instanceof Trainer ? engine : null; // live records and pictures are the MLP trainer's
+    this.live = this.options.live && mlp ? new LiveRecords(mlp) : null;
     this.lastFence = Promise.resolve();
-    this.hooks.built?.(this.trainer);
+    if (mlp) this.hooks.built?.(mlp);
   }
 
   /** Put `states` (one per model) into the trainer and take their position; an epoch left open continues at its next step. */
   private install(states: TrainState[]): void {
-    restoreStates(this.trainer, states);
+    this.engine.restoreStates(states);
     const [s] = states;
     this.histories = states.map((x) => [...x.history]);
     this.epochOpen = false;
     this.stepInEpoch = 0;
     this.activeMs = 0;
-    if (s.stepInEpoch > 0 && s.stepInEpoch < this.trainer.stepsPerEpoch) this.openEpoch(s.stepInEpoch);
+    if (s.stepInEpoch > 0 && s.stepInEpoch < this.engine.stepsPerEpoch) this.openEpoch(s.stepInEpoch);
   }
 
-  get done(): boolean { return this.trainer.epoch >= this.cfg.epochs && !this.epochOpen; }
+  get done(): boolean { return this.engine.epoch >= this.cfg.epochs && !this.epochOpen; }
   get position(): { epoch: number; globalStep: number; stepInEpoch: number; stepsPerEpoch: number } {
-    const t = this.trainer;
+    const t = this.engine;
     return { epoch: t.epoch, globalStep: t.globalStep, stepInEpoch: this.epochOpen ? this.stepInEpoch : 0, stepsPerEpoch: t.stepsPerEpoch };
   }
 
   /** The state at this step boundary (waits for the GPU). */
   async capture(): Promise<TrainState> {
     await this.flushLive();
-    return captureState(this.trainer, this.epochOpen ? this.stepInEpoch : 0, this.history);
+    return (await this.engine.captureStates(this.epochOpen ? this.stepInEpoch : 0, [this.history]))[0];
   }
 
   /** Every model's state at this step boundary. */
   private async captureAll(): Promise<TrainState[]> {
     await this.flushLive();
-    return captureStates(this.trainer, this.epochOpen ? this.stepInEpoch : 0, this.histories);
+    return this.engine.captureStates(this.epochOpen ? this.stepInEpoch : 0, this.histories);
   }
 
   private openEpoch(at: number): void {
-    const t = this.trainer;
+    const t = this.engine;
     t.beginEpoch();
     this.epochOpen = true;
     this.stepInEpoch = at;
@@ -200,7 +158,7 @@ export class Run {
     if (this.done) throw new Error(`all ${this.cfg.epochs} epochs are done`);
     try {
       const t0 = performance.now();
-      const t = this.trainer;
+      const t = this.engine;
       if (!this.epochOpen) this.openEpoch(0);
       const count = Math.min(this.options.chunk, limit, t.stepsPerEpoch - this.stepInEpoch);
       for (let i = 0; i < count; i += this.options.stepsPerSubmit) t.submitSteps(this.stepInEpoch + i, Math.min(this.options.stepsPerSubmit, count - i));
@@ -221,7 +179,7 @@ export class Run {
   }
 
   private async closeEpoch(): Promise<EpochResult | null> {
-    const t = this.trainer;
+    const t = this.engine;
     const t0 = performance.now();
     await this.lastFence;
     this.activeMs += performance.now() - t0;
@@ -236,23 +194,17 @@ export class Run {
       return null;
     }
     const metrics = t.finishEpochModels();
-    const snapshot = this.options.pictures ? takeSnapshot(t) : null;
+    const snapshot = this.options.pictures && t instanceof Trainer ? takeSnapshot(t) : null;
     const all = await metrics;
     if (this.faulted()) throw new Error('GPU fault during the epoch');
-    const rows = all.map((m, i) => epochRow(m, { samplesPerSec: m.samples / trainSeconds, flopsPerSample: flopsPerSample(t.plan, this.models[i]),
+    const rows = all.map((m, i) => epochRow(m, { samplesPerSec: m.samples / trainSeconds, flopsPerSample: t.flopsPerSample(i),
       seconds: trainSeconds, lrScale: t.lrScales[i] }));
     const g = this.guards;
-    const live = (i: number) => g.live(i);
-    const why = all.map((m, i) => (live(i) ? divergence(m, g.references[i], this.options.explodeFactor) : null));
-    const capture = () => captureStates(t, 0, this.histories.map((h, i) => (live(i) ? [...h, rows[i]] : h)));
-    let states = why.every((w) => w === null) ? await capture() : null;
-    states?.forEach((s, i) => {
-      const bad = live(i) ? nonFiniteIn(s) : null;
-      if (bad) why[i] = `${bad} after epoch ${t.epoch}`;
-    });
-    if (this.guard(why.map((w) => w && `epoch ${all[0].epoch + 1}: ${w}`))) return null;
-    states ??= await capture();
-    const models = all.map((m, i) => (live(i) ? { row: rows[i], metrics: m } : null));
+    const capture = () => t.captureStates(0, this.histories.map((h, i) => (g.live(i) ? [...h, rows[i]] : h)));
+    const judged = await g.epochReports(all, this.options.explodeFactor, t.epoch, capture);
+    if (this.guard(judged.why.map((w) => w && `epoch ${all[0].epoch + 1}: ${w}`))) return null;
+    const states = judged.states ?? await capture();
+    const models = all.map((m, i) => (g.live(i) ? { row: rows[i], metrics: m } : null));
     models.forEach((r, i) => { if (r) { this.histories[i].push(r.row); g.references[i] = r.metrics.loss; } });
     this.goods = states;
     const result = { row: rows[0], metrics: all[0], snapshot: await snapshot, stepBase, firstRecord, models };
@@ -282,20 +234,10 @@ export class Run {
    * the diverged models' learning rates halved (the others redo the epoch to the same bits). True: rolled back. */
   private guard(reports: (string | null)[]): boolean {
     const s = this.good;
-    const batched = this.models.length > 1;
-    const named = reports.map((r, i) => (r !== null && batched ? `model ${i + 1}, ${r}` : r));
-    this.divergences.push(...named.filter((r) => r !== null));
-    const before = this.guards.failures.map((f) => f !== null);
-    const halve = this.guards.judge(named, { epoch: s.epoch, globalStep: s.globalStep }, this.models.map((c) => c.optimizer.lr));
-    this.guards.failures.forEach((f, i) => { if (f && !before[i]) this.hooks.log(`divergence in ${named[i]}; this model stops, the rest of the batch goes on`); });
-    if (halve.length === 0) return false;
-    const scales = this.trainer.lrScales.map((x, i) => (halve.includes(i) ? x / 2 : x));
-    this.install(this.goods.map((state, i) => ({ ...state, lrScale: scales[i] })));
-    for (const i of halve) {
-      this.hooks.log(`divergence in ${named[i]}; rolled back to the end of epoch ${s.epoch} (step ${s.globalStep}), learning rate halved ` +
-        `(×${scales[i]} of the schedule), rollback ${this.guards.reports[i].length} of ${this.options.maxRollbacks}`);
-    }
-    return true;
+    const scales = this.guards.review(reports, { epoch: s.epoch, globalStep: s.globalStep }, this.models.map((c) => c.optimizer.lr),
+      this.engine.lrScales, this.divergences, (line) => this.hooks.log(line));
+    if (scales) this.install(this.goods.map((state, i) => ({ ...state, lrScale: scales[i] })));
+    return scales !== null;
   }
 
   /** A lost device or an uncaptured GPU error since the last check. */
@@ -308,7 +250,7 @@ export class Run {
     if (this.deviceFaults.length > this.options.maxDeviceLosses) {
       throw new Error(`${what}; ${this.deviceFaults.length - 1} earlier device faults were recovered, giving up:\n  ${this.deviceFaults.join('\n  ')}`);
     }
-    const lrScales = this.trainer.lrScales;
+    const lrScales = this.engine.lrScales;
     this.release();
     const t0 = performance.now();
     const gpu = await this.acquire();
@@ -321,8 +263,8 @@ export class Run {
 
   /** A new trainer for `cfg` on `data` on this device, starting from `from` (its kernels win) or from fresh weights;
    * the current trainer stays if the new one cannot be built. History and the guard's memory come from `from`. */
-  async replace(cfg: TrainConfig, data: DataSplit, kernel: string | MatmulChoices, from: TrainState | null): Promise<void> {
-    const before = { trainer: this.trainer, live: this.live, cfg: this.cfg, data: this.data, kernel: this.kernel };
+  async replace(cfg: TrainConfig, data: RunData, kernel: string | MatmulChoices, from: TrainState | null): Promise<void> {
+    const before = { engine: this.engine, live: this.live, cfg: this.cfg, data: this.data, kernel: this.kernel };
     const models = this.models;
     Object.assign(this, { cfg, data, kernel, models: [cfg] });
     try {
@@ -332,9 +274,9 @@ export class Run {
       throw e;
     }
     before.live?.destroy();
-    before.trainer.destroy();
+    before.engine.destroy();
     this.setModels([cfg]);
-    this.install([from ?? { ...(await captureState(this.trainer, 0, [])), history: [] }]);
+    this.install([from ?? { ...(await this.engine.captureStates(0, [[]]))[0], history: [] }]);
     this.divergences.splice(0);
     this.guards.references[0] = this.history.at(-1)?.loss ?? null;
     this.goods = await this.captureAll();
@@ -360,14 +302,14 @@ export class Run {
 
   /** A new epoch goal or schedule (no rebuild: see Trainer.retarget). */
   retarget(cfg: TrainConfig): void {
-    this.trainer.retarget(cfg);
+    this.engine.retarget(cfg);
     this.cfg = cfg;
   }
 
   private liveReads: Promise<unknown> = Promise.resolve();
   private forwardLive(p: Promise<{ from: number; records: StepRecord[] }> | null): void {
     if (!p) return;
-    const base = this.trainer.globalStep - this.stepInEpoch;
+    const base = this.engine.globalStep - this.stepInEpoch;
     const delivered = p.then(({ from, records }) => this.events.steps?.(base + from, records), () => {});
     this.liveReads = Promise.all([this.liveReads, delivered]);
   }
@@ -387,7 +329,7 @@ export class Run {
   /** Destroy the trainer and give back a device the run acquired (also after a loss; both are idempotent there). */
   release(): void {
     this.live?.destroy();
-    this.trainer?.destroy();
+    this.engine?.destroy();
     if (this.ownsGpu) this.watch?.release();
   }
 }

@@ -11,6 +11,7 @@ export interface TrainState {
   state: Float32Array; // (bufferFloats) running statistics
   m: Float32Array; // (paramFloats) optimizer moments (Adam's first, or SGD's momentum)
   v: Float32Array; // (paramFloats) Adam's second moments
+  counters?: Uint32Array; // (d_sae) a sparse autoencoder's dead-latent counters: samples since each latent fired
   epoch: number; // epochs completed
   globalStep: number; // steps taken: with the seed, the counter RNG's position (masks and noise hash (seed, step, …))
   stepInEpoch: number; // steps of the open epoch already taken (0 at an epoch boundary); the shuffle is (seed, epoch)

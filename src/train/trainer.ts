@@ -18,7 +18,10 @@ import { DEFAULT_VARIANT, loadKernels, MATMUL_VARIANTS, type KernelSet, type Mat
 import { corruptedInputMse } from './baseline.ts';
 import { learningRate } from './schedule.ts';
 import { MAX_MODELS, STEP_BYTES, STEP_SLOT, writeStep } from './uniforms.ts';
-import { EVAL_SUMS, METRIC_RECORDS, RECORD_SIZE, parseMetrics, type EpochMetrics } from './metrics.ts';
+import { EVAL_SUMS, METRIC_RECORDS, RECORD_SIZE, parseMetrics, type EpochMetrics, type EpochRow } from './metrics.ts';
+import { flopsPerSample } from '../model/describe.ts';
+import type { Engine } from './engine.ts';
+import { captureStates, restoreStates, type TrainState } from './state.ts';
 
 export type { EpochMetrics, StepRecord } from './metrics.ts';
 
@@ -63,7 +66,7 @@ export function limitsFor(cfg: TrainConfig, data: DataSplit, models = 1): LimitR
 /** One model's slabs as CPU copies. */
 export interface SlabCopy { params: Float32Array; state: Float32Array; m: Float32Array; v: Float32Array; grads: Float32Array }
 
-export class Trainer {
+export class Trainer implements Engine {
   readonly plan: Plan;
   readonly stepsPerEpoch: number;
   readonly models: readonly TrainConfig[]; // the batched models' configs; models[0] is cfg
@@ -142,6 +145,9 @@ export class Trainer {
   get globalStep(): number { return this.position.globalStep; } // optimisation steps taken: the counter RNG's position
   get lrScale(): number { return this.position.lrScales[0]; } // the divergence guard's factor on the schedule (src/train/run.ts)
   get lrScales(): readonly number[] { return this.position.lrScales; } // … of each batched model
+  flopsPerSample(model: number): number { return flopsPerSample(this.plan, this.models[model]); }
+  captureStates(stepInEpoch: number, histories: readonly (readonly EpochRow[])[]): Promise<TrainState[]> { return captureStates(this, stepInEpoch, histories); }
+  restoreStates(states: readonly TrainState[]): void { restoreStates(this, states); }
 
   /** For restoreState only: the one writer of the position besides the steps themselves. `lrScales`: each batched
    * model's factor (default: `lrScale` for all). */
