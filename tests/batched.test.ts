@@ -14,6 +14,8 @@ import { Trainer, limitsFor, type EpochMetrics } from '../src/train/trainer.ts';
 import { batchKey, groupForBatches } from '../src/train/batch.ts';
 import { DEFAULT_VARIANT } from '../src/train/kernels.ts';
 import { experiment } from '../src/experiments/definitions.ts';
+import { Run } from '../src/train/run.ts';
+import { DivergenceError } from '../src/train/guard.ts';
 import { runExperiment, type ExperimentResult } from '../src/experiments/runner.ts';
 
 const EPOCHS = 2;
@@ -95,6 +97,30 @@ describe('batched sweeps (Node/Dawn, llvmpipe)', () => {
       assert.ok(batched.result.runs.every((r) => r.epochs[EPOCHS - 1].jacobian_fro2 !== null), `${name}: ‖J‖²_F measured after the last epoch`);
       assert.deepStrictEqual(table(batched.result), table(sequential.result), `${name}: same table`);
       assert.deepStrictEqual(batched.pictures, sequential.pictures, `${name}: same pictures`);
+    }
+  });
+
+  test('a diverging model is rolled back with its own lr halved, then stopped; the others keep the one-by-one bits', async () => {
+    const good = sweeps()[0][0];
+    const bad = { ...sweeps()[0][1], optimizer: { ...good.optimizer, lr: 1e4 } }; // diverges in its first epoch
+    const lines: string[] = [];
+    const batch = await Run.start({ gpu, hooks: { log: (l) => lines.push(l) }, cfg: good, models: [good, bad], data, kernel: DEFAULT_VARIANT, cache,
+      options: { maxRollbacks: 1 } });
+    const alone = await Run.start({ gpu, hooks: { log: () => {} }, cfg: good, data, kernel: DEFAULT_VARIANT, cache });
+    try {
+      await batch.train();
+      await alone.train();
+      assert.ok(batch.failures[1] instanceof DivergenceError && batch.failures[0] === null, 'the diverging model stopped, the other did not');
+      assert.ok(lines.some((l) => /model 2, epoch 1: .*rolled back .* learning rate halved \(×0\.5 of the schedule\)/.test(l)), lines.join('\n'));
+      assert.ok(lines.some((l) => /model 2, epoch 1: .*this model stops/.test(l)), lines.join('\n'));
+      assert.deepStrictEqual(batch.trainer.lrScales, [1, 0.5], 'only the diverged model\'s rate was halved');
+      const strip = (h: typeof batch.history) => h.map(({ seconds: _s, samples_per_s: _p, gflops: _g, ...row }) => row);
+      assert.equal(batch.histories[1].length, 0, 'the stopped model has no good epoch');
+      assert.deepStrictEqual(strip(batch.history), strip(alone.history), 'the other model: the same epochs as alone, through the rollback');
+      assert.deepStrictEqual(new Uint32Array(batch.goods[0].params.buffer), new Uint32Array(alone.good.params.buffer), 'the same final parameters');
+    } finally {
+      batch.release();
+      alone.release();
     }
   });
 
