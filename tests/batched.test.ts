@@ -37,8 +37,8 @@ function sweeps(): TrainConfig[][] {
 
 interface Trained { epochs: EpochMetrics[][]; slabs: Float32Array[] } // epochs[e][model]; slabs: params, state, m, v per model
 
-async function train(gpu: Gpu, cache: KernelCache, data: DataSplit, models: TrainConfig[]): Promise<Trained> {
-  const t = await Trainer.create(gpu, models[0], data, DEFAULT_VARIANT, cache, { models });
+async function train(gpu: Gpu, cache: KernelCache, data: DataSplit, models: TrainConfig[], kernel = DEFAULT_VARIANT): Promise<Trained> {
+  const t = await Trainer.create(gpu, models[0], data, kernel, cache, { models });
   try {
     const epochs: EpochMetrics[][] = [];
     for (let e = 0; e < EPOCHS; e++) {
@@ -80,6 +80,18 @@ describe('batched sweeps (Node/Dawn, llvmpipe)', () => {
       }
       // The models really differ: a batch that trained one model M times would fail here.
       assert.notDeepStrictEqual(batched.slabs[0], batched.slabs[1], 'the batched models differ');
+    }
+  });
+
+  test('every matmul family trains a batch to the one-by-one bits (mt8x16, wt32x32)', async () => {
+    const [models] = sweeps();
+    for (const kernel of ['mt8x16', 'wt32x32']) {
+      const batched = await train(gpu, cache, data, models, kernel);
+      for (const [m, cfg] of models.entries()) {
+        const alone = await train(gpu, cache, data, [cfg], kernel);
+        assert.deepStrictEqual(batched.epochs.map((e) => e[m]), alone.epochs.map((e) => e[0]), `${kernel}, model ${m}: metrics`);
+        assert.deepStrictEqual(new Uint32Array(batched.slabs[m].buffer), new Uint32Array(alone.slabs[0].buffer), `${kernel}, model ${m}: slabs`);
+      }
     }
   });
 

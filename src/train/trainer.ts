@@ -14,7 +14,7 @@ import { epochPermutation, identityPermutation } from '../data/shuffle.ts';
 import { checkFits, jacobianMetricPlan } from './fit.ts';
 import { buildGraph, type Dispatch, type Graph, type Slabs } from './graph.ts';
 import { kernelsFor } from './autotune.ts';
-import { DEFAULT_VARIANT, loadKernels, MATMUL_VARIANTS, type KernelSet, type MatmulChoices } from './kernels.ts';
+import { DEFAULT_VARIANT, loadKernels, type KernelSet, type MatmulChoices } from './kernels.ts';
 import { corruptedInputMse } from './baseline.ts';
 import { learningRate } from './schedule.ts';
 import { MAX_MODELS, STEP_BYTES, STEP_SLOT, writeStep } from './uniforms.ts';
@@ -132,8 +132,6 @@ export class Trainer {
    * `cache`: pass one KernelCache to trainers built one after another on a device so they share compiled pipelines. */
   static async create(gpu: Gpu, cfg: TrainConfig, data: DataSplit, kernel: string | MatmulChoices = DEFAULT_VARIANT,
     cache = new KernelCache(gpu), options: TrainerOptions = {}): Promise<Trainer> {
-    const batched = (options.models?.length ?? 1) > 1;
-    if (batched) kernel = batchedKernel(kernel);
     const kernels = typeof kernel === 'string' ? await kernelsFor(gpu, cache, cfg, kernel) : await loadKernels(cache, DEFAULT_VARIANT, kernel);
     return new Trainer(gpu, cfg, data, kernels, options);
   }
@@ -335,14 +333,4 @@ export class Trainer {
     this.graph.destroy();
     for (const b of [this.stepBuffer, this.order, this.testOrder, this.trainImages, this.testImages, ...Object.values(this.slabs)]) b.destroy();
   }
-}
-
-/** The matmul request of a batched trainer: only the register-blocked family ('rb') takes the model index, so other
- * variants (and tuning, which may pick them) fall back to the default variant. */
-function batchedKernel(kernel: string | MatmulChoices): string | MatmulChoices {
-  const rb = (v: string) => MATMUL_VARIANTS[v]?.family === 'rb';
-  if (typeof kernel === 'string') return rb(kernel) ? kernel : DEFAULT_VARIANT;
-  const all = Object.values(kernel).flatMap((c) => Object.values(c));
-  if (all.every(rb)) return kernel;
-  throw new Error(`batched training needs register-blocked (rb*) matmul kernels; these choices name ${all.filter((v) => !rb(v)).join(', ')}`);
 }

@@ -38,7 +38,7 @@ export async function asSecondModel(work: () => Promise<void>): Promise<void> {
 }
 
 function asModels(spec: KernelSpec, st: StepValues, uniform: ArrayBuffer, inputs: Input[]) {
-  const layout = SLABS[spec.entry] ?? {};
+  const layout = SLABS[spec.entry.replace(/(Tiled|Shared)$/, '')] ?? {}; // every matmul family binds alike
   const bytes = (x: Input) => ('zeros' in x ? x.zeros : x.byteLength);
   const sliced = inputs.map((x, i) => {
     if (layout.shared?.includes(i)) return x;

@@ -228,13 +228,12 @@ const gather: KernelCase = async (gpu, seed) => {
 };
 
 const batchable: Record<string, KernelCase> = {
-  ...Object.fromEntries(Object.keys(MATMUL_VARIANTS).filter((v) => MATMUL_VARIANTS[v].family === 'rb').map((v) => [`dense (${v})`, denseCase(v)])),
+  ...Object.fromEntries(Object.keys(MATMUL_VARIANTS).map((v) => [`dense (${v})`, denseCase(v)])),
   batchNorm, dropout, activation, reconLoss, sparsity, corrupt, adam, gather,
 };
 
 export const kernelCases: Record<string, KernelCase> = {
-  ...Object.fromEntries(Object.keys(MATMUL_VARIANTS).map((v) => [`dense (${v})`, denseCase(v)])),
-  batchNorm, dropout, activation, reconLoss, sparsity, corrupt, adam, gather, ...saeKernelCases,
+  ...batchable, ...saeKernelCases,
   // The kernels that take the model index (docs/design.md "Batched sweeps"), as model 2 of a batch of 2.
   ...Object.fromEntries(Object.entries(batchable).map(([name, run]) => [`${name} as model 2 of 2`,
     ((gpu, seed) => asSecondModel(() => run(gpu, seed))) satisfies KernelCase])),
