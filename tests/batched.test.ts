@@ -2,6 +2,11 @@
 // of training them one by one on the same adapter — every epoch's metrics and the final slabs — and configs group
 // by shape, with per-model seeds, sparsity weights, losses and corruptions.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import type { Gpu } from '../src/gpu/device.ts';
 import { acquireNodeGpu } from '../src/gpu/node.ts';
@@ -147,5 +152,18 @@ describe('batched sweeps (Node/Dawn, llvmpipe)', () => {
     const chunks = groupForBatches(Array.from({ length: 5 }, (_, s) => ({ ...l1[0], seed: s })), (c) => c, 2);
     assert.deepStrictEqual(chunks.groups.map((g) => g.length), [2, 2]);
     assert.equal(chunks.alone.length, 1);
+  });
+
+  test('npm run experiment --batched (the default) and --sequential write the same results; both flags at once are refused', async () => {
+    const run = promisify(execFile);
+    const dir = mkdtempSync(join(tmpdir(), 'batched-cli-'));
+    const cli = (...flags: string[]) => run(process.execPath, ['--import', 'tsx', 'src/cli/experiment.ts', 'losses', '--runs', '2', '--epochs', '1',
+      '--subset', '256/128', '--adapter', 'llvmpipe', '--out', join(dir, flags.join('') || 'default'), ...flags], { timeout: 300_000 });
+    const batched = await cli();
+    assert.match(batched.stdout, /^batched: 2 runs train as one model batch$/m);
+    const sequential = await cli('--sequential');
+    assert.doesNotMatch(sequential.stdout, /^batched:/m);
+    assert.equal(readFileSync(join(dir, 'default', 'results.csv'), 'utf8'), readFileSync(join(dir, '--sequential', 'results.csv'), 'utf8'));
+    await assert.rejects(cli('--batched', '--sequential'), (e: { stderr: string }) => /--batched and --sequential exclude each other/.test(e.stderr));
   });
 });
