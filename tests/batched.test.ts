@@ -141,6 +141,22 @@ describe('batched sweeps (Node/Dawn, llvmpipe)', () => {
     }
   });
 
+  test('retarget: the learning rate follows the new schedule (model 0 is cfg), and a batch refuses it', async () => {
+    const [l1] = sweeps();
+    const t = await Trainer.create(gpu, l1[0], data, DEFAULT_VARIANT, cache);
+    const batch = await Trainer.create(gpu, l1[0], data, DEFAULT_VARIANT, cache, { models: l1 });
+    try {
+      assert.equal(t.lrAt(EPOCHS, 0), 0, 'past the period T = EPOCHS: rate 0');
+      const longer = { ...l1[0], epochs: 2 * EPOCHS, schedule: { ...l1[0].schedule, T: 2 * EPOCHS } };
+      t.retarget(longer);
+      assert.ok(t.lrAt(EPOCHS, 0) > 0 && t.models[0] === longer, 'the new period drives the rate');
+      assert.throws(() => batch.retarget({ ...longer, seed: l1[0].seed }), /a batched trainer keeps its configs/);
+    } finally {
+      t.destroy();
+      batch.destroy();
+    }
+  });
+
   test('configs group by shape; seeds, λ, σ, loss and lr may differ; contractive runs train alone', () => {
     const [l1, dae, seed] = sweeps();
     const cae = { ...l1[0], contractive: 0.1 };

@@ -66,7 +66,7 @@ export interface SlabCopy { params: Float32Array; state: Float32Array; m: Float3
 export class Trainer {
   readonly plan: Plan;
   readonly stepsPerEpoch: number;
-  readonly models: readonly TrainConfig[]; // the batched models' configs; models[0] is cfg
+  private configs: readonly TrainConfig[]; // the batched models' configs; configs[0] is cfg
   private position = { epoch: 0, globalStep: 0, lrScales: [1] }; // lrScales: each model's guard factor
   private corruptedMse: (number | null)[];
   private readonly stepData = new ArrayBuffer(SLOTS * STEP_SLOT);
@@ -86,7 +86,7 @@ export class Trainer {
 
   private constructor(readonly gpu: Gpu, public cfg: TrainConfig, readonly data: DataSplit, readonly kernels: KernelSet, private readonly options: TrainerOptions) {
     const { device } = gpu;
-    this.models = options.models ?? [cfg];
+    this.configs = options.models ?? [cfg];
     const M = this.models.length;
     if (this.models[0] !== cfg) throw new Error('Trainer: options.models must start with cfg');
     if (M > MAX_MODELS) throw new Error(`a trainer batches at most ${MAX_MODELS} models, got ${M}: split the sweep`);
@@ -136,6 +136,7 @@ export class Trainer {
     return new Trainer(gpu, cfg, data, kernels, options);
   }
 
+  get models(): readonly TrainConfig[] { return this.configs; } // the batched models' configs; models[0] is cfg
   get epoch(): number { return this.position.epoch; } // epochs completed
   get globalStep(): number { return this.position.globalStep; } // optimisation steps taken: the counter RNG's position
   get lrScale(): number { return this.position.lrScales[0]; } // the divergence guard's factor on the schedule (src/train/run.ts)
@@ -155,6 +156,7 @@ export class Trainer {
     if (rest(cfg) !== rest(this.cfg)) throw new Error('Trainer.retarget: only epochs and the schedule may change without a rebuild');
     if (this.models.length > 1) throw new Error('Trainer.retarget: a batched trainer keeps its configs; build a new one');
     this.cfg = cfg;
+    this.configs = [cfg];
   }
 
   /** Model `m`'s learning rate: its schedule times its guard factor. */
