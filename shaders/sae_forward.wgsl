@@ -19,25 +19,43 @@ fn saeGather(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: ve
 @group(0) @binding(3) var<storage, read> e_params: array<f32>;      // parameter slab
 @group(0) @binding(4) var<storage, read_write> e_h: array<f32>;     // (batch, d_sae) pre-activations
 
-// One thread per (4 samples, latent): each W_enc load serves four samples; neighbouring threads read neighbouring
-// columns of W_enc. The sum over i runs in the same order as the reference's.
+// One thread per block of 4 samples × 4 latents (j, j + Q, j + 2Q, j + 3Q with Q = ⌈d_sae / 4⌉): each x load serves
+// four latents and each W_enc load four samples, and neighbouring threads read neighbouring columns of W_enc for each
+// of the four. Unrolled by hand: SwiftShader keeps loop-indexed local arrays in memory. The sum over i runs in the
+// same order as the reference's.
 @compute @workgroup_size(SAE_WG)
 fn saeEncode(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let q = (p.d_sae + 3u) / 4u;
   let n = saeThread(wid, nwg, lid);
-  if (n >= (st.rows + 3u) / 4u * p.d_sae) { return; }
-  let b0 = n / p.d_sae * 4u;
-  let j = n % p.d_sae;
+  if (n >= (st.rows + 3u) / 4u * q) { return; }
+  let b0 = n / q * 4u;
   let live = min(st.rows - b0, 4u);
   let x0 = b0 * p.d_in;
-  var s = vec4f(e_params[p.b_enc + j]);
+  let x1 = (b0 + min(1u, live - 1u)) * p.d_in;
+  let x2 = (b0 + min(2u, live - 1u)) * p.d_in;
+  let x3 = (b0 + min(3u, live - 1u)) * p.d_in;
+  let last = p.d_sae - 1u;
+  let j = vec4u(n % q) + vec4u(0u, q, 2u * q, 3u * q);
+  let jc = min(j, vec4u(last));
+  var s0 = vec4f(e_params[p.b_enc + jc.x]); // latent j.x, samples b0 … b0 + 3
+  var s1 = vec4f(e_params[p.b_enc + jc.y]);
+  var s2 = vec4f(e_params[p.b_enc + jc.z]);
+  var s3 = vec4f(e_params[p.b_enc + jc.w]);
   for (var i = 0u; i < p.d_in; i++) {
-    let w = e_params[p.w_enc + i * p.d_sae + j];
-    let c = e_params[p.b_dec + i];
-    let x = vec4f(e_x[x0 + i], e_x[x0 + min(1u, live - 1u) * p.d_in + i], e_x[x0 + min(2u, live - 1u) * p.d_in + i],
-      e_x[x0 + min(3u, live - 1u) * p.d_in + i]);
-    s += (x - c) * w;
+    let x = vec4f(e_x[x0 + i], e_x[x1 + i], e_x[x2 + i], e_x[x3 + i]) - e_params[p.b_dec + i];
+    let row = p.w_enc + i * p.d_sae;
+    s0 += x * e_params[row + jc.x];
+    s1 += x * e_params[row + jc.y];
+    s2 += x * e_params[row + jc.z];
+    s3 += x * e_params[row + jc.w];
   }
-  for (var r = 0u; r < live; r++) { e_h[(b0 + r) * p.d_sae + j] = s[r]; }
+  for (var r = 0u; r < live; r++) {
+    let at = (b0 + r) * p.d_sae;
+    e_h[at + jc.x] = s0[r];
+    if (j.y <= last) { e_h[at + jc.y] = s1[r]; }
+    if (j.z <= last) { e_h[at + jc.z] = s2[r]; }
+    if (j.w <= last) { e_h[at + jc.w] = s3[r]; }
+  }
 }
 
 @group(0) @binding(2) var<storage, read> d_params: array<f32>;

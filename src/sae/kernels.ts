@@ -20,10 +20,11 @@ export const SAE_SPECS = {
   decode: spec('forward', 'saeDecode', [r, r, r, r, r, w, w]),
   loss: spec('forward', 'saeLoss', [r, r, r, r, w, w, r, r]),
   lossGrad: spec('forward', 'saeLossGrad', [r, r, r, r, w, w]),
-  codeGrad: spec('backward', 'saeCodeGrad', [r, r, r, r, r, w, r]),
-  decoderGrad: spec('backward', 'saeDecoderGrad', [r, r, r, r, w]),
+  codeGrad: spec('backward', 'saeCodeGrad', [r, r, r, r, r, r, r, w]),
+  columns: spec('backward', 'saeColumns', [r, r, w, w]),
+  decoderGrad: spec('backward', 'saeDecoderGrad', [r, r, r, r, w, r, r]),
   l1DecoderGrad: spec('codes', 'saeL1DecoderGrad', [r, r, r, w]),
-  encoderGrad: spec('backward', 'saeEncoderGrad', [r, r, r, w]),
+  encoderGrad: spec('backward', 'saeEncoderGrad', [r, r, r, w, r, r]),
   biasGrad: spec('backward', 'saeBiasGrad', [r, r, w]),
   thresholdGrad: spec('codes', 'saeThresholdGrad', [r, r, r, w]),
   rowNorms: spec('update', 'saeRowNorms', [r, w]),
@@ -34,6 +35,8 @@ export const SAE_SPECS = {
   adam: KERNEL_SPECS.adam,
 } satisfies Record<string, KernelSpec>;
 export const SAE_WG = 256;
+/** Threads of saeEncode: one per 4 samples × 4 latents. */
+export const encodeThreads = (batch: number, dSae: number): number => Math.ceil(batch / 4) * Math.ceil(dSae / 4);
 
 /** Float offsets of the five tensors in the parameter slab (and the gradient and Adam slabs), SAELens's order with
  * `threshold` last (JumpReLU's θ; BatchTopK's estimate; present but unused for TopK and L1). */
