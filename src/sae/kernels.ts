@@ -35,8 +35,8 @@ export const SAE_SPECS = {
   adam: KERNEL_SPECS.adam,
 } satisfies Record<string, KernelSpec>;
 export const SAE_WG = 256;
-/** Threads of saeEncode: one per 4 samples × 4 latents. */
-export const encodeThreads = (batch: number, dSae: number): number => Math.ceil(batch / 4) * Math.ceil(dSae / 4);
+/** Threads of saeEncode: one per 8 samples × 4 latents. */
+export const encodeThreads = (batch: number, dSae: number): number => Math.ceil(batch / 8) * Math.ceil(dSae / 4);
 
 /** Float offsets of the five tensors in the parameter slab (and the gradient and Adam slabs), SAELens's order with
  * `threshold` last (JumpReLU's θ; BatchTopK's estimate; present but unused for TopK and L1). */
