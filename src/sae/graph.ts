@@ -49,7 +49,7 @@ export async function buildSaeGraph(device: GPUDevice, cache: KernelCache, l: Sa
   const trainCodes = s.kind === 'topk' ? [bind('Sae.topk', k.topk, u, [h, counters, z, idx, val], B)]
     : s.kind === 'batchtopk' ? [bind('Sae.batchTopk', k.batchTopk, u, [h, counters, z, idx, val, params], 1), codes] : [codes];
   const evalCodes = s.kind === 'topk' ? trainCodes : [codes];
-  const decode = bind('Sae.decode', k.decode, u, [params, idx, val, auxIdx, auxVal, xhat, ehat], perRow(B * dIn));
+  const decode = bind('Sae.decode', k.decode, u, [params, idx, val, auxIdx, auxVal, xhat, ehat], perRow(B * Math.ceil(dIn / 4)));
   const latentStats = bind('Sae.latentStats', k.latentStats, u, [z, counters, latent, fires], perRow(dSae));
   const when = (on: boolean, ...d: Dispatch[]) => (on ? d : []);
   // The counters take this batch's firing before AuxK picks the dead latents (OpenAI's order).

@@ -49,7 +49,7 @@ async function pieces(gpu: Gpu, seed: number, kind: SaeKind): Promise<void> {
   expectClose(`saeEncode ${what}`, enc[2].subarray(0, B * dSae), f.h, seed, 1e-5, 1e-4);
   const list = kind === 'topk' ? hp.k : dSae;
   const lists = [...codeLists(f.z, B, dSae, list, kind !== 'topk'), ...codeLists(f.zAux, B, dSae, Math.max(1, hp.kAux), false)];
-  const dec = await run('decode', [slab, ...lists, { zeros: B * dIn * 4 }, { zeros: B * dIn * 4 }], wg(B * dIn));
+  const dec = await run('decode', [slab, ...lists, { zeros: B * dIn * 4 }, { zeros: B * dIn * 4 }], wg(B * Math.ceil(dIn / 4)));
   expectClose(`saeDecode x̂ ${what}`, dec[5].subarray(0, B * dIn), f.xhat, seed, 1e-5, 1e-4);
   expectClose(`saeDecode ê ${what}`, dec[6].subarray(0, B * dIn), f.ehat, seed, 1e-5, 1e-4);
   const latent = new Float32Array(2 * dSae);
