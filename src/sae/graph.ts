@@ -5,7 +5,7 @@ import type { KernelCache } from '../gpu/kernels.ts';
 import { unitRows } from '../ref/sae-kinds.ts';
 import { BufferOwner, groups, makeBinder, type Dispatch, type Slabs } from '../train/bind.ts';
 import { optimizerUniform } from '../train/uniforms.ts';
-import { auxLatents, encodeThreads, listStride, SAE_SPECS, SAE_WG, saeUniform, type SaeLayout, type SaeShape } from './kernels.ts';
+import { auxLatents, denseEncoder, encodeProduct, encodeThreads, listStride, SAE_SPECS, SAE_WG, saeUniform, type SaeLayout, type SaeShape } from './kernels.ts';
 
 export interface SaeOptimizerHyper { beta1: number; beta2: number; eps: number }
 
@@ -39,12 +39,17 @@ export async function buildSaeGraph(device: GPUDevice, cache: KernelCache, l: Sa
   const idx = f('idx', B * list), val = f('val', B * list), auxIdx = f('auxIdx', B * kAux), auxVal = f('auxVal', B * kAux);
   const xhat = f('xhat', B * dIn), ehat = f('ehat', B * dIn), gx = f('gx', B * dIn), ge = f('ge', B * dIn), gh = f('gh', B * dSae);
   const loss = f('loss', 8), sums = f('sums', 4), counters = f('counters', dSae), fires = f('fires', dSae), stats = f('stats', 4 + 2 * dIn);
+  const xc = f('xc', B * dIn), scratch = f('scratch', 4);
   const latent = f('latent', 2 * dSae), norms = f('norms', dSae), samples = f('samples', dSae * B), count = f('count', dSae);
   const u = saeUniform(l, s);
   const bind = makeBinder(device, stepBuffer, owner);
   const perRow = (n: number) => groups(n, SAE_WG);
   const { params, grads, m, v } = slabs;
-  const encode = bind('Sae.encode', k.encode, u, [x, params, h], perRow(encodeThreads(B, dSae)));
+  const product = encodeProduct(l, B);
+  const encode = denseEncoder(dIn, dSae) ? [bind('Sae.center', k.center, u, [x, params, xc], perRow(B * dIn)),
+    bind('Sae.encodeProduct', k.encodeProduct, product.uniform, [xc, params, h, scratch], product.workgroups),
+    bind('Sae.addBias', k.addBias, u, [params, h], perRow(B * dSae))]
+    : [bind('Sae.encode', k.encode, u, [x, params, h], perRow(encodeThreads(B, dSae)))];
   const codes = bind('Sae.codes', k.codes, u, [h, params, z, idx, val], B);
   const trainCodes = s.kind === 'topk' ? [bind('Sae.topk', k.topk, u, [h, counters, z, idx, val], B)]
     : s.kind === 'batchtopk' ? [bind('Sae.batchTopk', k.batchTopk, u, [h, counters, z, idx, val, params], 1), codes] : [codes];
@@ -54,7 +59,7 @@ export async function buildSaeGraph(device: GPUDevice, cache: KernelCache, l: Sa
   const when = (on: boolean, ...d: Dispatch[]) => (on ? d : []);
   // The counters take this batch's firing before AuxK picks the dead latents (OpenAI's order).
   const step = [
-    encode, ...trainCodes, latentStats,
+    ...encode, ...trainCodes, latentStats,
     ...when(kAux > 0, bind('Sae.topkAux', k.topkAux, u, [h, counters, zAux, auxIdx, auxVal], B)),
     ...when(s.kind === 'l1', bind('Sae.rowNorms', k.rowNorms, u, [params, norms], perRow(dSae))),
     decode,
@@ -71,7 +76,7 @@ export async function buildSaeGraph(device: GPUDevice, cache: KernelCache, l: Sa
     bind('Sae.adam', k.adam, optimizerUniform(l.floats, opt.beta1, opt.beta2, opt.eps, 0), [params, grads, m, v], groups(l.floats / 4)),
     ...when(unitRows(s.kind), bind('Sae.normaliseRows', k.normaliseRows, u, [params], perRow(dSae))),
   ];
-  const evaluate = [encode, ...evalCodes, decode, latentStats, bind('Sae.evalStats', k.evalStats, u, [x, xhat, z, stats], 1)];
+  const evaluate = [...encode, ...evalCodes, decode, latentStats, bind('Sae.evalStats', k.evalStats, u, [x, xhat, z, stats], 1)];
   const gather = (data: GPUBuffer, order: GPUBuffer, count: number) =>
     bind('Sae.gather', k.gather, saeUniform(l, s, count), [data, order, x], perRow(B * dIn));
   return { x, h, z, zAux, idx, val, xhat, ehat, loss, sums, counters, fires, stats, step, evaluate, gather, destroy: () => owner.destroy() };

@@ -8,7 +8,7 @@ import { l1PenaltyGrads, ranksLatents, rowNorms, SAE_KINDS, thresholdGrad, THRES
 import { deadMask, normaliseRows, removeParallelGradient, saeBackward, saeCodeGrad, saeForward, saeOutputGrads, saeStep, SAE_TENSORS,
   updateDeadCounters, type SaeGrads, type SaeHyper, type SaeParams } from '../../src/ref/sae.ts';
 import { initSae } from '../../src/sae/init.ts';
-import { encodeThreads, packParams, SAE_SPECS, saeLayout, saeUniform, unpackParams } from '../../src/sae/kernels.ts';
+import { encodeProduct, encodeThreads, packParams, SAE_SPECS, saeLayout, saeUniform, unpackParams } from '../../src/sae/kernels.ts';
 import { SaeTrainer, type SaeConfig } from '../../src/sae/trainer.ts';
 import { hyper } from '../support/sae.ts';
 import { expectClose, runKernel, step } from './harness.ts';
@@ -47,6 +47,7 @@ async function pieces(gpu: Gpu, seed: number, kind: SaeKind): Promise<void> {
   const what = `${kind} B=${B} d_in=${dIn} d_sae=${dSae} k=${hp.k} k_aux=${hp.kAux}`;
   const enc = await run('encode', [f32(x), slab, { zeros: B * dSae * 4 }], wg(encodeThreads(B, dSae)));
   expectClose(`saeEncode ${what}`, enc[2].subarray(0, B * dSae), f.h, seed, 1e-5, 1e-4);
+  await denseEncode(gpu, r, seed, B, hp);
   const list = kind === 'topk' ? hp.k : dSae;
   const lists = [...codeLists(f.z, B, dSae, list, kind !== 'topk'), ...codeLists(f.zAux, B, dSae, Math.max(1, hp.kAux), false)];
   const dec = await run('decode', [slab, ...lists, { zeros: B * dIn * 4 }, { zeros: B * dIn * 4 }], wg(B * Math.ceil(dIn / 4)));
@@ -112,6 +113,22 @@ async function pieces(gpu: Gpu, seed: number, kind: SaeKind): Promise<void> {
   expectClose(`saeNormaliseRows θ (clamped for JumpReLU only) ${what}`, back.threshold, theta, seed, 0, 1e-6);
 }
 
+/** The dense-product encoder (d_in and d_sae multiples of 4): saeCenter, dense.wgsl's dY·W, saeAddBias. */
+async function denseEncode(gpu: Gpu, r: TestRandom, seed: number, B: number, hp: SaeHyper): Promise<void> {
+  const dIn = 4 * int(r, 1, 12), dSae = 4 * int(r, 2, 20);
+  const p = randomParams(r, dIn, dSae, seed, hp.kind);
+  const x = Float64Array.from(f32(r.normal(B * dIn)));
+  const h = saeForward(p, x, B, hp, new Array(dSae).fill(false)).h;
+  const l = saeLayout(dIn, dSae);
+  const u = saeUniform(l, { ...hp, batch: B });
+  const slab = packParams(p, l);
+  const xc = await runKernel(gpu, SAE_SPECS.center, step(B), u, [f32(x), slab, { zeros: B * dIn * 4 }], wg(B * dIn));
+  const { uniform, workgroups } = encodeProduct(l, B);
+  const prod = await runKernel(gpu, SAE_SPECS.encodeProduct, step(B), uniform, [xc[2], slab, { zeros: B * dSae * 4 }, { zeros: 16 }], workgroups);
+  const out = await runKernel(gpu, SAE_SPECS.addBias, step(B), u, [slab, prod[2]], wg(B * dSae));
+  expectClose(`dense encoder B=${B} d_in=${dIn} d_sae=${dSae}`, out[1].subarray(0, B * dSae), h, seed, 1e-5, 1e-4);
+}
+
 const zeroGrads = (dIn: number, dSae: number): SaeGrads => ({ Wenc: new Float64Array(dIn * dSae), benc: new Float64Array(dSae),
   Wdec: new Float64Array(dSae * dIn), bdec: new Float64Array(dIn), threshold: new Float64Array(dSae) });
 
@@ -119,7 +136,8 @@ const zeroGrads = (dIn: number, dSae: number): SaeGrads => ({ Wenc: new Float64A
  * against saeStep. */
 async function wholeSteps(gpu: Gpu, seed: number, kind: SaeKind): Promise<void> {
   const r = new TestRandom(seed, 30 + SAE_KINDS.indexOf(kind));
-  const dIn = int(r, 2, 19), dSae = int(r, 12, 60), N = int(r, 6, 40), B = int(r, 2, N);
+  const vec4 = SAE_KINDS.indexOf(kind) % 2 === 0; // TopK and JumpReLU through the dense-product encoder
+  const dIn = vec4 ? 4 * int(r, 1, 5) : 4 * int(r, 0, 4) + int(r, 1, 3), dSae = 4 * int(r, 3, 15), N = int(r, 6, 40), B = int(r, 2, N);
   const cfg: SaeConfig = { ...hyper({ kind, k: int(r, 1, 4), kAux: ranksLatents(kind) ? int(r, 1, 6) : 0, auxWeight: 0.5, deadAfter: B, l0Weight: 0.3,
     bandwidth: 0.5, l1Weight: 0.2 }), dSae, batch: B, epochs: 1, lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-7, seed, thresholdInit: 0.1, bDecInit: 'mean' };
   const p = randomParams(r, dIn, dSae, seed, kind);
