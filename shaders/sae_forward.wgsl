@@ -1,5 +1,5 @@
-// Sparse-autoencoder forward pieces around the code selection (sae_topk.wgsl, sae_codes.wgsl): gather a batch of
-// vectors, encode h = (x − b_dec)·W_enc + b_enc, decode x̂ = z·W_dec + b_dec and ê = z_aux·W_dec from the code lists,
+// Sparse-autoencoder forward pieces around the encoder (sae_encode.wgsl) and the code selection (sae_topk.wgsl,
+// sae_codes.wgsl): gather a batch of vectors, decode x̂ = z·W_dec + b_dec and ê = z_aux·W_dec from the code lists,
 // the loss (recon, AuxK and the sparsity penalty, one workgroup) and its gradients at x̂ and ê. Each entry declares its
 // own bindings.
 
@@ -15,31 +15,6 @@ fn saeGather(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: ve
   g_x[n] = g_data[sample * p.d_in + n % p.d_in];
 }
 
-@group(0) @binding(2) var<storage, read> e_x: array<f32>;           // (batch, d_in)
-@group(0) @binding(3) var<storage, read> e_params: array<f32>;      // parameter slab
-@group(0) @binding(4) var<storage, read_write> e_h: array<f32>;     // (batch, d_sae) pre-activations
-
-// One thread per (4 samples, latent): each W_enc load serves four samples; neighbouring threads read neighbouring
-// columns of W_enc. The sum over i runs in the same order as the reference's.
-@compute @workgroup_size(SAE_WG)
-fn saeEncode(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let n = saeThread(wid, nwg, lid);
-  if (n >= (st.rows + 3u) / 4u * p.d_sae) { return; }
-  let b0 = n / p.d_sae * 4u;
-  let j = n % p.d_sae;
-  let live = min(st.rows - b0, 4u);
-  let x0 = b0 * p.d_in;
-  var s = vec4f(e_params[p.b_enc + j]);
-  for (var i = 0u; i < p.d_in; i++) {
-    let w = e_params[p.w_enc + i * p.d_sae + j];
-    let c = e_params[p.b_dec + i];
-    let x = vec4f(e_x[x0 + i], e_x[x0 + min(1u, live - 1u) * p.d_in + i], e_x[x0 + min(2u, live - 1u) * p.d_in + i],
-      e_x[x0 + min(3u, live - 1u) * p.d_in + i]);
-    s += (x - c) * w;
-  }
-  for (var r = 0u; r < live; r++) { e_h[(b0 + r) * p.d_sae + j] = s[r]; }
-}
-
 @group(0) @binding(2) var<storage, read> d_params: array<f32>;
 @group(0) @binding(3) var<storage, read> d_idx: array<u32>;         // (batch, list) active latents, ascending
 @group(0) @binding(4) var<storage, read> d_val: array<f32>;         // (batch, list) their codes
@@ -48,23 +23,33 @@ fn saeEncode(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: ve
 @group(0) @binding(7) var<storage, read_write> d_xhat: array<f32>;  // (batch, d_in)
 @group(0) @binding(8) var<storage, read_write> d_ehat: array<f32>;  // (batch, d_in)
 
-// Sparse decode: the listed rows of W_dec per sample (k for TopK, up to NONE otherwise) instead of all d_sae.
+// Sparse decode: the listed rows of W_dec per sample (k for TopK, up to NONE otherwise) instead of all d_sae; one
+// thread per sample and 4 columns, so each list entry is loaded once for 4 outputs.
 @compute @workgroup_size(SAE_WG)
 fn saeDecode(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let q = (p.d_in + 3u) / 4u;
   let n = saeThread(wid, nwg, lid);
-  if (n >= st.rows * p.d_in) { return; }
-  let b = n / p.d_in;
-  let i = n % p.d_in;
-  var s = d_params[p.b_dec + i];
+  if (n >= st.rows * q) { return; }
+  let b = n / q;
+  let i0 = n % q * 4u;
+  let live = min(p.d_in - i0, 4u);
+  let i = vec4u(i0) + min(vec4u(0u, 1u, 2u, 3u), vec4u(live - 1u));
+  var s = vec4f(d_params[p.b_dec + i.x], d_params[p.b_dec + i.y], d_params[p.b_dec + i.z], d_params[p.b_dec + i.w]);
   for (var t = 0u; t < p.list; t++) {
     let j = d_idx[b * p.list + t];
     if (j == NONE) { break; }
-    s += d_val[b * p.list + t] * d_params[p.w_dec + j * p.d_in + i];
+    let row = p.w_dec + j * p.d_in;
+    s += d_val[b * p.list + t] * vec4f(d_params[row + i.x], d_params[row + i.y], d_params[row + i.z], d_params[row + i.w]);
   }
-  var a = 0.0;
-  for (var t = 0u; t < p.k_aux; t++) { a += d_aux_val[b * p.k_aux + t] * d_params[p.w_dec + d_aux_idx[b * p.k_aux + t] * p.d_in + i]; }
-  d_xhat[n] = s;
-  d_ehat[n] = a;
+  var a = vec4f(0.0);
+  for (var t = 0u; t < p.k_aux; t++) {
+    let row = p.w_dec + d_aux_idx[b * p.k_aux + t] * p.d_in;
+    a += d_aux_val[b * p.k_aux + t] * vec4f(d_params[row + i.x], d_params[row + i.y], d_params[row + i.z], d_params[row + i.w]);
+  }
+  for (var r = 0u; r < live; r++) {
+    d_xhat[b * p.d_in + i0 + r] = s[r];
+    d_ehat[b * p.d_in + i0 + r] = a[r];
+  }
 }
 
 @group(0) @binding(2) var<storage, read> l_x: array<f32>;

@@ -14,6 +14,9 @@
 @group(0) @binding(6) var<storage, read_write> t_val: array<f32>;   // (batch, K) their codes (0 past k_eff)
 @group(0) @binding(7) var<storage, read_write> t_params: array<f32>; // parameter slab (BatchTopK's θ estimate)
 
+// 64 threads a selection: each pass ends in one atomic per thread and barriers, whose cost grows with the threads
+// (on CPU adapters a workgroup runs on one core whatever its size; 256 threads were 2–3× slower at d_sae 1024).
+const TOPK_WG = 64u;
 const SEL_SAMPLE = 0u; // the k largest of one sample's row
 const SEL_AUX = 1u;    // the k_aux largest of one row among dead latents
 const SEL_BATCH = 2u;  // the k·rows largest of ReLU(h) over the whole batch, no lists
@@ -21,8 +24,8 @@ const SEL_BATCH = 2u;  // the k·rows largest of ReLU(h) over the whole batch, n
 var<workgroup> t_count: atomic<u32>;
 var<workgroup> t_total: u32;
 var<workgroup> t_min: atomic<u32>;         // bits of the smallest positive selected code (positive floats order as u32)
-var<workgroup> t_gt: array<u32, SAE_WG>;   // per thread: keys above the threshold, then the write offset
-var<workgroup> t_eq: array<u32, SAE_WG>;   // per thread: keys at the threshold, then how many of them are taken
+var<workgroup> t_gt: array<u32, TOPK_WG>;   // per thread: keys above the threshold, then the write offset
+var<workgroup> t_eq: array<u32, TOPK_WG>;   // per thread: keys at the threshold, then how many of them are taken
 
 fn isCandidate(n: u32, mode: u32) -> bool {
   return mode != SEL_AUX || t_counters[n] >= p.dead_after;
@@ -45,7 +48,7 @@ fn countAtLeast(base: u32, key: u32, lo: u32, hi: u32, mode: u32, lid: u32) -> u
 
 // Selects the k largest of the `len` values from t_h[base]; z gets ReLU of the selected; lists go to row `row`.
 fn selectTop(base: u32, len: u32, row: u32, k: u32, mode: u32, lid: u32) {
-  let chunk = (len + SAE_WG - 1u) / SAE_WG;
+  let chunk = (len + TOPK_WG - 1u) / TOPK_WG;
   let lo = min(lid * chunk, len);
   let hi = min(lo + chunk, len);
   if (lid == 0u) { atomicStore(&t_min, 0x7f800000u); }
@@ -69,10 +72,10 @@ fn selectTop(base: u32, len: u32, row: u32, k: u32, mode: u32, lid: u32) {
   workgroupBarrier();
   if (lid == 0u) { // exclusive scans of 256 counts: cheap next to the 33 passes above
     var above = 0u;
-    for (var t = 0u; t < SAE_WG; t++) { above += t_gt[t]; }
+    for (var t = 0u; t < TOPK_WG; t++) { above += t_gt[t]; }
     var need = keff - above; // ties at T to take, lowest index first
     var offset = 0u;
-    for (var t = 0u; t < SAE_WG; t++) {
+    for (var t = 0u; t < TOPK_WG; t++) {
       let take = min(need, t_eq[t]);
       need -= take;
       let count = t_gt[t] + take;
@@ -99,20 +102,20 @@ fn selectTop(base: u32, len: u32, row: u32, k: u32, mode: u32, lid: u32) {
     }
   }
   atomicMin(&t_min, least);
-  for (var t = keff + lid; t < k && mode != SEL_BATCH; t += SAE_WG) {
+  for (var t = keff + lid; t < k && mode != SEL_BATCH; t += TOPK_WG) {
     t_idx[row * k + t] = 0u;
     t_val[row * k + t] = 0.0;
   }
 }
 
-@compute @workgroup_size(SAE_WG)
+@compute @workgroup_size(TOPK_WG)
 fn saeTopk(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
   let row = groupIndex(wid, nwg);
   if (row >= st.rows) { return; }
   selectTop(row * p.d_sae, p.d_sae, row, p.k, SEL_SAMPLE, lid);
 }
 
-@compute @workgroup_size(SAE_WG)
+@compute @workgroup_size(TOPK_WG)
 fn saeTopkAux(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
   let row = groupIndex(wid, nwg);
   if (row >= st.rows) { return; }
@@ -121,7 +124,7 @@ fn saeTopkAux(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: v
 
 // BatchTopK (one workgroup): z = the k·rows largest ReLU(h) of the batch, then θ ← (1 − r)·θ + r·(smallest positive
 // selected code), r = 0.01, as SAELens's update_topk_threshold; a batch without a positive code leaves θ alone.
-@compute @workgroup_size(SAE_WG)
+@compute @workgroup_size(TOPK_WG)
 fn saeBatchTopk(@builtin(local_invocation_index) lid: u32) {
   selectTop(0u, st.rows * p.d_sae, 0u, p.k * st.rows, SEL_BATCH, lid);
   workgroupBarrier();
@@ -130,5 +133,5 @@ fn saeBatchTopk(@builtin(local_invocation_index) lid: u32) {
   if (least == 0x7f800000u) { return; }
   let theta = 0.99 * t_params[p.threshold] + 0.01 * bitcast<f32>(least);
   workgroupBarrier(); // every thread has read the old θ before any writes the new one
-  for (var j = lid; j < p.d_sae; j += SAE_WG) { t_params[p.threshold + j] = theta; }
+  for (var j = lid; j < p.d_sae; j += TOPK_WG) { t_params[p.threshold + j] = theta; }
 }

@@ -1,5 +1,5 @@
 // Sparse-autoencoder pieces around Adam (optimizer.wgsl): the decoder-row-parallel gradient removed before the step,
-// rows renormalised after it (workgroup per row), L1's row norms, the per-latent statistics (dead counters, firing
+// rows renormalised after it, L1's row norms, the per-latent statistics (dead counters, firing
 // counts), and the evaluation sums (L0, FVU).
 
 @group(0) @binding(2) var<storage, read> r_params: array<f32>;
@@ -22,32 +22,37 @@ fn rowSum(v: vec2f, lid: u32) -> vec2f {
   return total;
 }
 
+// The row kernels below run one thread per decoder row with a serial sum over its d_in entries (in the reference's
+// order): a workgroup per row spent its time in barriers on the CPU adapters.
+
 // g_j ← g_j − (g_j·w_j / ‖w_j‖²) w_j
 @compute @workgroup_size(SAE_WG)
 fn saeProjectRows(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let j = groupIndex(wid, nwg);
+  let j = saeThread(wid, nwg, lid);
   if (j >= p.d_sae) { return; }
   let row = p.w_dec + j * p.d_in;
-  var acc = vec2f(0.0);
-  for (var i = lid; i < p.d_in; i += SAE_WG) { acc += vec2f(r_grads[row + i] * r_params[row + i], r_params[row + i] * r_params[row + i]); }
-  let t = rowSum(acc, lid);
-  if (t.y == 0.0) { return; }
-  for (var i = lid; i < p.d_in; i += SAE_WG) { r_grads[row + i] -= (t.x / t.y) * r_params[row + i]; }
+  var gw = 0.0;
+  var ww = 0.0;
+  for (var i = 0u; i < p.d_in; i++) {
+    gw += r_grads[row + i] * r_params[row + i];
+    ww += r_params[row + i] * r_params[row + i];
+  }
+  if (ww == 0.0) { return; }
+  for (var i = 0u; i < p.d_in; i++) { r_grads[row + i] -= (gw / ww) * r_params[row + i]; }
 }
 
 // Also clamps JumpReLU's θ_j to ≥ THRESHOLD_MIN after Adam (θ must stay > 0: src/ref/sae-kinds.ts).
 @compute @workgroup_size(SAE_WG)
 fn saeNormaliseRows(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let j = groupIndex(wid, nwg);
+  let j = saeThread(wid, nwg, lid);
   if (j >= p.d_sae) { return; }
-  if (p.kind == KIND_JUMPRELU && lid == 0u) { s_params[p.threshold + j] = max(s_params[p.threshold + j], THRESHOLD_MIN); }
+  if (p.kind == KIND_JUMPRELU) { s_params[p.threshold + j] = max(s_params[p.threshold + j], THRESHOLD_MIN); }
   let row = p.w_dec + j * p.d_in;
-  var acc = vec2f(0.0);
-  for (var i = lid; i < p.d_in; i += SAE_WG) { acc.x += s_params[row + i] * s_params[row + i]; }
-  let t = rowSum(acc, lid);
-  if (t.x == 0.0) { return; }
-  let inv = 1.0 / sqrt(t.x);
-  for (var i = lid; i < p.d_in; i += SAE_WG) { s_params[row + i] *= inv; }
+  var ss = 0.0;
+  for (var i = 0u; i < p.d_in; i++) { ss += s_params[row + i] * s_params[row + i]; }
+  if (ss == 0.0) { return; }
+  let inv = 1.0 / sqrt(ss);
+  for (var i = 0u; i < p.d_in; i++) { s_params[row + i] *= inv; }
 }
 
 @group(0) @binding(2) var<storage, read> n_params: array<f32>;
@@ -55,12 +60,11 @@ fn saeNormaliseRows(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) 
 
 @compute @workgroup_size(SAE_WG)
 fn saeRowNorms(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let j = groupIndex(wid, nwg);
+  let j = saeThread(wid, nwg, lid);
   if (j >= p.d_sae) { return; }
-  var acc = vec2f(0.0);
-  for (var i = lid; i < p.d_in; i += SAE_WG) { acc.x += n_params[p.w_dec + j * p.d_in + i] * n_params[p.w_dec + j * p.d_in + i]; }
-  let t = rowSum(acc, lid);
-  if (lid == 0u) { n_norms[j] = sqrt(t.x); }
+  var ss = 0.0;
+  for (var i = 0u; i < p.d_in; i++) { ss += n_params[p.w_dec + j * p.d_in + i] * n_params[p.w_dec + j * p.d_in + i]; }
+  n_norms[j] = sqrt(ss);
 }
 
 @group(0) @binding(2) var<storage, read> k_z: array<f32>;               // (batch, d_sae)

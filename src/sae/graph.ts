@@ -5,7 +5,7 @@ import type { KernelCache } from '../gpu/kernels.ts';
 import { unitRows } from '../ref/sae-kinds.ts';
 import { BufferOwner, groups, makeBinder, type Dispatch, type Slabs } from '../train/bind.ts';
 import { optimizerUniform } from '../train/uniforms.ts';
-import { auxLatents, listStride, SAE_SPECS, SAE_WG, saeUniform, type SaeLayout, type SaeShape } from './kernels.ts';
+import { auxLatents, denseEncoder, encodeProduct, encodeThreads, listStride, SAE_SPECS, SAE_WG, saeUniform, type SaeLayout, type SaeShape } from './kernels.ts';
 
 export interface SaeOptimizerHyper { beta1: number; beta2: number; eps: number }
 
@@ -39,38 +39,44 @@ export async function buildSaeGraph(device: GPUDevice, cache: KernelCache, l: Sa
   const idx = f('idx', B * list), val = f('val', B * list), auxIdx = f('auxIdx', B * kAux), auxVal = f('auxVal', B * kAux);
   const xhat = f('xhat', B * dIn), ehat = f('ehat', B * dIn), gx = f('gx', B * dIn), ge = f('ge', B * dIn), gh = f('gh', B * dSae);
   const loss = f('loss', 8), sums = f('sums', 4), counters = f('counters', dSae), fires = f('fires', dSae), stats = f('stats', 4 + 2 * dIn);
-  const latent = f('latent', 2 * dSae), norms = f('norms', dSae);
+  const xc = f('xc', B * dIn), scratch = f('scratch', 4);
+  const latent = f('latent', 2 * dSae), norms = f('norms', dSae), samples = f('samples', dSae * B), count = f('count', dSae);
   const u = saeUniform(l, s);
   const bind = makeBinder(device, stepBuffer, owner);
   const perRow = (n: number) => groups(n, SAE_WG);
   const { params, grads, m, v } = slabs;
-  const encode = bind('Sae.encode', k.encode, u, [x, params, h], perRow(Math.ceil(B / 4) * dSae)); // 4 samples a thread
+  const product = encodeProduct(l, B);
+  const encode = denseEncoder(dIn, dSae) ? [bind('Sae.center', k.center, u, [x, params, xc], perRow(B * dIn)),
+    bind('Sae.encodeProduct', k.encodeProduct, product.uniform, [xc, params, h, scratch], product.workgroups),
+    bind('Sae.addBias', k.addBias, u, [params, h], perRow(B * dSae))]
+    : [bind('Sae.encode', k.encode, u, [x, params, h], perRow(encodeThreads(B, dSae)))];
   const codes = bind('Sae.codes', k.codes, u, [h, params, z, idx, val], B);
   const trainCodes = s.kind === 'topk' ? [bind('Sae.topk', k.topk, u, [h, counters, z, idx, val], B)]
     : s.kind === 'batchtopk' ? [bind('Sae.batchTopk', k.batchTopk, u, [h, counters, z, idx, val, params], 1), codes] : [codes];
   const evalCodes = s.kind === 'topk' ? trainCodes : [codes];
-  const decode = bind('Sae.decode', k.decode, u, [params, idx, val, auxIdx, auxVal, xhat, ehat], perRow(B * dIn));
+  const decode = bind('Sae.decode', k.decode, u, [params, idx, val, auxIdx, auxVal, xhat, ehat], perRow(B * Math.ceil(dIn / 4)));
   const latentStats = bind('Sae.latentStats', k.latentStats, u, [z, counters, latent, fires], perRow(dSae));
   const when = (on: boolean, ...d: Dispatch[]) => (on ? d : []);
   // The counters take this batch's firing before AuxK picks the dead latents (OpenAI's order).
   const step = [
-    encode, ...trainCodes, latentStats,
+    ...encode, ...trainCodes, latentStats,
     ...when(kAux > 0, bind('Sae.topkAux', k.topkAux, u, [h, counters, zAux, auxIdx, auxVal], B)),
-    ...when(s.kind === 'l1', bind('Sae.rowNorms', k.rowNorms, u, [params, norms], dSae)),
+    ...when(s.kind === 'l1', bind('Sae.rowNorms', k.rowNorms, u, [params, norms], perRow(dSae))),
     decode,
     bind('Sae.loss', k.loss, u, [x, xhat, ehat, counters, loss, sums, latent, norms], 1),
     bind('Sae.lossGrad', k.lossGrad, u, [x, xhat, ehat, loss, gx, ge], perRow(B * dIn)),
-    bind('Sae.codeGrad', k.codeGrad, u, [params, z, zAux, gx, ge, gh, norms], perRow(B * dSae)),
-    bind('Sae.decoderGrad', k.decoderGrad, u, [z, zAux, gx, ge, grads], perRow(dSae * Math.ceil(dIn / 4))),
+    bind('Sae.codeGrad', k.codeGrad, u, [params, idx, val, auxIdx, auxVal, gx, ge, gh], perRow(B * (list + kAux))),
+    bind('Sae.columns', k.columns, u, [z, zAux, samples, count], perRow(dSae)),
+    bind('Sae.decoderGrad', k.decoderGrad, u, [z, zAux, gx, ge, grads, samples, count], perRow(dSae * Math.ceil(dIn / 4))),
     ...when(s.kind === 'l1', bind('Sae.l1DecoderGrad', k.l1DecoderGrad, u, [params, latent, norms, grads], perRow(dSae * dIn))),
-    bind('Sae.encoderGrad', k.encoderGrad, u, [x, params, gh, grads], perRow((Math.ceil(dIn / 4) + 1) * dSae)),
+    bind('Sae.encoderGrad', k.encoderGrad, u, [x, params, gh, grads, samples, count], perRow((Math.ceil(dIn / 4) + 1) * dSae)),
     bind('Sae.biasGrad', k.biasGrad, u, [params, gx, grads], perRow(dIn)),
     ...when(s.kind === 'jumprelu', bind('Sae.thresholdGrad', k.thresholdGrad, u, [params, h, gx, grads], perRow(dSae))),
-    ...when(unitRows(s.kind), bind('Sae.projectRows', k.projectRows, u, [params, grads], dSae)),
+    ...when(unitRows(s.kind), bind('Sae.projectRows', k.projectRows, u, [params, grads], perRow(dSae))),
     bind('Sae.adam', k.adam, optimizerUniform(l.floats, opt.beta1, opt.beta2, opt.eps, 0), [params, grads, m, v], groups(l.floats / 4)),
-    ...when(unitRows(s.kind), bind('Sae.normaliseRows', k.normaliseRows, u, [params], dSae)),
+    ...when(unitRows(s.kind), bind('Sae.normaliseRows', k.normaliseRows, u, [params], perRow(dSae))),
   ];
-  const evaluate = [encode, ...evalCodes, decode, latentStats, bind('Sae.evalStats', k.evalStats, u, [x, xhat, z, stats], 1)];
+  const evaluate = [...encode, ...evalCodes, decode, latentStats, bind('Sae.evalStats', k.evalStats, u, [x, xhat, z, stats], 1)];
   const gather = (data: GPUBuffer, order: GPUBuffer, count: number) =>
     bind('Sae.gather', k.gather, saeUniform(l, s, count), [data, order, x], perRow(B * dIn));
   return { x, h, z, zAux, idx, val, xhat, ehat, loss, sums, counters, fires, stats, step, evaluate, gather, destroy: () => owner.destroy() };

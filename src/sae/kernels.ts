@@ -3,7 +3,11 @@
 import type { KernelSpec } from '../gpu/kernels.ts';
 import { ranksLatents, SAE_KINDS, type SaeKind } from '../ref/sae-kinds.ts';
 import type { SaeParams } from '../ref/sae.ts';
-import { KERNEL_SPECS } from '../train/kernels.ts';
+import { denseSpecs, denseWorkgroups, KERNEL_SPECS, variantByName } from '../train/kernels.ts';
+import { denseUniform } from '../train/uniforms.ts';
+
+/** The dense product family of the encoder: register blocks, the fastest on the CPU adapters (docs/performance.md). */
+const ENCODE_VARIANT = 'rb8x8';
 
 const S = ['step', 'uniform'] as const;
 const spec = (file: string, entry: string, storage: ('read' | 'rw')[]): KernelSpec =>
@@ -12,7 +16,10 @@ const r = 'read', w = 'rw';
 
 export const SAE_SPECS = {
   gather: spec('forward', 'saeGather', [r, r, w]),
-  encode: spec('forward', 'saeEncode', [r, r, w]),
+  encode: spec('encode', 'saeEncode', [r, r, w]),
+  center: spec('encode', 'saeCenter', [r, r, w]),
+  addBias: spec('encode', 'saeAddBias', [r, w]),
+  encodeProduct: denseSpecs(variantByName(ENCODE_VARIANT)).denseBackwardInput,
   topk: spec('topk', 'saeTopk', [r, r, w, w, w]),
   topkAux: spec('topk', 'saeTopkAux', [r, r, w, w, w]),
   batchTopk: spec('topk', 'saeBatchTopk', [r, r, w, w, w, w]),
@@ -20,10 +27,11 @@ export const SAE_SPECS = {
   decode: spec('forward', 'saeDecode', [r, r, r, r, r, w, w]),
   loss: spec('forward', 'saeLoss', [r, r, r, r, w, w, r, r]),
   lossGrad: spec('forward', 'saeLossGrad', [r, r, r, r, w, w]),
-  codeGrad: spec('backward', 'saeCodeGrad', [r, r, r, r, r, w, r]),
-  decoderGrad: spec('backward', 'saeDecoderGrad', [r, r, r, r, w]),
+  codeGrad: spec('backward', 'saeCodeGrad', [r, r, r, r, r, r, r, w]),
+  columns: spec('backward', 'saeColumns', [r, r, w, w]),
+  decoderGrad: spec('backward', 'saeDecoderGrad', [r, r, r, r, w, r, r]),
   l1DecoderGrad: spec('codes', 'saeL1DecoderGrad', [r, r, r, w]),
-  encoderGrad: spec('backward', 'saeEncoderGrad', [r, r, r, w]),
+  encoderGrad: spec('backward', 'saeEncoderGrad', [r, r, r, w, r, r]),
   biasGrad: spec('backward', 'saeBiasGrad', [r, r, w]),
   thresholdGrad: spec('codes', 'saeThresholdGrad', [r, r, r, w]),
   rowNorms: spec('update', 'saeRowNorms', [r, w]),
@@ -34,6 +42,17 @@ export const SAE_SPECS = {
   adam: KERNEL_SPECS.adam,
 } satisfies Record<string, KernelSpec>;
 export const SAE_WG = 256;
+/** Threads of saeEncode: one per 8 samples × 4 latents. */
+export const encodeThreads = (batch: number, dSae: number): number => Math.ceil(batch / 8) * Math.ceil(dSae / 4);
+/** Whether the encoder runs as the dense product (sae_encode.wgsl): its operands must be whole vec4 rows. */
+export const denseEncoder = (dIn: number, dSae: number): boolean => dIn % 4 === 0 && dSae % 4 === 0;
+/** Dense uniform and workgroups of the encoder's product h = (x − b_dec)·W_enc as dense.wgsl's dY·W. */
+export function encodeProduct(l: SaeLayout, batch: number): { uniform: ArrayBuffer; workgroups: number } {
+  const identity = { kind: 'identity', alpha: 0 } as const;
+  const v = variantByName(ENCODE_VARIANT);
+  return { uniform: denseUniform(l.dIn, l.dSae, l.wEnc, l.bEnc, identity, identity),
+    workgroups: denseWorkgroups(v.family, v.backwardInput, batch, l.dSae / 4) };
+}
 
 /** Float offsets of the five tensors in the parameter slab (and the gradient and Adam slabs), SAELens's order with
  * `threshold` last (JumpReLU's θ; BatchTopK's estimate; present but unused for TopK and L1). */
