@@ -81,6 +81,12 @@ test('CLI: SAE metrics per epoch, the held-out split, metrics file, SAELens name
   const init = await cli([...SAE, '--epochs', '1', '--init', exported]);
   assert.match(init.stdout, /initialised from .*export\/sae_weights\.safetensors/);
   assert.match(init.stdout, /epoch 1\/1 .* L0 3\.00 /);
+  // Units: an export's weights are in the data's own units, so a run that would scale its inputs is refused; and an
+  // export into the directory the weights come from would overwrite them.
+  const scaled = await cli([...SAE, '--epochs', '1', '--init', exported, '--normalize']).catch((e: { stderr: string }) => e);
+  assert.match(scaled.stderr, /--init .*in the data's own units, and this run would scale its inputs again \(--normalize\)/);
+  const over = await cli([...SAE, '--epochs', '1', '--init', exported, '--export-saelens', exported]).catch((e: { stderr: string }) => e);
+  assert.match(over.stderr, /is also the input of --init/);
 });
 
 for (const kind of SAE_KINDS) {

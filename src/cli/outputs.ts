@@ -1,4 +1,5 @@
 // The CLI's files for src/io/outputs.ts: its outputs, and the inputs they must not overwrite.
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { runDataPaths } from '../data/run-data.ts';
 import { checkOutputs, type CheckedOutput } from '../io/outputs.ts';
@@ -7,6 +8,11 @@ import type { CliOptions } from './args.ts';
 type CliFiles = Pick<CliOptions, 'save' | 'metrics' | 'recon' | 'features' | 'data' | 'init' | 'resume' | 'exportSaelens' | 'exportActivations'>;
 
 /** Every output checked against the others and the inputs before anything is read or trained; keyed by flag. */
+/** The file --init reads: a SAELens directory's weights, or the path itself (so an export into it is refused). */
+function initFile(path: string): string {
+  try { return statSync(path).isDirectory() ? join(path, 'sae_weights.safetensors') : path; } catch { return path; }
+}
+
 export function checkCliOutputs(o: CliFiles): Map<string, CheckedOutput> {
   const outputs = ([['--save', o.save], ['--metrics', o.metrics], ['--recon', o.recon], ['--features', o.features],
     ['--export-saelens', o.exportSaelens && join(o.exportSaelens, 'sae_weights.safetensors')],
@@ -15,7 +21,7 @@ export function checkCliOutputs(o: CliFiles): Map<string, CheckedOutput> {
     ['--export-activations (test.npy)', o.exportActivations && join(o.exportActivations, 'test.npy')]] as const)
     .filter(([, path]) => path !== null).map(([flag, path]) => ({ flag, path: path!, mayReplace: flag === '--save' ? ['--resume', '--init'] : [] }));
   const inputs = [...runDataPaths(o.data).map((path) => ({ flag: '--data', path })),
-    ...(o.init ? [{ flag: '--init', path: o.init }] : []), ...(o.resume ? [{ flag: '--resume', path: o.resume }] : [])];
+    ...(o.init ? [{ flag: '--init', path: initFile(o.init) }] : []), ...(o.resume ? [{ flag: '--resume', path: o.resume }] : [])];
   return checkOutputs(outputs, inputs);
 }
 

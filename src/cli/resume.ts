@@ -67,7 +67,16 @@ export async function readInit(o: CliOptions): Promise<TrainState> {
   let path = o.init!;
   if (o.cfg.sae && isDirectory(path)) path = join(path, 'sae_weights.safetensors');
   const { bytes } = await readCheckpointFile(path, 'init');
-  const { plan, finish } = weightsPlan(o.cfg, new Set(decodeSafetensors(bytes, path).tensors.keys()));
+  const file = decodeSafetensors(bytes, path);
+  // An SAE's weights work in the units it was trained in (an export has any --normalize factor folded in; our
+  // checkpoints record theirs): a run that scales its inputs differently would start from the wrong units.
+  const factor = Number(file.metadata.normalize_factor ?? '1');
+  if (o.cfg.sae && (o.cfg.sae.normalize || factor !== 1)) {
+    throw new Error(`--init ${o.init}: ${factor !== 1 ? `its weights were trained on inputs scaled by ${factor} (--normalize)` : 'its weights are in the data\'s own units'}, ` +
+      `${o.cfg.sae.normalize ? 'and this run would scale its inputs again (--normalize)' : 'and this run does not scale its inputs'}; ` +
+      `start from an --export-saelens directory (the factor folded in) without --normalize`);
+  }
+  const { plan, finish } = weightsPlan(o.cfg, new Set(file.tensors.keys()));
   const ck = await decodeCheckpoint(bytes, plan, path);
   finish(ck.params);
   const zeros = () => new Float32Array(ck.params.length);

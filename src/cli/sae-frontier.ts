@@ -17,6 +17,8 @@ export const FRONTIER_USAGE = `Usage: npm run experiment -- sae-frontier [option
   --d-sae N             latents of every SAE (default 256)
   --epochs N            epochs per SAE (default 5)
   --ae-epochs N         epochs of the seed autoencoder whose hidden layer is the second dataset (default 10)
+  --lr η                Adam's constant learning rate of every SAE (default: the presets', 0.001)
+  --batch B             SAE batch size (default: the presets', 256)
   --kinds A,B           some of ${SAE_KINDS.join(',')} (default all)
   --values N            only the first N values of each kind's sweep
   --subset TRAIN/TEST   only the first TRAIN training and TEST test images
@@ -32,6 +34,13 @@ function count(flag: string, raw: string | undefined, def: number, min = 1): num
   return v;
 }
 
+function rate(raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const v = Number(raw);
+  if (!(v > 0 && v <= 1)) throw new Error(`--lr ${JSON.stringify(raw)}: must be a number in (0, 1]`);
+  return v;
+}
+
 function commit(): string {
   try { return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim(); } catch { return 'unknown'; }
 }
@@ -39,7 +48,7 @@ function commit(): string {
 export async function frontierMain(argv: string[]): Promise<void> {
   const { values: a, positionals } = parseArgs({ args: argv, strict: true, allowPositionals: true, options: {
     data: { type: 'string' }, 'd-sae': { type: 'string' }, epochs: { type: 'string' }, 'ae-epochs': { type: 'string' }, kinds: { type: 'string' },
-    values: { type: 'string' }, subset: { type: 'string' }, seed: { type: 'string' }, adapter: { type: 'string' }, out: { type: 'string' },
+    values: { type: 'string' }, lr: { type: 'string' }, batch: { type: 'string' }, subset: { type: 'string' }, seed: { type: 'string' }, adapter: { type: 'string' }, out: { type: 'string' },
     quiet: { type: 'boolean' }, help: { type: 'boolean' } } });
   if (a.help) { console.log(FRONTIER_USAGE); return; }
   if (positionals.length > 0) throw new Error(`unexpected ${positionals.join(' ')}\n\n${FRONTIER_USAGE}`);
@@ -51,7 +60,7 @@ export async function frontierMain(argv: string[]): Promise<void> {
   const subset = a.subset?.match(/^(\d+)\/(\d+)$/);
   if (a.subset !== undefined && !subset) throw new Error(`--subset ${JSON.stringify(a.subset)}: must be TRAIN/TEST, e.g. 10000/2000`);
   const options = { dSae: count('d-sae', a['d-sae'], 256), epochs: count('epochs', a.epochs, 5), aeEpochs: count('ae-epochs', a['ae-epochs'], 10),
-    seed: count('seed', a.seed, 0, 0), kinds, values: a.values === undefined ? undefined : count('values', a.values, 1) };
+    seed: count('seed', a.seed, 0, 0), kinds, batch: a.batch === undefined ? undefined : count('batch', a.batch, 1), lr: rate(a.lr), values: a.values === undefined ? undefined : count('values', a.values, 1) };
   const out = resolve(a.out ?? join('runs', 'experiments', 'sae-frontier'));
   try { mkdirSync(out, { recursive: true }); } catch (e) { throw new Error(`--out ${out}: cannot create the directory (${(e as Error).message})`); }
   const log = (s: string) => { if (!a.quiet) console.log(s); };

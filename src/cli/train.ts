@@ -51,6 +51,8 @@ async function main(o: CliOptions): Promise<number> {
   if (o.cfg.sae && !o.resume) o.cfg.model = saeModel(isVectors(data) ? data.dim : data.train.rows * data.train.cols, o.cfg.sae.dSae);
   const from = o.resume ? await readResume(o, data, log) : o.init ? await readInit(o) : undefined;
   const cfg = o.cfg;
+  // Checked again on the resumed config (an SAE checkpoint resumed without an SAE preset), before any training.
+  if (cfg.sae && (o.recon || o.features)) throw new Error('--recon and --features draw the MLP autoencoders\' images; an SAE has --export-saelens');
   const images = isVectors(data) ? null : data;
   const acquire = () => acquireNodeGpu(o.adapter, cfg.sae ? saeLimits(cfg) : images ? limitsFor(cfg, images) : {}).catch((e: unknown) => {
     const limits = (e as { adapterLimits?: BufferLimits }).adapterLimits;

@@ -43,6 +43,8 @@ export interface FrontierOptions {
   epochs: number; // per SAE
   aeEpochs: number; // the seed autoencoder whose hidden layer is the second dataset
   seed: number;
+  lr?: number; // Adam's constant learning rate for every SAE (default: the presets')
+  batch?: number; // SAE batch size (default: the presets')
   kinds?: SaeKind[];
   values?: number; // only the first N values of each sweep (smoke tests)
   log?: (line: string) => void;
@@ -56,11 +58,11 @@ export interface FrontierResult {
 }
 
 /** The SAE config of one point: the kind's preset at d_in, its knob set, inputs normalised (mean squared norm d_in). */
-export function frontierConfig(kind: SaeKind, value: number, dim: number, o: Pick<FrontierOptions, 'dSae' | 'epochs' | 'seed'>): TrainConfig {
+export function frontierConfig(kind: SaeKind, value: number, dim: number, o: Pick<FrontierOptions, 'dSae' | 'epochs' | 'seed' | 'lr' | 'batch'>): TrainConfig {
   const cfg = preset(saePresetOf(kind), o.dSae, dim);
   const sae: SaeSettings = { ...cfg.sae!, [FRONTIER_SWEEPS[kind].knob]: value, normalize: true };
   if (sae.kAux > o.dSae) sae.kAux = o.dSae;
-  return { ...cfg, sae, epochs: o.epochs, seed: o.seed };
+  return { ...cfg, sae, epochs: o.epochs, seed: o.seed, batch: o.batch ?? cfg.batch, optimizer: { ...cfg.optimizer, lr: o.lr ?? cfg.optimizer.lr } };
 }
 
 function rows(values: Float32Array, count: number, stride: number, width: number): Matrix {

@@ -40,11 +40,21 @@ export function firingDensity(fires: Uint32Array, samples: number): FiringDensit
  * dead-latent `counters` and each latent's held-out firing count `fires`. */
 export interface SaeSums { stats: Float32Array; sums: Float32Array; counters: Uint32Array; fires: Uint32Array }
 
-export function saeMetrics(epoch: number, g: SaeSums, l: SaeLayout, cfg: { deadAfter: number }, mmcs: number | null): SaeMetrics {
+/** Σ over rows and dimensions of (x − the dimension's mean)², in float64: FVU's denominator. (From the GPU's f32 Σx and
+ * Σx², Σx² − (Σx)²/n cancels badly where a dimension's mean is large against its spread, as in real activations.) */
+export function totalVariance(m: { rows: number; cols: number; values: Float32Array }): number {
+  const mean = new Float64Array(m.cols);
+  for (let r = 0; r < m.rows; r++) for (let c = 0; c < m.cols; c++) mean[c] += m.values[r * m.cols + c];
+  for (let c = 0; c < m.cols; c++) mean[c] /= m.rows;
+  let total = 0;
+  for (let r = 0; r < m.rows; r++) for (let c = 0; c < m.cols; c++) total += (m.values[r * m.cols + c] - mean[c]) ** 2;
+  return total;
+}
+
+/** `variance`: totalVariance of the held-out vectors the GPU evaluated. */
+export function saeMetrics(epoch: number, g: SaeSums, l: SaeLayout, cfg: { deadAfter: number }, mmcs: number | null, variance: number): SaeMetrics {
   const { stats, sums } = g;
   const [errSq, active, samples] = stats;
-  let variance = 0;
-  for (let i = 0; i < l.dIn; i++) variance += stats[4 + l.dIn + i] - stats[4 + i] ** 2 / samples;
   const fvu = errSq / variance;
   const dead = g.counters.reduce((a, c) => a + (c >= cfg.deadAfter ? 1 : 0), 0);
   const steps = Math.max(1, sums[2]);

@@ -15,7 +15,7 @@ import { STEP_BYTES, STEP_SLOT, writeStep } from '../train/uniforms.ts';
 import { buildSaeGraph, type SaeGraph } from './graph.ts';
 import { initSae } from './init.ts';
 import { packParams, saeLayout, unpackParams, type SaeLayout, type SaeShape } from './kernels.ts';
-import { saeMetrics, type SaeMetrics } from './metrics.ts';
+import { saeMetrics, totalVariance, type SaeMetrics } from './metrics.ts';
 import { meanMaxCosine } from './planted.ts';
 import { BatchStream } from './stream.ts';
 
@@ -50,6 +50,8 @@ export class SaeTrainer {
   private readonly streams: { train: BatchStream | null; test: BatchStream | null }; // data over the binding limit
   private readonly testOrder: GPUBuffer;
   private perm: Uint32Array = new Uint32Array(0); // the open epoch's order (fed through the train stream)
+
+  private heldOutVariance: number | null = null; // FVU's denominator, computed once on the host
 
   private constructor(readonly gpu: Gpu, readonly cfg: SaeConfig, readonly data: VectorSplit, readonly graph: SaeGraph,
     parts: { layout: SaeLayout; stepBuffer: GPUBuffer; slabs: SaeTrainer['slabs']; trainData: GPUBuffer; testData: GPUBuffer; testOrder: GPUBuffer; order: GPUBuffer;
@@ -176,7 +178,7 @@ export class SaeTrainer {
     const dict = this.data.dictionary;
     const mmcs = dict ? meanMaxCosine(this.decoderRows((await this.readState()).params), dict) : null;
     return saeMetrics(this.epoch, { stats: new Float32Array(stats), sums: new Float32Array(sums), counters: new Uint32Array(counters),
-      fires: new Uint32Array(fires, 0, this.layout.dSae) }, this.layout, this.cfg, mmcs);
+      fires: new Uint32Array(fires, 0, this.layout.dSae) }, this.layout, this.cfg, mmcs, this.heldOutVariance ??= totalVariance(this.data.test));
   }
 
   private decoderRows(params: Float32Array): { rows: number; cols: number; values: Float32Array } {

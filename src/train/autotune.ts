@@ -220,7 +220,7 @@ export async function tuneMatmuls(gpu: Gpu, cache: KernelCache, cfg: TrainConfig
     (choices[x.layer] ??= {})[x.product] = best;
     return { layer: x.layer, product: x.product, ...x.shape, ms, best };
   });
-  const stepKey = `step|${cfg.loss}|${cfg.sparsity.kind}|${cfg.corruption.kind}|${dense.map(keyOf).join('|')}`;
+  const stepKey = `step|${cfg.loss}|${cfg.sparsity.kind}|${cfg.corruption.kind}|${cfg.contractive > 0 ? `cae${cfg.contractiveSamples}` : ''}|${dense.map(keyOf).join('|')}`;
   const step = await checkWholeStep(gpu, cache, plan, cfg, products, stepKey, retune);
   const chosen = step?.chosen === 'tuned' || !step ? choices : uniformChoices(products, step.chosen);
   return { choices: chosen, products, cached, seconds: (performance.now() - t0) / 1000, step };
@@ -247,8 +247,9 @@ async function checkWholeStep(gpu: Gpu, cache: KernelCache, plan: Plan, cfg: Tra
   let ms = retune ? undefined : memory.get(key);
   if (!ms) {
     const tuned = products.reduce<MatmulChoices>((c, p) => { (c[p.layer] ??= {})[p.product] = p.best; return c; }, {});
-    const steps = [new ScratchStep(gpu.device, await loadKernels(cache, DEFAULT_VARIANT, tuned), plan, cfg, cfg.batch),
-      new ScratchStep(gpu.device, await loadKernels(cache, uniform), plan, cfg, cfg.batch)];
+    const jacobian = cfg.contractive > 0 ? 'train' : 'none'; // the contractive penalty's products use the same kernels
+    const steps = [new ScratchStep(gpu.device, await loadKernels(cache, DEFAULT_VARIANT, tuned), plan, cfg, cfg.batch, jacobian),
+      new ScratchStep(gpu.device, await loadKernels(cache, uniform), plan, cfg, cfg.batch, jacobian)];
     try {
       const times: number[][] = [[], []];
       const record = (s: ScratchStep, n: number) => (pass: GPUComputePassEncoder) => {

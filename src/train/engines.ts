@@ -24,7 +24,9 @@ export async function createEngine(gpu: Gpu, cfg: TrainConfig, data: RunData, ke
   let engine: Engine | null = null;
   let failure: unknown = null;
   try { engine = await build(gpu, cfg, data, kernel, cache, options); } catch (e) { failure = e; }
-  const gpuError = (await gpu.device.popErrorScope()) ?? (await gpu.device.popErrorScope());
+  const validation = await gpu.device.popErrorScope(); // both scopes pop, whichever reported
+  const memory = await gpu.device.popErrorScope();
+  const gpuError = validation ?? memory;
   if (failure || gpuError) {
     engine?.destroy();
     throw failure ?? new Error(`the GPU rejected this model: ${gpuError!.message}`);

@@ -1,6 +1,6 @@
 // TrainState: the whole state of a run as CPU copies — what a rollback snapshot, a checkpoint, the page's copy for
-// a rebuild and a device-loss rebuild all hold. captureState and restoreState are its only readers and writers of a
-// Trainer's slabs and position.
+// a rebuild and a device-loss rebuild all hold. captureStates and restoreStates (and the engines' capture/restore) are
+// its only readers and writers of a Trainer's slabs and position.
 import type { Plan } from '../model/plan.ts';
 import { MATMUL_VARIANTS, type MatmulChoices, type Product } from './kernels.ts';
 import type { EpochRow } from './metrics.ts';
@@ -56,11 +56,6 @@ export function nonFiniteIn(s: Pick<TrainState, 'params' | 'state' | 'm' | 'v'>)
   return null;
 }
 
-/** Read `t`'s state at a step boundary (waits for the GPU); `stepInEpoch` and `history` are the driver's. */
-export async function captureState(t: Trainer, stepInEpoch: number, history: readonly EpochRow[]): Promise<TrainState> {
-  return (await captureStates(t, stepInEpoch, [history]))[0];
-}
-
 /** The state of each of `t`'s batched models (`histories[i]`: model i's), in model order; only the models given
  * histories are read into states. */
 export async function captureStates(t: Trainer, stepInEpoch: number, histories: readonly (readonly EpochRow[])[]): Promise<TrainState[]> {
@@ -85,9 +80,4 @@ export function restoreStates(t: Trainer, states: readonly TrainState[]): void {
   states.forEach((s, i) => t.writeSlabs(s, i));
   const [s] = states;
   t.setPosition({ epoch: s.epoch, globalStep: s.globalStep, lrScale: s.lrScale, lrScales: states.map((x) => x.lrScale) });
-}
-
-/** A state for `plan` at the start of a run, from given weights (the rest zero). */
-export function freshPosition(): Pick<TrainState, 'epoch' | 'globalStep' | 'stepInEpoch' | 'lrScale' | 'history'> {
-  return { epoch: 0, globalStep: 0, stepInEpoch: 0, lrScale: 1, history: [] };
 }

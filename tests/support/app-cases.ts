@@ -217,6 +217,9 @@ export function appSuite(adapter: BrowserAdapter, o: AppSuiteOptions): void {
 
   test('the config round-trips through the URL hash and lil-gui presets', async () => {
     const { page } = b;
+    // Paused first: a page left behind another gets no animation frames in headless Chromium, and a running session
+    // applies panel changes only at its next step boundary.
+    if ((await stat(page, 'state')) === 'running') { await press(page, 'pause'); await waitForState(page, 'paused'); }
     const canonical = (h: string) => { const c = configFromHash(h); return hashFromConfig(c.config, c.preset ?? undefined); };
     const hash = await page.evaluate(() => location.hash.slice(1));
     assert.deepEqual(configFromHash(hash).problems, []);
@@ -295,7 +298,7 @@ export function appSuite(adapter: BrowserAdapter, o: AppSuiteOptions): void {
           return device;
         };
       });
-      await page.goto(`${b.baseUrl}/#${o.hash}&epochs=8`);
+      await page.goto(`${b.baseUrl}/#${[...o.hash.split('&').filter((p) => !p.startsWith('epochs=')), 'epochs=8'].join('&')}`);
       await waitReady(page);
       await press(page, 'start');
       await waitForEpochLines(page, 1, 2 * o.epochTimeout + 10_000);
