@@ -1,0 +1,36 @@
+// Feeds the SAE dashboard from a training SaeTrainer: an inspector per trainer, and after each epoch the metrics at
+// once (live figures) then the inspection of the new parameters (atoms, densities, top samples).
+import type { SaeMetrics, SaeTrainer } from '../sae/trainer.ts';
+import { SaeInspector } from '../sae/inspect.ts';
+import type { SaeDashboard } from './sae-dashboard.ts';
+
+export class SaeFeed {
+  private inspector: Promise<SaeInspector> | null = null;
+
+  constructor(private readonly dashboard: SaeDashboard, private readonly topN = 9) {}
+
+  /** A new trainer (new model or rebuilt): the dashboard empties until its first epoch. */
+  built(t: SaeTrainer): void {
+    void this.inspector?.then((i) => i.destroy(), () => {});
+    this.inspector = SaeInspector.create(t, this.topN);
+    this.dashboard.clear();
+  }
+
+  /** After an epoch's evaluation; resolves once the dashboard shows the new parameters. */
+  async epoch(m: SaeMetrics): Promise<void> {
+    const pending = this.inspector;
+    if (!pending) throw new Error('SaeFeed.epoch before SaeFeed.built: give the feed its trainer first');
+    const inspector = await pending;
+    const t = inspector.trainer;
+    this.dashboard.metrics({ ...m, k: t.cfg.k, dSae: t.layout.dSae });
+    const inspection = await inspector.read();
+    if (this.inspector !== pending) return; // replaced meanwhile
+    const { values, cols } = t.data.test;
+    this.dashboard.show({ epoch: m.epoch, inspection, sample: (i) => values.subarray(i * cols, (i + 1) * cols) });
+  }
+
+  destroy(): void {
+    void this.inspector?.then((i) => i.destroy(), () => {});
+    this.inspector = null;
+  }
+}
