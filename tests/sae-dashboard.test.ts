@@ -2,7 +2,7 @@
 // sort orders and the arrow-key moves of the atom grid.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { binOf, densityBins, densityFloor, diverging, gridMove, imageShapeFor, percent, sortLatents } from '../src/app/sae-paint.ts';
+import { binOf, densityBins, densityFloor, diverging, gridMove, imageShapeFor, percent, sortLatents, trendPoints } from '../src/app/sae-paint.ts';
 
 test('the diverging map: blue at −1, near-white at 0, red at +1, clamped, darker away from 0', () => {
   assert.deepEqual(diverging(-1), [33, 102, 172]);
@@ -56,4 +56,9 @@ test('grid moves: arrows by one and by a row, Home and End, stopping at the edge
 
 test('densities as percentages', () => {
   assert.deepEqual([0, 1, 0.25, 0.0312, 0.002, 0.0000123].map(percent), ['0%', '100.0%', '25.0%', '3.12%', '0.20%', '0.0012%']);
+});
+
+test('trend lines: the largest value at the top, a flat series through the middle', () => {
+  assert.equal(trendPoints([1, 3, 2], 100, 22), '0.0,21.0 50.0,1.0 100.0,11.0');
+  assert.equal(trendPoints([5, 5], 10, 22), '0.0,11.0 10.0,11.0');
 });

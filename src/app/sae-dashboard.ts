@@ -6,7 +6,9 @@ import type { SaeInspection } from '../sae/inspect.ts';
 import { NO_SAMPLE } from '../sae/inspect.ts';
 import type { ImageShape } from '../viz/grid.ts';
 import { el } from './dom.ts';
-import { densityBins, densityFloor, drawDensityHistogram, gridMove, imageShapeFor, paintAtom, paintSample, percent, sortLatents, SORTS, type SortKey } from './sae-paint.ts';
+import {
+  densityBins, densityFloor, drawDensityHistogram, gridMove, imageShapeFor, paintAtom, paintSample, percent, sortLatents, SORTS, trendPoints, type SortKey,
+} from './sae-paint.ts';
 import './sae-dashboard.css';
 
 export interface SaeFeatures {
@@ -17,6 +19,7 @@ export interface SaeFeatures {
 
 export interface SaeFigures { epoch: number; l0: number; deadFraction: number; fvu: number; explainedVariance: number; k?: number; dSae: number }
 
+const TREND = { w: 120, h: 22 };
 const PAGE = 256; // atoms drawn at once; "show more" adds a page
 
 export class SaeDashboard {
@@ -32,6 +35,7 @@ export class SaeDashboard {
   private readonly gridCaption = el('p', { className: 'caption' });
   private readonly detail = el('div', { className: 'sae-detail' });
   private redrawHistogram = () => {};
+  private readonly history: SaeFigures[] = [];
 
   constructor(root: HTMLElement) {
     for (const [key, label] of Object.entries(SORTS)) this.sort.append(el('option', { value: key, textContent: label }));
@@ -53,6 +57,7 @@ export class SaeDashboard {
   clear(): void {
     this.data = null;
     this.selected = 0;
+    this.history.length = 0;
     this.figures.replaceChildren();
     this.grid.replaceChildren(el('p', { className: 'empty', textContent:
       'After each epoch: every latent\'s decoder atom (its row of W_dec), sortable by how often it fires on the held-out split.' }));
@@ -65,16 +70,19 @@ export class SaeDashboard {
 
   /** The epoch's held-out figures (live: each epoch). */
   metrics(m: SaeFigures): void {
+    if (this.history.length && this.history[this.history.length - 1].epoch >= m.epoch) this.history.length = 0; // rolled back or restarted
+    this.history.push(m);
     const dead = Math.round(m.deadFraction * m.dSae);
-    const item = (key: string, name: string, value: string, note: string) => {
+    const item = (key: keyof SaeFigures | 'epoch', name: string, value: string, note: string) => {
       const pair = el('div', {}, el('dt', { textContent: name }), el('dd', {}, el('span', { className: 'value', textContent: value }),
         el('span', { className: 'note', textContent: note })));
-      pair.dataset.figure = key;
+      if (key !== 'epoch' && this.history.length > 1) pair.append(trend(this.history.map((h) => h[key] as number)));
+      pair.dataset.figure = key === 'deadFraction' ? 'dead' : key;
       return pair;
     };
     this.figures.replaceChildren(item('epoch', 'epoch', String(m.epoch), 'figures on the held-out split'),
       item('l0', 'L0', m.l0.toFixed(2), `active latents per sample${m.k === undefined ? '' : ` (k = ${m.k})`}`),
-      item('dead', 'dead latents', `${dead.toLocaleString('en')} / ${m.dSae.toLocaleString('en')}`, `${percent(m.deadFraction)} silent through the dead window`),
+      item('deadFraction', 'dead latents', `${dead.toLocaleString('en')} / ${m.dSae.toLocaleString('en')}`, `${percent(m.deadFraction)} silent through the dead window`),
       item('fvu', 'FVU', m.fvu.toFixed(4), `explained variance ${(100 * m.explainedVariance).toFixed(1)}%`));
   }
 
@@ -171,7 +179,7 @@ export class SaeDashboard {
     hist.setAttribute('aria-label', `log10 firing densities of all ${ins.dSae} latents, latent ${j} marked`);
     const density = el('p', { className: 'sae-density-text' },
       ins.fired[j] > 0 ? `fires on ${percent(ins.density[j])} of held-out samples (${ins.fired[j].toLocaleString('en')} of ${ins.samples.toLocaleString('en')}), ` +
-        `log10 density ${Math.log10(ins.density[j]).toFixed(2)}` : `fired on none of the ${ins.samples.toLocaleString('en')} held-out samples`,
+        `log10 density ${Math.log10(ins.density[j]).toFixed(2).replace('-', '−')}` : `fired on none of the ${ins.samples.toLocaleString('en')} held-out samples`,
       el('br'), `${dead ? 'dead: ' : ''}last fired ${ins.sinceFired[j].toLocaleString('en')} training samples ago (dead after ${ins.deadAfter.toLocaleString('en')})`);
     density.dataset.density = String(ins.density[j]);
     const top = el('div', { className: 'sae-top' });
@@ -194,4 +202,18 @@ export class SaeDashboard {
     this.redrawHistogram = () => drawDensityHistogram(hist, bins, ins.density[j]);
     this.redrawHistogram();
   }
+}
+
+/** A figure's values over the epochs as a small line (decorative: the value beside it says the same). */
+function trend(values: number[]): SVGSVGElement {
+  const ns = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(ns, 'svg');
+  svg.setAttribute('viewBox', `0 0 ${TREND.w} ${TREND.h}`);
+  svg.setAttribute('class', 'sae-trend');
+  svg.setAttribute('aria-hidden', 'true');
+  svg.setAttribute('preserveAspectRatio', 'none');
+  const line = document.createElementNS(ns, 'polyline');
+  line.setAttribute('points', trendPoints(values, TREND.w, TREND.h));
+  svg.append(line);
+  return svg;
 }

@@ -116,6 +116,14 @@ export function gridMove(at: number, key: string, count: number, cols: number): 
   return to < 0 || to >= count ? at : to;
 }
 
+/** SVG polyline points of `values` across a w × h box (1 unit of margin), the largest at the top; a flat series
+ * is drawn through the middle. */
+export function trendPoints(values: number[], w: number, h: number): string {
+  const lo = Math.min(...values), hi = Math.max(...values);
+  const y = (v: number) => (hi > lo ? 1 + ((hi - v) / (hi - lo)) * (h - 2) : h / 2);
+  return values.map((v, i) => `${((i / Math.max(1, values.length - 1)) * w).toFixed(1)},${y(v).toFixed(1)}`).join(' ');
+}
+
 /** A density as a percentage with enough digits to tell rare latents apart. */
 export function percent(d: number): string {
   if (d === 0) return '0%';
@@ -146,8 +154,8 @@ export function drawDensityHistogram(canvas: HTMLCanvasElement, bins: DensityBin
   ctx.fillStyle = text;
   ctx.textAlign = 'center';
   ctx.fillText('never', pad.l + neverW / 2, pad.t + plotH + 14);
-  for (let d = Math.ceil(bins.lo); d <= hi; d++) ctx.fillText(String(d), xAt(d), pad.t + plotH + 14);
-  ctx.fillText('log10 firing density (fraction of held-out samples)', x0 + plotW / 2, H - 4);
+  for (let d = Math.ceil(bins.lo); d <= hi; d++) ctx.fillText(String(d).replace('-', '−'), xAt(d), pad.t + plotH + 14);
+  ctx.fillText(plotW > 300 ? 'log10 firing density (fraction of held-out samples)' : 'log10 firing density', x0 + plotW / 2, H - 4);
   ctx.textAlign = 'right';
   for (const c of [0, top]) ctx.fillText(String(c), pad.l - 6, yAt(c) + 4);
   if (mark === null) return;
