@@ -1,6 +1,6 @@
 // The browser half of `npm run bench`: opens bench/page/ in headless Chromium on each software adapter and, in
 // the same page, measures our best matmul, tunes our kernels, then times our Trainer and TF.js's WebGPU backend.
-import type { Tuning } from '../src/train/autotune.ts';
+import { stepCheckLine, type Tuning } from '../src/train/autotune.ts';
 import { BROWSER_ADAPTERS, openBrowserPage, type BrowserAdapter } from '../tests/support/browser.ts';
 import { shapeName, type MatmulBudget, type MatmulResult, type Shape } from './matmul.ts';
 import type { StepBudget } from './stats.ts';
@@ -38,6 +38,7 @@ export async function benchBrowser(adapter: BrowserAdapter, shapes: Shape[], per
     for (const m of matmul) onLine(`  matmul ${m.variant.padEnd(7)} ${shapeName(m.shape).padEnd(14)} ${m.gflops.toFixed(2).padStart(7)} GFLOP/s`);
     const tuning = await page.evaluate(() => window.__bench!.tuning());
     onLine(`  tuned in ${tuning.seconds.toFixed(1)} s: ${tuning.products.map((p) => `${p.layer}.${p.product} ${p.best}`).join(', ')}`);
+    onLine(`  ${stepCheckLine(tuning.step)}`);
     const products = await page.evaluate((b) => window.__bench!.products(b), budget.matmul);
     for (const m of products) onLine(`  matmul ${m.variant.padEnd(7)} ${shapeName(m.shape).padEnd(14)} ${m.gflops.toFixed(2).padStart(7)} GFLOP/s  (${m.product})`);
     matmul.push(...products);

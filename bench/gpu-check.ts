@@ -1,6 +1,7 @@
 // The prepared device check (check.sh in the GPU pack, scripts/pack-gpu.sh): on one adapter, every kernel and
 // training-step case against the float64 reference, every matmul variant at the model's shapes and a large square,
-// training throughput at three batches, 10 epochs of 60,000 images, and a parity dump for bench/peers/torch_ae.py.
+// training throughput at three batches, 4 and 8 models of a sweep batched vs one by one, 10 epochs of 60,000 images,
+// and a parity dump for bench/peers/torch_ae.py.
 // Everything lands in <out>/results.json. Usage: gpu-check [--adapter gpu|llvmpipe|swiftshader] [--quick] [--out DIR]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,6 +20,7 @@ import { stepCases } from '../tests/gpu/step-cases.ts';
 import { writeParityDump } from './gpu-parity.ts';
 import { benchMatmuls, benchProducts, shapeName, type Shape } from './matmul.ts';
 import { benchTraining } from './train.ts';
+import { benchBatched } from './batched.ts';
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
@@ -70,7 +72,7 @@ async function main(): Promise<void> {
   const limit = Math.max(largest, square + 4 * side, 4 * Math.max(...batches) * 784);
   const gpu = await acquireNodeGpu(adapter, { maxStorageBufferBindingSize: limit, maxBufferSize: limit });
   const info = gpu.adapter;
-  results.device = { ...info, cpu_adapter: isCpuAdapter(info), timestamps: gpu.hasTimestamps, limits: gpu.adapterLimits };
+  results.device = { ...info, cpu_adapter: isCpuAdapter(info), timestamps: gpu.hasTimestamps, subgroup_size: gpu.subgroupSize, limits: gpu.adapterLimits };
   log(`== adapter: ${info.name} (${info.featureLevel}${info.isFallback ? ', fallback' : ''})`);
   if (adapter === 'gpu' && isCpuAdapter(info)) {
     throw new Error(`asked for a GPU but Dawn's only adapter is the CPU renderer "${info.name}": the Vulkan driver for the GPU is not visible (see check.sh's log above)`);
@@ -108,6 +110,12 @@ async function main(): Promise<void> {
     results.training = training;
     save();
 
+    log('== batched sweeps: N sae-l1 models as one model batch vs one by one (samples/s per model)');
+    results.batched = await benchBatched(gpu, data, quick ? { reps: 2, repSeconds: 0.3, warmupSteps: 2, maxStepsPerRep: 16 }
+      : { reps: 3, repSeconds: 1, warmupSteps: 8, maxStepsPerRep: 512 }, (r) =>
+      log(`  ${r.models} models batched ${r.batchedSamplesPerS.toFixed(0).padStart(9)} samples/s per model, one by one ${r.oneByOneSamplesPerS.toFixed(0)}: ×${r.speedup.toFixed(2)}`));
+    save();
+
     const parity = await writeParityDump(gpu, configAt(256), digits, cache, out);
     results.parity_float64 = parity;
     log(`== one seed-model step at batch 256 vs our float64 reference: worst normalised gradient difference ${parity.worst.toExponential(2)}`);
@@ -126,8 +134,8 @@ async function main(): Promise<void> {
         log(`  epoch ${m.epoch + 1}/${epochs}: ${row.seconds!.toFixed(2)} s training, test MSE ${m.test_mse.toFixed(5)}`);
       }
       const wall = (performance.now() - t0) / 1000;
-      results.train_run = { images: run.data.train.count, epochs, batch: 256, steps_per_submit: perSubmit, wall_seconds: wall, per_epoch: perEpoch };
-      log(`== ${epochs} epoch(s) of ${run.data.train.count} images: ${wall.toFixed(2)} s wall (evaluation included)`);
+      results.train_run = { images: run.trainer.data.train.count, epochs, batch: 256, steps_per_submit: perSubmit, wall_seconds: wall, per_epoch: perEpoch };
+      log(`== ${epochs} epoch(s) of ${run.trainer.data.train.count} images: ${wall.toFixed(2)} s wall (evaluation included)`);
     } finally {
       run.release();
     }

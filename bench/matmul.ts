@@ -9,7 +9,7 @@ import { dispatch, KernelCache, storageBuffer, uniformBuffer, type Kernel } from
 import { readBuffer } from '../src/gpu/readback.ts';
 import type { Activation } from '../src/model/plan.ts';
 import { TestRandom } from '../src/ref/check.ts';
-import { DEFAULT_VARIANT, denseSpecs, denseWorkgroups, loadKernels, MATMUL_VARIANTS } from '../src/train/kernels.ts';
+import { availableVariants, DEFAULT_VARIANT, denseSpecs, denseWorkgroups, loadKernels, MATMUL_VARIANTS } from '../src/train/kernels.ts';
 import { denseUniform, STEP_BYTES, STEP_SLOT, writeStep } from '../src/train/uniforms.ts';
 import { repeatDispatch, steadyTime, timeSubmitted, type DispatchBudget } from './stats.ts';
 
@@ -155,7 +155,7 @@ export async function benchMatmuls(gpu: Gpu, shapes: Shape[], budget: MatmulBudg
   for (const [s, shape] of shapes.entries()) {
     const problem = new MatmulProblem(gpu.device, shape, 0x6d6d + s);
     try {
-      for (const [v, variant] of Object.keys(MATMUL_VARIANTS).entries()) {
+      for (const [v, variant] of availableVariants(gpu).entries()) {
         const r = await benchVariant(problem, cache, variant, budget, 0x6d6d + 16 * s + v);
         onResult(r);
         results.push(r);

@@ -5,6 +5,7 @@ import type { Tuning } from '../src/train/autotune.ts';
 import type { BrowserReport } from './browser.ts';
 import { shapeName, type MatmulResult } from './matmul.ts';
 import { byKernel, type Profile } from './profile.ts';
+import type { BatchedRow } from './batched.ts';
 import type { ScalingRow } from './scaling.ts';
 import type { TrainResult } from './train.ts';
 
@@ -100,6 +101,13 @@ export function profileTable(adapter: string, p: Profile, stepMs: number | null)
     table(['kernel', 'dispatches', 'ms', 'share', 'GFLOP/s', 'GB/s', 'MB'], rows, 1);
 }
 
+/** N models batched against one by one, per adapter: samples/s per model. */
+export function batchedTable(runs: { adapter: string; rows: BatchedRow[] }[]): string {
+  return table(['adapter', 'host', 'sweep', 'models', 'batched samples/s per model', 'one by one samples/s per model', 'speed-up',
+    'batched ms/step', 'one model alone samples/s'], runs.flatMap(({ adapter, rows }) => rows.map((r) => [adapter, NODE_HOST, r.preset, String(r.models),
+    f1(r.batchedSamplesPerS), f1(r.oneByOneSamplesPerS), f2(r.speedup), f1(r.msPerStep), f1(r.aloneSamplesPerS)])), 3);
+}
+
 export function scalingTable(rows: ScalingRow[]): string {
   const base = (sweep: string) => rows.find((r) => r.sweep === sweep && r.batch === 256 && r.hidden === 256) ?? rows.find((r) => r.sweep === sweep)!;
   return table(['sweep', 'batch', 'hidden', 'samples/s', 'ms/step', 'MFLOP/step', 'GFLOP/s', 'work ×', 'time ×'], rows.map((r) => {
@@ -111,7 +119,7 @@ export function scalingTable(rows: ScalingRow[]): string {
 
 const round = (x: number, digits: number) => Number(x.toFixed(digits));
 type Row = Record<string, unknown>;
-export interface Sections { runs: Row[]; matmul: Row[]; tuning: Row[]; profile: Row[]; scaling: Row[]; adapters: Row[] }
+export interface Sections { runs: Row[]; matmul: Row[]; tuning: Row[]; profile: Row[]; scaling: Row[]; batched: Row[]; adapters: Row[] }
 
 function matmulRows(host: string, adapter: string, ms: MatmulResult[], date: string): Row[] {
   return ms.map((m) => ({ host, adapter, variant: m.variant, product: m.product ?? null, m: m.shape.M, k: m.shape.K, n: m.shape.N, gflops: round(m.gflops, 3),
@@ -130,8 +138,14 @@ function trainRow(system: string, host: string, adapter: string, batch: number, 
 }
 
 /** This run's rows, section by section. */
-export function sections(nodes: NodeReport[], browsers: BrowserRun[], scaling: { adapter: string; rows: ScalingRow[] } | null, date: string): Sections {
-  const s: Sections = { runs: [], matmul: [], tuning: [], profile: [], scaling: [], adapters: [] };
+export function sections(nodes: NodeReport[], browsers: BrowserRun[], scaling: { adapter: string; rows: ScalingRow[] } | null, date: string,
+  batched: { adapter: string; rows: BatchedRow[] }[] = []): Sections {
+  const s: Sections = { runs: [], matmul: [], tuning: [], profile: [], scaling: [], batched: [], adapters: [] };
+  for (const { adapter, rows } of batched) {
+    s.batched.push(...rows.map((r) => ({ host: NODE_HOST, adapter, sweep: r.preset, models: r.models, batched_samples_per_s_per_model: round(r.batchedSamplesPerS, 1),
+      one_by_one_samples_per_s_per_model: round(r.oneByOneSamplesPerS, 1), alone_samples_per_s: round(r.aloneSamplesPerS, 1), speedup: round(r.speedup, 2),
+      ms_per_step: round(r.msPerStep, 2), date })));
+  }
   for (const r of nodes) {
     const m = bestMatmulGflops(r.matmul);
     const winner = bestTraining(r.training);
@@ -174,7 +188,7 @@ export function writeResults(path: string, fresh: Sections, meta: Row): void {
     return i < 0 ? ADAPTER_ORDER.length : i;
   };
   const doc: Row = { ...meta };
-  for (const key of ['runs', 'matmul', 'tuning', 'profile', 'scaling', 'adapters'] as (keyof Sections)[]) {
+  for (const key of ['runs', 'matmul', 'tuning', 'profile', 'scaling', 'batched', 'adapters'] as (keyof Sections)[]) {
     const measured = new Set(fresh[key].map(hostAdapter));
     // Rows from before this format (no host) belong to Node.
     const old = (prior[key] ?? []).map((x) => (x.host ? x : { host: NODE_HOST, ...x })).filter((x) => !measured.has(hostAdapter(x)));

@@ -44,12 +44,14 @@ class StepRunner {
   }
 }
 
-/** Every steps-per-submit setting for one variant; repetitions interleave the settings so drift hits all alike. */
-export async function benchTraining(gpu: Gpu, cfg: TrainConfig, data: DataSplit, variant: string, perSubmit: number[], budget: TrainBudget):
-  Promise<TrainResult[]> {
+/** Every steps-per-submit setting for one variant; repetitions interleave the settings so drift hits all alike.
+ * `batch`: configs of one shape (cfg first) trained as one model batch; samples/s are then per model. */
+export async function benchTraining(gpu: Gpu, cfg: TrainConfig, data: DataSplit, variant: string, perSubmit: number[], budget: TrainBudget,
+  batch: TrainConfig[] = [cfg]): Promise<TrainResult[]> {
   const { device } = gpu;
-  const run = await Run.start({ gpu, hooks: { log: () => {} }, cfg: { ...cfg, epochs: 1e5 }, data: wholeBatches(data, cfg.batch), kernel: variant,
-    options: { evaluate: false } });
+  const models = batch.map((c) => ({ ...c, epochs: 1e5 }));
+  const run = await Run.start({ gpu, hooks: { log: () => {} }, cfg: models[0], models: models.length > 1 ? models : undefined,
+    data: wholeBatches(data, cfg.batch), kernel: variant, options: { evaluate: false } });
   const trainer = run.trainer;
   try {
     const runner = new StepRunner(run);
@@ -82,9 +84,10 @@ export async function benchTraining(gpu: Gpu, cfg: TrainConfig, data: DataSplit,
   }
 }
 
-/** A diverged or broken step would still time fine: insist that the parameters are finite afterwards. */
+/** A diverged or broken step would still time fine: insist that every model's parameters are finite afterwards. */
 async function checkFinite(trainer: Trainer, variant: string): Promise<void> {
-  const { params } = await trainer.readSlabs();
-  const bad = params.findIndex((p) => !Number.isFinite(p));
-  if (bad >= 0) throw new Error(`training with ${variant}: parameter ${bad} is ${params[bad]} after the benchmark steps`);
+  for (const [m, { params }] of (await trainer.readModelSlabs()).entries()) {
+    const bad = params.findIndex((p) => !Number.isFinite(p));
+    if (bad >= 0) throw new Error(`training with ${variant}: model ${m}'s parameter ${bad} is ${params[bad]} after the benchmark steps`);
+  }
 }

@@ -25,8 +25,9 @@ fn activationForward(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups)
                      @builtin(local_invocation_index) lid: u32) {
   let i = groupIndex(wid, nwg) * WG + lid;
   if (i >= st.rows * p.n) { return; }
+  let at = wid.z * st.capacity * p.n + i; // model wid.z's slice
   let live = (vec4u((i % p.n) * 4u) + vec4u(0u, 1u, 2u, 3u)) < vec4u(p.f);
-  dst[i] = select(vec4f(0.0), activate(p.act, p.alpha, src[i]), live);
+  dst[at] = select(vec4f(0.0), activate(p.act, p.alpha, src[at]), live);
 }
 
 @compute @workgroup_size(WG)
@@ -34,5 +35,6 @@ fn activationBackward(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups
                       @builtin(local_invocation_index) lid: u32) {
   let i = groupIndex(wid, nwg) * WG + lid;
   if (i >= st.rows * p.n) { return; }
-  dst[i] = src[i] * activateGrad(p.act, p.alpha, aux[i]) * activateGrad(p.in_act, p.in_alpha, xin[i]);
+  let at = wid.z * st.capacity * p.n + i;
+  dst[at] = src[at] * activateGrad(p.act, p.alpha, aux[at]) * activateGrad(p.in_act, p.in_alpha, xin[at]);
 }

@@ -1,20 +1,37 @@
 // Prepended to every kernel module: the per-step parameters, dispatch indexing, the counter RNG, and the
 // activations with their derivatives (written from the activation's output, the only thing we store).
 
-// Per-step scalars: one 256-byte slot per step, selected by dynamic offset, written with one writeBuffer.
+// Per-step scalars: one 512-byte slot per step, selected by dynamic offset, written with one writeBuffer.
+// A trainer may hold several models of one shape (a batched sweep, docs/design.md "Batched sweeps"): dispatches
+// carry the model index in workgroup_id.z, every batch-shaped buffer holds one (capacity, width) slice per model,
+// the slabs one slice of param4 / state4 vec4s per model, and `models` holds what differs per model each step.
+struct ModelStep {
+  seed: u32, // the model's seed (dropout masks, corruption)
+  lr: f32,   // its learning rate this step (schedule × its own divergence-guard scale)
+  pad0: u32,
+  pad1: u32,
+}
+
+const MAX_MODELS = 16u; // models one trainer batches (src/train/uniforms.ts MAX_MODELS)
+
 struct Step {
   rows: u32,        // samples in this batch (≤ the batch the buffers were sized for)
   step: u32,        // global optimisation step: the RNG counter for dropout and corruption
-  seed: u32,        // the run's seed
+  seed: u32,        // the run's seed (single-model kernels: SAE, Jacobian; batched kernels read models[m].seed)
   batch_start: u32, // offset of this batch in the epoch's sample order
-  lr: f32,          // learning rate of this step
+  lr: f32,          // learning rate of this step (single-model kernels; batched kernels read models[m].lr)
   bc1: f32,         // Adam bias correction 1 - beta1^t
   bc2: f32,         // Adam bias correction 1 - beta2^t
   training: u32,    // 1: training mode; 0: evaluation (running BatchNorm statistics, no dropout)
   record: u32,      // index of this step's record in the metrics buffer
   corrupt: u32,     // 1: apply the configured input corruption (denoising); 0: pass the clean batch
+  capacity: u32,    // rows each model's slice of a batch-shaped buffer holds (the model stride is capacity · width)
+  param4: u32,      // vec4s per model in the parameter, gradient and optimizer slabs
+  state4: u32,      // vec4s per model in the running-statistics slab
+  pad0: u32,
   pad1: u32,
   pad2: u32,
+  models: array<ModelStep, MAX_MODELS>,
 }
 
 const ACT_IDENTITY = 0u;
@@ -64,4 +81,14 @@ fn rngU32(seed: u32, step: u32, layer: u32, element: u32) -> u32 {
 // Uniform in [0, 1) with 24 bits, exact in f32.
 fn rngUniform(seed: u32, step: u32, layer: u32, element: u32) -> f32 {
   return f32(rngU32(seed, step, layer, element) >> 8u) * (1.0 / 16777216.0);
+}
+
+// Inverted dropout's factors for elements row·F + 4·col4 … + 3 of dropout layer `layer` (F logical features, drop
+// probability p, scale 1 / (1 − p)) at step `step`: scale where kept, 0 where dropped. The counter RNG lets the
+// forward, the backward, a fused BatchNorm (norm.wgsl) and the CPU reference regenerate the same mask.
+fn dropoutKeepScale(seed: u32, step: u32, layer: u32, f: u32, p: f32, scale: f32, row: u32, col4: u32) -> vec4f {
+  let e = row * f + col4 * 4u;
+  let u = vec4f(rngUniform(seed, step, layer, e), rngUniform(seed, step, layer, e + 1u),
+                rngUniform(seed, step, layer, e + 2u), rngUniform(seed, step, layer, e + 3u));
+  return select(vec4f(0.0), vec4f(scale), u >= vec4f(p));
 }

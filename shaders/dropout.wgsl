@@ -20,11 +20,8 @@ override WG: u32 = 64u;
 @group(0) @binding(3) var<storage, read_write> dst: array<vec4f>;   // forward: Y; backward: dX   (M, f4)
 @group(0) @binding(4) var<storage, read> xin: array<vec4f>;         // backward: X                (M, f4)
 
-fn keepScale(row: u32, col4: u32) -> vec4f {
-  let e = row * p.f + col4 * 4u;
-  let u = vec4f(rngUniform(st.seed, st.step, p.layer, e), rngUniform(st.seed, st.step, p.layer, e + 1u),
-                rngUniform(st.seed, st.step, p.layer, e + 2u), rngUniform(st.seed, st.step, p.layer, e + 3u));
-  return select(vec4f(0.0), vec4f(p.scale), u >= vec4f(p.p));
+fn keepScale(seed: u32, row: u32, col4: u32) -> vec4f {
+  return dropoutKeepScale(seed, st.step, p.layer, p.f, p.p, p.scale, row, col4);
 }
 
 @compute @workgroup_size(WG)
@@ -32,10 +29,12 @@ fn dropoutForward(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nw
                   @builtin(local_invocation_index) lid: u32) {
   let i = groupIndex(wid, nwg) * WG + lid;
   if (i >= st.rows * p.f4) { return; }
+  let m = wid.z;
+  let at = m * st.capacity * p.f4 + i; // model m's slice
   if (st.training == 1u) {
-    dst[i] = src[i] * keepScale(i / p.f4, i % p.f4);
+    dst[at] = src[at] * keepScale(st.models[m].seed, i / p.f4, i % p.f4);
   } else {
-    dst[i] = src[i];
+    dst[at] = src[at];
   }
 }
 
@@ -44,5 +43,7 @@ fn dropoutBackward(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) n
                    @builtin(local_invocation_index) lid: u32) {
   let i = groupIndex(wid, nwg) * WG + lid;
   if (i >= st.rows * p.f4) { return; }
-  dst[i] = src[i] * keepScale(i / p.f4, i % p.f4) * activateGrad(p.in_act, p.in_alpha, xin[i]);
+  let m = wid.z;
+  let at = m * st.capacity * p.f4 + i;
+  dst[at] = src[at] * keepScale(st.models[m].seed, i / p.f4, i % p.f4) * activateGrad(p.in_act, p.in_alpha, xin[at]);
 }

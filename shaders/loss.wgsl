@@ -20,22 +20,27 @@ const LOSS_MAE = 2u;
 override WG: u32 = 64u;
 
 @group(0) @binding(0) var<uniform> st: Step;
-@group(0) @binding(1) var<uniform> p: Loss;
-@group(0) @binding(2) var<storage, read> recon: array<vec4f>;        // (M, d4) x̂
-@group(0) @binding(3) var<storage, read> clean: array<vec4f>;        // (M, d4) clean x
-@group(0) @binding(4) var<storage, read_write> grad: array<vec4f>;   // (M, d4) dL/d(pre-activation)
-@group(0) @binding(5) var<storage, read_write> row_loss: array<f32>; // (M, 2): Σ_cols loss, Σ_cols (x̂ − x)²
-@group(0) @binding(6) var<storage, read> logits: array<vec4f>;       // (M, d4) pre-sigmoid output (BCE only)
+@group(0) @binding(1) var<uniform> models: array<Loss, MAX_MODELS>; // one per model (the kind differs)
+// Each model's slice: (capacity, d4) rows of vec4s; row_loss (capacity, 2).
+@group(0) @binding(2) var<storage, read> recon: array<vec4f>;        // (rows, d4) x̂
+@group(0) @binding(3) var<storage, read> clean: array<vec4f>;        // (rows, d4) clean x
+@group(0) @binding(4) var<storage, read_write> grad: array<vec4f>;   // (rows, d4) dL/d(pre-activation)
+@group(0) @binding(5) var<storage, read_write> row_loss: array<f32>; // (rows, 2): Σ_cols loss, Σ_cols (x̂ − x)²
+@group(0) @binding(6) var<storage, read> logits: array<vec4f>;       // (rows, d4) pre-sigmoid output (BCE only)
+
+var<private> p: Loss; // this invocation's model's settings
 
 @compute @workgroup_size(WG)
 fn reconLoss(@builtin(global_invocation_id) gid: vec3u) {
+  p = models[gid.z];
   let row = gid.x;
   if (row >= st.rows) { return; }
+  let base = gid.z * st.capacity * p.d4;
   let n = f32(st.rows) * f32(p.d);
   var sum = 0.0;
   var sq = 0.0;
   for (var c = 0u; c < p.d4; c++) {
-    let at = row * p.d4 + c;
+    let at = base + row * p.d4 + c;
     let live = (vec4u(c * 4u) + vec4u(0u, 1u, 2u, 3u)) < vec4u(p.d);
     let y = recon[at];
     let x = clean[at];
@@ -58,6 +63,7 @@ fn reconLoss(@builtin(global_invocation_id) gid: vec3u) {
       }
     }
   }
-  row_loss[2u * row] = sum;
-  row_loss[2u * row + 1u] = sq;
+  let r2 = 2u * (gid.z * st.capacity + row);
+  row_loss[r2] = sum;
+  row_loss[r2 + 1u] = sq;
 }

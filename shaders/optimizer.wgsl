@@ -26,12 +26,13 @@ fn adamUpdate(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: v
               @builtin(local_invocation_index) lid: u32) {
   let i = groupIndex(wid, nwg) * WG + lid;
   if (i >= p.count4) { return; }
-  let g = grads[i];
-  let m1 = p.beta1 * m[i] + (1.0 - p.beta1) * g;
-  let v1 = p.beta2 * v[i] + (1.0 - p.beta2) * g * g;
-  m[i] = m1;
-  v[i] = v1;
-  params[i] -= st.lr * (m1 / st.bc1) / (sqrt(v1 / st.bc2) + p.eps);
+  let at = wid.z * st.param4 + i; // model wid.z's slice of the slabs
+  let g = grads[at];
+  let m1 = p.beta1 * m[at] + (1.0 - p.beta1) * g;
+  let v1 = p.beta2 * v[at] + (1.0 - p.beta2) * g * g;
+  m[at] = m1;
+  v[at] = v1;
+  params[at] -= st.models[wid.z].lr * (m1 / st.bc1) / (sqrt(v1 / st.bc2) + p.eps);
 }
 
 @compute @workgroup_size(WG)
@@ -39,7 +40,8 @@ fn sgdUpdate(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: ve
              @builtin(local_invocation_index) lid: u32) {
   let i = groupIndex(wid, nwg) * WG + lid;
   if (i >= p.count4) { return; }
-  let buf = p.momentum * m[i] + grads[i];
-  m[i] = buf;
-  params[i] -= st.lr * buf;
+  let at = wid.z * st.param4 + i;
+  let buf = p.momentum * m[at] + grads[at];
+  m[at] = buf;
+  params[at] -= st.models[wid.z].lr * buf;
 }

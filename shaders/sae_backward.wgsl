@@ -1,5 +1,5 @@
-// TopK SAE backward: the gradient at the pre-activations (through the selected latents only), the decoder's, the
-// encoder's with b_enc, and b_dec's (direct term minus the encoder path). Dense loops over the batch: each output
+// Sparse-autoencoder backward: the gradient at the pre-activations (through the active latents only, plus L1's
+// penalty term), the decoder's, the encoder's with b_enc, and b_dec's (direct term minus the encoder path). Dense loops over the batch: each output
 // element is one thread, no atomics, the same summation order as src/ref/sae.ts.
 
 @group(0) @binding(2) var<storage, read> c_params: array<f32>;
@@ -8,8 +8,10 @@
 @group(0) @binding(5) var<storage, read> c_gx: array<f32>;         // (batch, d_in)
 @group(0) @binding(6) var<storage, read> c_ge: array<f32>;         // (batch, d_in)
 @group(0) @binding(7) var<storage, read_write> c_gh: array<f32>;   // (batch, d_sae) d loss / d h
+@group(0) @binding(8) var<storage, read> c_norms: array<f32>;      // (d_sae) ‖W_dec,j‖ (L1 only)
 
-// Only the k + k_aux selected latents of a sample have a non-zero gradient: the others exit at once.
+// Only the active latents of a sample (and AuxK's) have a non-zero gradient: the others exit at once. L1 adds
+// d/dz of λ/rows·z_j·‖W_dec,j‖ on active latents.
 @compute @workgroup_size(SAE_WG)
 fn saeCodeGrad(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
   let n = saeThread(wid, nwg, lid);
@@ -25,6 +27,7 @@ fn saeCodeGrad(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: 
       s += select(0.0, c_gx[b * p.d_in + i], on) * w + select(0.0, c_ge[b * p.d_in + i], on_aux) * w;
     }
   }
+  if (on && p.kind == KIND_L1) { s += p.l1_weight / f32(st.rows) * c_norms[j]; }
   c_gh[n] = s;
 }
 

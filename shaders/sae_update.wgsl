@@ -1,5 +1,6 @@
-// TopK SAE update pieces around Adam (optimizer.wgsl): the decoder-row-parallel gradient removed before the step,
-// rows renormalised after it (workgroup per row), the dead-latent counters, and the evaluation sums (L0, FVU).
+// Sparse-autoencoder pieces around Adam (optimizer.wgsl): the decoder-row-parallel gradient removed before the step,
+// rows renormalised after it (workgroup per row), L1's row norms, the per-latent statistics (dead counters, firing
+// counts), and the evaluation sums (L0, FVU).
 
 @group(0) @binding(2) var<storage, read> r_params: array<f32>;
 @group(0) @binding(3) var<storage, read_write> r_grads: array<f32>;
@@ -34,10 +35,12 @@ fn saeProjectRows(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nw
   for (var i = lid; i < p.d_in; i += SAE_WG) { r_grads[row + i] -= (t.x / t.y) * r_params[row + i]; }
 }
 
+// Also clamps JumpReLU's θ_j to ≥ THRESHOLD_MIN after Adam (θ must stay > 0: src/ref/sae-kinds.ts).
 @compute @workgroup_size(SAE_WG)
 fn saeNormaliseRows(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
   let j = groupIndex(wid, nwg);
   if (j >= p.d_sae) { return; }
+  if (p.kind == KIND_JUMPRELU && lid == 0u) { s_params[p.threshold + j] = max(s_params[p.threshold + j], THRESHOLD_MIN); }
   let row = p.w_dec + j * p.d_in;
   var acc = vec2f(0.0);
   for (var i = lid; i < p.d_in; i += SAE_WG) { acc.x += s_params[row + i] * s_params[row + i]; }
@@ -47,17 +50,44 @@ fn saeNormaliseRows(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) 
   for (var i = lid; i < p.d_in; i += SAE_WG) { s_params[row + i] *= inv; }
 }
 
-@group(0) @binding(2) var<storage, read> k_z: array<f32>;               // (batch, d_sae)
-@group(0) @binding(3) var<storage, read_write> k_counters: array<u32>;  // (d_sae)
+@group(0) @binding(2) var<storage, read> n_params: array<f32>;
+@group(0) @binding(3) var<storage, read_write> n_norms: array<f32>;  // (d_sae)
 
 @compute @workgroup_size(SAE_WG)
-fn saeDeadCounters(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
+fn saeRowNorms(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let j = groupIndex(wid, nwg);
+  if (j >= p.d_sae) { return; }
+  var acc = vec2f(0.0);
+  for (var i = lid; i < p.d_in; i += SAE_WG) { acc.x += n_params[p.w_dec + j * p.d_in + i] * n_params[p.w_dec + j * p.d_in + i]; }
+  let t = rowSum(acc, lid);
+  if (lid == 0u) { n_norms[j] = sqrt(t.x); }
+}
+
+@group(0) @binding(2) var<storage, read> k_z: array<f32>;               // (batch, d_sae)
+@group(0) @binding(3) var<storage, read_write> k_counters: array<u32>;  // (d_sae)
+@group(0) @binding(4) var<storage, read_write> k_latent: array<vec2f>;  // (d_sae) Σ_b z_bj, Σ_b [z_bj > 0] of the batch
+@group(0) @binding(5) var<storage, read_write> k_fires: array<u32>;     // (d_sae) held-out samples where z_j > 0
+
+// Training: the dead counters (reset where the latent fired, + rows elsewhere, saturating) and the batch's per-latent
+// sums for the penalty. Evaluation: the firing counts of the held-out split (its density histogram).
+@compute @workgroup_size(SAE_WG)
+fn saeLatentStats(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
   let j = saeThread(wid, nwg, lid);
   if (j >= p.d_sae) { return; }
-  var fired = false;
-  for (var b = 0u; b < st.rows; b++) { fired = fired || k_z[b * p.d_sae + j] > 0.0; }
+  var sum = vec2f(0.0);
+  var fired = 0u;
+  for (var b = 0u; b < st.rows; b++) {
+    let z = k_z[b * p.d_sae + j];
+    sum += vec2f(z, select(0.0, 1.0, z > 0.0));
+    fired += select(0u, 1u, z > 0.0);
+  }
+  if (st.training == 0u) {
+    k_fires[j] += fired;
+    return;
+  }
+  k_latent[j] = sum;
   let c = k_counters[j];
-  k_counters[j] = select(select(c + st.rows, 0xffffffffu, c > 0xffffffffu - st.rows), 0u, fired);
+  k_counters[j] = select(select(c + st.rows, 0xffffffffu, c > 0xffffffffu - st.rows), 0u, fired > 0u);
 }
 
 @group(0) @binding(2) var<storage, read> v_x: array<f32>;

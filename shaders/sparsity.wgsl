@@ -24,11 +24,14 @@ const ACTIVE = 0.1; // activity above which a unit counts as active (population 
 override WG: u32 = 64u;
 
 @group(0) @binding(0) var<uniform> st: Step;
-@group(0) @binding(1) var<uniform> p: Sparsity;
-@group(0) @binding(2) var<storage, read> z: array<vec4f>;            // (M, f4) code
+@group(0) @binding(1) var<uniform> models: array<Sparsity, MAX_MODELS>; // one per model (kind, ρ, weight differ)
+// Each model's slice: (capacity, f4) for the batch-shaped buffers, (4, f4) for sp.
+@group(0) @binding(2) var<storage, read> z: array<vec4f>;            // (rows, f4) code
 @group(0) @binding(3) var<storage, read_write> sp: array<vec4f>;     // (4, f4): ρ̂, penalty_j, dKL/dz_j, active count
-@group(0) @binding(4) var<storage, read> dz_in: array<vec4f>;        // (M, f4) gradient from the decoder
-@group(0) @binding(5) var<storage, read_write> dz: array<vec4f>;     // (M, f4) gradient at the code pre-activation
+@group(0) @binding(4) var<storage, read> dz_in: array<vec4f>;        // (rows, f4) gradient from the decoder
+@group(0) @binding(5) var<storage, read_write> dz: array<vec4f>;     // (rows, f4) gradient at the code pre-activation
+
+var<private> p: Sparsity; // this invocation's model's settings
 
 fn activity(v: vec4f) -> vec4f {
   return select(v, 0.5 * (v + 1.0), p.act == ACT_TANH);
@@ -36,13 +39,15 @@ fn activity(v: vec4f) -> vec4f {
 
 @compute @workgroup_size(WG)
 fn sparsityForward(@builtin(global_invocation_id) gid: vec3u) {
+  p = models[gid.z];
   let f = gid.x;
   if (f >= p.f4) { return; }
+  let zb = gid.z * st.capacity * p.f4;
   var sum = vec4f(0.0);
   var abs_sum = vec4f(0.0);
   var n_active = vec4f(0.0);
   for (var r = 0u; r < st.rows; r++) {
-    let v = z[r * p.f4 + f];
+    let v = z[zb + r * p.f4 + f];
     let a = activity(v);
     sum += a;
     abs_sum += abs(v);
@@ -62,23 +67,26 @@ fn sparsityForward(@builtin(global_invocation_id) gid: vec3u) {
   } else if (p.kind == SPARSITY_L1) {
     penalty = abs_sum / (n * f32(p.f));
   }
-  sp[f] = select(vec4f(0.0), rho_hat, live);
-  sp[p.f4 + f] = select(vec4f(0.0), penalty, live);
-  sp[2u * p.f4 + f] = select(vec4f(0.0), d, live);
-  sp[3u * p.f4 + f] = select(vec4f(0.0), n_active, live);
+  let sb = gid.z * 4u * p.f4;
+  sp[sb + f] = select(vec4f(0.0), rho_hat, live);
+  sp[sb + p.f4 + f] = select(vec4f(0.0), penalty, live);
+  sp[sb + 2u * p.f4 + f] = select(vec4f(0.0), d, live);
+  sp[sb + 3u * p.f4 + f] = select(vec4f(0.0), n_active, live);
 }
 
 @compute @workgroup_size(WG)
 fn sparsityBackward(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
                     @builtin(local_invocation_index) lid: u32) {
+  p = models[wid.z];
   let i = groupIndex(wid, nwg) * WG + lid;
   if (i >= st.rows * p.f4) { return; }
+  let at = wid.z * st.capacity * p.f4 + i;
   let col = i % p.f4;
-  let v = z[i];
-  var g = dz_in[i] + sp[2u * p.f4 + col];
+  let v = z[at];
+  var g = dz_in[at] + sp[wid.z * 4u * p.f4 + 2u * p.f4 + col];
   if (p.kind == SPARSITY_L1) {
     let live = (vec4u(col * 4u) + vec4u(0u, 1u, 2u, 3u)) < vec4u(p.f);
     g += select(vec4f(0.0), p.weight * sign(v) / (f32(st.rows) * f32(p.f)), live);
   }
-  dz[i] = g * activateGrad(p.grad_act, p.grad_alpha, v);
+  dz[at] = g * activateGrad(p.grad_act, p.grad_alpha, v);
 }

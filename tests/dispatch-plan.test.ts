@@ -40,12 +40,26 @@ describe('dispatch plan', () => {
       }
     };
 
-    test('the seed model: 25 dispatches, 11 of them dense products', async () => {
+    test('the seed model: 21 dispatches, 11 of them dense products; each dropout runs inside its BatchNorm', async () => {
+      // 25 before the fusion: the two dropout forwards and backwards were passes of their own.
       const c = await count(defaultTrainConfig());
-      assert.equal(c.total, 25, JSON.stringify(c.byKernel));
+      assert.equal(c.total, 21, JSON.stringify(c.byKernel));
       assert.equal(c.dense, 11);
       assert.deepEqual([c.byKernel.gatherBatch, c.byKernel.denseForward, c.byKernel.denseBackwardWeight, c.byKernel.denseBackwardInput,
-        c.byKernel.batchNormForward, c.byKernel.dropoutForward, c.byKernel.adamUpdate], [1, 4, 4, 3, 2, 2, 1]);
+        c.byKernel.batchNormForward, c.byKernel.batchNormBackward, c.byKernel.dropoutForward, c.byKernel.dropoutBackward, c.byKernel.adamUpdate],
+      [1, 4, 4, 3, 2, 2, undefined, undefined, 1]);
+    });
+
+    test('a contractive seed model keeps its dropout passes (the penalty reads the dropout output gradient)', async () => {
+      const cfg = defaultTrainConfig();
+      cfg.contractive = 0.1;
+      const s = new ScratchStep(gpu.device, await loadKernels(new KernelCache(gpu), 'rb8x8'), buildPlan(cfg.model), cfg, 16, 'train');
+      try {
+        const c = countStepDispatches(s.graph.step);
+        assert.equal(c.byKernel.dropoutBackward, 2, JSON.stringify(c.byKernel));
+      } finally {
+        s.destroy();
+      }
     });
 
     test('denoising adds the corruption pass', async () => {

@@ -1,17 +1,20 @@
 // The SAE inspection pass (src/sae/inspect.ts, shaders/sae_inspect.wgsl) against the float64 reference on both software
-// adapters: firing counts, top-N activating held-out samples (duplicated rows make exact ties), decoder atoms.
+// adapters, for every SAE kind: firing counts, top-N activating held-out samples (duplicated rows make exact ties),
+// decoder atoms.
 // Fresh random sizes and values each run; the seed is printed on failure.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Gpu } from '../src/gpu/device.ts';
 import { acquireNodeGpu } from '../src/gpu/node.ts';
 import { TestRandom } from '../src/ref/check.ts';
-import { saeForward, type SaeParams } from '../src/ref/sae.ts';
+import type { SaeParams } from '../src/ref/sae.ts';
+import { evaluationCodes, SAE_KINDS } from '../src/ref/sae-kinds.ts';
 import { inspectCodes } from '../src/ref/sae-inspect.ts';
 import { initSae } from '../src/sae/init.ts';
 import { NO_SAMPLE, SaeInspector, type SaeInspection } from '../src/sae/inspect.ts';
 import { SaeTrainer, type SaeConfig } from '../src/sae/trainer.ts';
 import { expectClose, freshSeed } from './gpu/harness.ts';
+import { TOPK } from './support/sae.ts';
 
 const int = (r: TestRandom, lo: number, hi: number) => lo + Math.floor(r.uniform(1)[0] * (hi - lo + 1));
 const round = (a: Float64Array) => Float64Array.from(Float32Array.from(a));
@@ -43,6 +46,20 @@ function checkInspection(got: SaeInspection, zRef: Float64Array, rows: number, s
   }
 }
 
+/** h = (x − b_dec)·W_enc + b_enc, (rows, d_sae). */
+function encode(p: SaeParams, x: Float32Array, rows: number): Float64Array {
+  const { dIn, dSae } = p;
+  const h = new Float64Array(rows * dSae);
+  for (let b = 0; b < rows; b++) {
+    for (let j = 0; j < dSae; j++) {
+      let s = p.benc[j];
+      for (let i = 0; i < dIn; i++) s += (x[b * dIn + i] - p.bdec[i]) * p.Wenc[i * dSae + j];
+      h[b * dSae + j] = s;
+    }
+  }
+  return h;
+}
+
 async function inspectCase(gpu: Gpu, seed: number): Promise<void> {
   const r = new TestRandom(seed, 40);
   const dIn = int(r, 3, 30), dSae = int(r, 5, 90), batch = int(r, 4, 40), k = int(r, 1, Math.min(6, dSae)), topN = int(r, 1, 12);
@@ -54,17 +71,20 @@ async function inspectCase(gpu: Gpu, seed: number): Promise<void> {
   const test = new Float32Array(rows * dIn);
   test.set(base);
   copies.forEach((c, n) => test.set(base.subarray(c * dIn, (c + 1) * dIn), (distinct + n) * dIn));
-  const p0 = initSae(dIn, dSae, seed, null);
-  // Biases spread the firing densities (some latents rare or silent), as after training.
-  const p: SaeParams = { ...p0, Wenc: round(r.normal(dIn * dSae, 0, 0.5)), benc: round(r.normal(dSae, 0, 1)), Wdec: round(p0.Wdec), bdec: round(r.normal(dIn, 0, 0.2)) };
-  const cfg: SaeConfig = { dSae, k, kAux: 0, auxWeight: 0, deadAfter: 100, batch, epochs: 1, lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-7, seed };
+  const kind = SAE_KINDS[int(r, 0, SAE_KINDS.length - 1)];
+  const p0 = initSae(dIn, dSae, seed, null, TOPK);
+  // Biases spread the firing densities (some latents rare or silent), as after training; θ for the thresholded kinds.
+  const theta = kind === 'batchtopk' ? new Float64Array(dSae).fill(round(r.uniform(1, 0, 0.8))[0]) : round(r.uniform(dSae, 0, 0.8));
+  const p: SaeParams = { ...p0, Wenc: round(r.normal(dIn * dSae, 0, 0.5)), benc: round(r.normal(dSae, 0, 1)), Wdec: round(p0.Wdec), bdec: round(r.normal(dIn, 0, 0.2)),
+    threshold: theta };
+  const cfg: SaeConfig = { ...TOPK, kind, dSae, k, kAux: 0, deadAfter: 100, batch, epochs: 1, seed };
   const train = { rows: 8, cols: dIn, values: Float32Array.from(r.normal(8 * dIn)) };
   const data = { name: 't', dim: dIn, train, test: { rows, cols: dIn, values: test }, dictionary: null, heldOut: '', sha256: '' };
   const t = await SaeTrainer.create(gpu, cfg, data, undefined, p);
   const inspector = await SaeInspector.create(t, topN);
   try {
-    const what = `inspect d_in=${dIn} d_sae=${dSae} k=${k} batch=${batch} rows=${rows} N=${topN}`;
-    const zRef = saeForward(p, Float64Array.from(test), rows, cfg, new Array<boolean>(dSae).fill(false)).z;
+    const what = `inspect ${kind} d_in=${dIn} d_sae=${dSae} k=${k} batch=${batch} rows=${rows} N=${topN}`;
+    const zRef = evaluationCodes(p, encode(p, test, rows), rows, cfg);
     for (let pass = 0; pass < 2; pass++) { // a second read starts from cleared buffers
       const got = await inspector.read();
       assert.equal(got.samples, rows);
@@ -89,8 +109,7 @@ for (const adapter of ['llvmpipe', 'swiftshader'] as const) {
     test('a top-N outside [1, 64] is refused with the range', async () => {
       const dIn = 4, train = { rows: 8, cols: dIn, values: new Float32Array(32) };
       const data = { name: 't', dim: dIn, train, test: train, dictionary: null, heldOut: '', sha256: '' };
-      const t = await SaeTrainer.create(gpu, { dSae: 8, k: 2, kAux: 0, auxWeight: 0, deadAfter: 10, batch: 4, epochs: 1, lr: 1e-3, beta1: 0.9,
-        beta2: 0.999, eps: 1e-7, seed: 1 }, data);
+      const t = await SaeTrainer.create(gpu, { ...TOPK, dSae: 8, k: 2, kAux: 0, batch: 4 }, data);
       try {
         await assert.rejects(SaeInspector.create(t, 0), /topN must be an integer in \[1, 64\], got 0/);
       } finally {

@@ -8,16 +8,18 @@ import { CLI_FLAGS } from '../src/cli/flags.ts';
 import type { TrainConfig } from '../src/model/config.ts';
 import { buildPlan, MAX_UNITS } from '../src/model/plan.ts';
 import { PRESET_NAMES, preset, type PresetName } from '../src/model/presets.ts';
-import { recipeOf } from '../src/model/recipe.ts';
+import { layersToString, recipeOf } from '../src/model/recipe.ts';
 import { inactiveSettings, lookupIn } from '../src/model/setting-rules.ts';
 import { presetDraft, SETTINGS, TOPICS, type Setting, type Value } from '../src/model/settings.ts';
-import { configFromHash, validateConfig } from '../src/model/validate.ts';
+import { configFromHash, hashFromConfig, validateConfig } from '../src/model/validate.ts';
 
 const seed = presetDraft('seed');
+/** The preset a row is tried on: an SAE preset for the SAE rows, else the seed. */
+const home = (s: Setting): PresetName => (s.sae ? 'topk-sae' : 'seed');
 const show = (v: Value) => (typeof v === 'boolean' ? (v ? '1' : '0') : String(v));
 
 /** The three doors, each given one setting's value on top of `name`; an Error where the door refuses. */
-function doors(s: Setting, v: Value, name: PresetName = 'seed'): { cli?: TrainConfig | Error; hash: TrainConfig | Error; panel?: TrainConfig | Error } {
+function doors(s: Setting, v: Value, name: PresetName = home(s)): { cli?: TrainConfig | Error; hash: TrainConfig | Error; panel?: TrainConfig | Error } {
   const attempt = (f: () => TrainConfig) => { try { return f(); } catch (e) { return e as Error; } };
   const out: ReturnType<typeof doors> = {
     hash: attempt(() => {
@@ -43,12 +45,13 @@ function doors(s: Setting, v: Value, name: PresetName = 'seed'): { cli?: TrainCo
   return out;
 }
 
-/** A valid value of `s` that differs from the seed preset's. */
+/** A valid value of `s` that differs from its home preset's. */
 function otherValue(s: Setting): Value {
-  const now = s.get(seed)!;
+  const d = presetDraft(home(s));
+  const now = s.get(d)!;
   if (s.kind === 'enum') return s.choices.find((c) => c !== now)!;
   if (s.kind === 'bool') return !now;
-  const b = s.bounds(seed);
+  const b = s.bounds(d);
   const pick = (t: number) => { const v = b.lo + (Math.min(b.hi, 1e9) - b.lo) * t; return s.kind === 'int' ? Math.round(v) : v; };
   return pick(0.3) !== now ? pick(0.3) : pick(0.6);
 }
@@ -58,7 +61,7 @@ test('every setting: the CLI flag, the URL key and the panel field build the sam
     const v = otherValue(s);
     const { cli, hash, panel } = doors(s, v);
     assert.ok(!(hash instanceof Error), `${s.key}=${v}: ${String(hash)}`);
-    assert.equal(s.get({ cfg: hash, recipe: recipeOf(hash.model, s.key === 'preset' ? v as PresetName : 'seed') }), v, `${s.key} is set`);
+    assert.equal(s.get({ cfg: hash, recipe: recipeOf(hash.model, s.key === 'preset' ? v as PresetName : home(s)) }), v, `${s.key} is set`);
     if (cli) assert.deepEqual(cli, hash, `--${s.flag} ${v}`);
     if (panel) {
       // The one documented difference: a new run's T follows its epochs; on the page, epochs of a live run only move the goal.
@@ -72,7 +75,7 @@ test('every setting: the CLI flag, the URL key and the panel field build the sam
 test('an out-of-range value is refused by every door with the same message', () => {
   for (const s of SETTINGS) {
     if (s.kind === 'bool' || s.key === 'preset') continue;
-    const b = s.kind === 'enum' ? null : s.bounds(seed);
+    const b = s.kind === 'enum' ? null : s.bounds(presetDraft(home(s)));
     const bad: Value = s.kind === 'enum' ? 'nope' : b!.hiOpen ? b!.hi : b!.hi + 1;
     const { cli, hash, panel } = doors(s, bad);
     assert.ok(hash instanceof Error, `${s.key}=${bad} is refused`);
@@ -81,7 +84,7 @@ test('an out-of-range value is refused by every door with the same message', () 
     if (cli) assert.equal((cli as Error).message, `--${s.flag}: ${message}`, `--${s.flag} ${bad}`);
     if (panel) assert.equal((panel as Error).message, message, `panel ${s.key}`);
     if (!s.recipe) {
-      const cfg = structuredClone(seed.cfg);
+      const cfg = structuredClone(presetDraft(home(s)).cfg);
       (s.set as (d: unknown, v: Value) => void)({ cfg, recipe: null }, bad);
       assert.deepEqual(validateConfig(cfg), [message], `validateConfig, ${s.key}`);
     }
@@ -209,3 +212,32 @@ test('the table: unique keys, flags and labels; one line of help each; the new C
   const custom = panelFromConfig(configFromHash('layers=784~linear32,tanh~linear784,sigmoid').config);
   assert.equal(custom.preset, CUSTOM);
 });
+
+test('SAE presets: d_sae caps k and k_aux, flags of other kinds warn, the autoencoders\' objective is refused, links round-trip', () => {
+  const o = parseCli(['--preset', 'topk-sae', '--d-sae', '64', '--auxk-weight', '0.5', '--normalize']);
+  assert.ok(o !== 'help');
+  assert.deepEqual(o.cfg.sae, { ...preset('topk-sae').sae!, dSae: 64, kAux: 64, auxWeight: 0.5, normalize: true }, 'k 32 stays, k_aux 256 → 64');
+  assert.equal(layersToString(o.cfg.model), '784~linear64,relu~linear784');
+  assert.deepEqual(o.warnings, []);
+  const hash = configFromHash(hashFromConfig(o.cfg));
+  assert.deepEqual([hash.problems, hash.preset, hash.config], [[], 'topk-sae', o.cfg], 'the link restores the SAE');
+  const warned: [string[], RegExp][] = [
+    [['--topk', '8'], /^--topk has no effect here: it applies only with preset topk-sae or batchtopk-sae$/],
+    [['--d-sae', '8'], /^--d-sae has no effect here: it applies only with an SAE preset \(topk-sae, /],
+    [['--preset', 'topk-sae', '--l0-weight', '0.1'], /^--l0-weight has no effect here: it applies only with preset jumprelu-sae$/],
+    [['--preset', 'topk-sae', '--latent', '8'], /^--latent has no effect here: it applies only with an autoencoder preset \(an SAE has --d-sae\)$/],
+  ];
+  for (const [args, warning] of warned) {
+    const w = parseCli(args);
+    assert.ok(w !== 'help');
+    assert.deepEqual(w.warnings.length, 1, args.join(' '));
+    assert.match(w.warnings[0], warning);
+  }
+  assert.throws(() => parseCli(['--preset', 'topk-sae', '--loss', 'bce']), /--loss: a sparse autoencoder trains with loss mse/);
+  assert.throws(() => parseCli(['--preset', 'topk-sae', '--noise', 'gaussian']), /a sparse autoencoder trains with no corruption/);
+  assert.throws(() => parseCli(['--preset', 'topk-sae', '--topk', '300']), /--topk: k must be an integer from 1 to 256 \(at most 256 and d_sae\), got 300/);
+  const p = panelFromConfig(preset('seed'), 'seed');
+  assert.equal(p.dSae, preset('topk-sae').sae!.dSae, 'a non-SAE model shows an SAE preset\'s values (greyed out)');
+  assert.ok(PANEL_SETTINGS.filter((s) => s.sae).every((s) => s.needs?.((k) => p[k])), 'every SAE field is greyed out for the seed');
+});
+

@@ -38,14 +38,18 @@ export class ExperimentsView {
       await session.pause();
       this.status.progress = `${exp.name}: starting`;
       const t0 = performance.now();
-      // ETA from the epochs finished so far (every run trains the same number of epochs).
-      const eta = (run: number, runs: number, epoch: number, epochs: number) => {
-        const done = run * epochs + epoch;
+      // ETA from the epochs finished so far (every run trains the same number of epochs; runs of one shape train
+      // together as one batch, so epochs finish in any order of runs).
+      let done = 0;
+      const eta = (runs: number, epochs: number) => {
         const left = ((performance.now() - t0) / 1000 / Math.max(1, done)) * (runs * epochs - done);
         return done > 0 ? ` · ETA ${formatSeconds(left)}` : '';
       };
       const { result, pictures } = await session.command(() => runExperiment(session.gpu, session.data, exp, { epochs: this.options.epochs, // session.gpu: replaced if the device is lost
-        onProgress: ({ run, runs, label, epoch, epochs }) => { this.status.progress = `run ${run + 1}/${runs} ${label}: epoch ${epoch}/${epochs}${eta(run, runs, epoch, epochs)}`; } }));
+        onProgress: ({ run, runs, label, epoch, epochs, done: finished }) => {
+          if (!finished) done++;
+          this.status.progress = `run ${run + 1}/${runs} ${label}: epoch ${epoch}/${epochs}${eta(runs, epochs)}`;
+        } }));
       this.status.progress = `${exp.name}: done`;
       this.show(exp.title, tableCells(exp, result), buildReport(exp, result, pictures));
       // The results appear below the charts, far from the panel: bring them to the user.

@@ -2,9 +2,9 @@
 // translation to and from a TrainConfig. Settings the panel does not show (Adam β1/β2/ε, BatchNorm ε/momentum, a
 // custom layer list) are carried over from the active config.
 import type { TrainConfig } from '../model/config.ts';
-import { PRESET_NAMES, preset, type PresetName } from '../model/presets.ts';
+import { PRESET_NAMES, preset, saePresetOf, SAE_PRESETS, type PresetName } from '../model/presets.ts';
 import { recipeOf } from '../model/recipe.ts';
-import { SETTINGS, type Draft, type Setting, type Value } from '../model/settings.ts';
+import { presetDraft, SETTINGS, type Draft, type Setting, type Value } from '../model/settings.ts';
 import { buildConfig } from '../model/validate.ts';
 
 export const CUSTOM = 'custom';
@@ -19,12 +19,14 @@ export const PANEL_SETTINGS: readonly Setting[] = SETTINGS.filter((s) => s.label
 
 /** The panel's view of `cfg`; `prefer` names the preset to show when several build the same model. */
 export function panelFromConfig(cfg: TrainConfig, prefer?: PanelPreset): PanelConfig {
-  const d: Draft = { cfg, recipe: recipeOf(cfg.model, prefer === CUSTOM ? undefined : prefer) };
+  const d: Draft = { cfg, recipe: recipeOf(cfg.model, cfg.sae ? saePresetOf(cfg.sae.kind) : prefer === CUSTOM ? undefined : prefer) };
   const linears = cfg.model.encoder.flatMap((l) => (l.kind === 'linear' ? [l.units] : []));
   // A custom layer list has no recipe: its fields show the first and the code layer's widths, greyed out.
   const custom: Record<string, Value> = { preset: CUSTOM, hidden: linears[0] ?? 0, latent: linears[linears.length - 1] ?? 0, dropout: 0 };
   const p: Record<string, Value> = {};
-  for (const s of PANEL_SETTINGS) p[s.key] = s.get(d) ?? custom[s.key];
+  // A model without SAE settings shows an SAE preset's, greyed out (their `needs`).
+  const sae = presetDraft(SAE_PRESETS[0], cfg.model.inputDim);
+  for (const s of PANEL_SETTINGS) p[s.key] = s.get(d) ?? custom[s.key] ?? s.get(sae)!;
   return p as PanelConfig;
 }
 

@@ -1,6 +1,7 @@
 // Feeds the SAE dashboard from a training SaeTrainer: an inspector per trainer, and after each epoch the metrics at
 // once (live figures) then the inspection of the new parameters (atoms, densities, top samples).
 import type { SaeMetrics, SaeTrainer } from '../sae/trainer.ts';
+import { ranksLatents } from '../ref/sae-kinds.ts';
 import { SaeInspector } from '../sae/inspect.ts';
 import type { SaeDashboard } from './sae-dashboard.ts';
 
@@ -22,7 +23,7 @@ export class SaeFeed {
     if (!pending) throw new Error('SaeFeed.epoch before SaeFeed.built: give the feed its trainer first');
     const inspector = await pending;
     const t = inspector.trainer;
-    this.dashboard.metrics({ ...m, k: t.cfg.k, dSae: t.layout.dSae });
+    this.dashboard.metrics({ ...m, k: ranksLatents(t.cfg.kind) ? t.cfg.k : undefined, dSae: t.layout.dSae });
     const inspection = await inspector.read();
     if (this.inspector !== pending) return; // replaced meanwhile
     const { values, cols } = t.data.test;

@@ -111,9 +111,9 @@ function line(flag: string, text: string): string {
 function defaultText(s: Setting): string {
   if (s.key === 'preset') return 'default seed';
   if (s.kind === 'bool') return ''; // a switch's help says what it turns on or off
-  const values = PRESET_NAMES.map((n) => s.get(presetDraft(n)));
-  const seed = values[0];
-  return values.every((v) => v === seed) ? `default ${seed}` : `default: the preset's (seed ${seed})`;
+  const values = PRESET_NAMES.map((n) => s.get(presetDraft(n))).filter((v) => v !== undefined); // SAE rows: SAE presets only
+  const first = values[0];
+  return values.every((v) => v === first) ? `default ${first}` : `default: the preset's (seed ${first})`;
 }
 
 function settingLine(s: Setting): string {

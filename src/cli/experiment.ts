@@ -14,10 +14,11 @@ import { plural } from '../model/describe.ts';
 import { experimentLimits, runExperiment } from '../experiments/runner.ts';
 import { fmt } from '../experiments/table.ts';
 import { AUTO_KERNEL } from '../train/autotune.ts';
+import { frontierMain } from './sae-frontier.ts';
 import { DEFAULT_VARIANT, MATMUL_VARIANTS } from '../train/kernels.ts';
 
 const USAGE = `Usage: npm run experiment -- NAME [options]
-  NAME                  ${EXPERIMENT_NAMES.join('|')}
+  NAME                  ${EXPERIMENT_NAMES.join('|')}|sae-frontier (its options: sae-frontier --help)
   --data default|DIR    the embedded digits (default) or a directory of MNIST-format IDX files
   --epochs N            epochs per run (default: the experiment's, 5; presets 10)
   --out DIR             output directory (default runs/experiments/NAME)
@@ -26,6 +27,8 @@ const USAGE = `Usage: npm run experiment -- NAME [options]
   --adapter A           ${NODE_ADAPTERS.join('|')} (default auto)
   --runs N              only the first N configurations
   --subset TRAIN/TEST   only the first TRAIN training and TEST test images
+  --batched             train the runs of one shape together as one model batch (default; same numbers, faster)
+  --sequential          train every run on its own, one after another
   --quiet               print only the table`;
 
 function positiveInt(flag: string, raw: string | undefined, def: number): number {
@@ -48,15 +51,18 @@ function codeVersion(): string {
 }
 
 async function main(argv: string[]): Promise<void> {
+  if (argv[0] === 'sae-frontier') return frontierMain(argv.slice(1)); // its own runs, options and report
   const { values: a, positionals } = parseArgs({ args: argv, strict: true, allowPositionals: true, options: {
     data: { type: 'string' }, epochs: { type: 'string' }, out: { type: 'string' }, seed: { type: 'string' }, kernel: { type: 'string' },
-    adapter: { type: 'string' }, runs: { type: 'string' }, subset: { type: 'string' }, quiet: { type: 'boolean' }, help: { type: 'boolean' } } });
+    adapter: { type: 'string' }, runs: { type: 'string' }, subset: { type: 'string' }, quiet: { type: 'boolean' }, help: { type: 'boolean' },
+    batched: { type: 'boolean' }, sequential: { type: 'boolean' } } });
   if (a.help) { console.log(USAGE); return; }
   if (positionals.length !== 1) throw new Error(`give one experiment name\n\n${USAGE}`);
   const exp = experiment(positionals[0]);
   const epochs = positiveInt('epochs', a.epochs, exp.epochs);
   const seed = a.seed === undefined ? 0 : Number(a.seed);
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new Error(`--seed ${JSON.stringify(a.seed)}: must be an integer from 0 to 4294967295`);
+  if (a.batched && a.sequential) throw new Error('--batched and --sequential exclude each other: give one (batched is the default)');
   const kernel = a.kernel ?? DEFAULT_VARIANT;
   if (kernel !== AUTO_KERNEL && !(kernel in MATMUL_VARIANTS)) throw new Error(`--kernel ${JSON.stringify(kernel)}: must be ${AUTO_KERNEL} or one of ${Object.keys(MATMUL_VARIANTS).join(', ')}`);
   const adapter = (a.adapter ?? 'auto') as NodeAdapterChoice;
@@ -74,7 +80,7 @@ async function main(argv: string[]): Promise<void> {
     log(`${exp.name}: ${exp.title}; ${data.name} (${data.train.count}/${data.test.count}), ${gpu.adapter.name}, ${plural(epochs, 'epoch')} per run, kernel ${kernel}`);
     const t0 = performance.now();
     const { result, pictures } = await runExperiment(gpu, data, exp, { epochs, seed, kernel, commit: codeVersion(),
-      maxRuns: a.runs === undefined ? undefined : positiveInt('runs', a.runs, 1),
+      maxRuns: a.runs === undefined ? undefined : positiveInt('runs', a.runs, 1), batched: !a.sequential, log,
       onProgress: ({ run, runs, label, done }) => {
         if (!done) return;
         const last = done.epochs[done.epochs.length - 1];

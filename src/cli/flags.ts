@@ -16,6 +16,9 @@ export interface CliFiles {
   checkpointEvery: number; // write --save every N epochs (0: only at the end)
   maxRollbacks: number;
   metrics: string | null;
+  exportSaelens: string | null; // an SAE in SAELens's format: DIR/cfg.json + DIR/sae_weights.safetensors
+  exportActivations: string | null; // an autoencoder's activations of `layer`: DIR/train.npy + DIR/test.npy
+  layer: string; // which activations: 'code', 'input' or an op name (encoder.0, …)
   recon: string | null;
   features: string | null;
   scale: number; // integer pixel scale of the PNG grids
@@ -41,9 +44,11 @@ export interface CliFlag {
 }
 
 export const CLI_FLAGS: readonly CliFlag[] = [
-  { flag: 'data', field: 'data', topic: 'data & files', arg: 'default|DIR', def: 'default', resumable: true,
-    help: 'training data: the embedded digits, or a directory of MNIST-format IDX files (.gz or not)' },
-  { flag: 'init', field: 'init', topic: 'data & files', arg: 'FILE', def: null, help: 'start a new run from the weights of a safetensors checkpoint' },
+  { flag: 'data', field: 'data', topic: 'data & files', arg: 'default|DIR|FILE.npy', def: 'default', resumable: true,
+    help: 'training data: the embedded digits, a directory of MNIST-format IDX files (.gz or not); for the SAE presets also ' +
+      'vectors: FILE.npy (N, d_in) float32/float16 (the last 10% held out) or a directory with train.npy and test.npy' },
+  { flag: 'init', field: 'init', topic: 'data & files', arg: 'FILE|DIR', def: null,
+    help: 'start a new run from the weights of a safetensors checkpoint (an SAE: also a SAELens directory or its sae_weights.safetensors)' },
   { flag: 'resume', field: 'resume', topic: 'data & files', arg: 'FILE', def: null, resumable: true,
     help: 'continue the run saved in FILE exactly, up to --epochs in total; only flags that do not change what is trained may come with it' },
   { flag: 'save', field: 'save', topic: 'data & files', arg: 'FILE', def: null, resumable: true,
@@ -59,6 +64,13 @@ export const CLI_FLAGS: readonly CliFlag[] = [
   { flag: 'retune', field: 'retune', topic: 'device', def: false, resumable: true, help: 're-time the matmul kernels instead of using the cached tuning' },
   { flag: 'verbose', field: 'verbose', topic: 'device', def: false, resumable: true, help: "show Dawn's warnings" },
   { flag: 'metrics', field: 'metrics', topic: 'output', arg: 'FILE', def: null, resumable: true, help: 'per-epoch metrics as JSON, rewritten after every epoch' },
+  { flag: 'export-saelens', field: 'exportSaelens', topic: 'output', arg: 'DIR', def: null, resumable: true,
+    help: "after the last epoch: the SAE in SAELens's format (cfg.json, sae_weights.safetensors) for SAE.load_from_disk" },
+  { flag: 'export-activations', field: 'exportActivations', topic: 'output', arg: 'DIR', def: null, resumable: true,
+    help: 'after the last epoch: the autoencoder\'s --layer activations of every train and test image as DIR/train.npy, ' +
+      'DIR/test.npy (vectors for the SAE presets); with --resume and no --epochs, of the checkpoint as it is' },
+  { flag: 'layer', field: 'layer', topic: 'output', arg: 'NAME', def: 'code', resumable: true,
+    help: 'the activations --export-activations writes: code, input, or an op name (encoder.0, decoder.2, …: its output)' },
   { flag: 'recon', field: 'recon', topic: 'output', arg: 'FILE.png', def: null, resumable: true,
     help: 'after the last epoch: reconstructions of a fixed test batch (input | corrupted | output)' },
   { flag: 'features', field: 'features', topic: 'output', arg: 'FILE.png', def: null, resumable: true,

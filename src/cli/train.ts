@@ -2,78 +2,31 @@
 // line per epoch (and a live line within it on a terminal), a metrics JSON rewritten atomically after each epoch with
 // the whole history, safetensors checkpoints, exact resume, PNG pictures at the end, and Ctrl-C that stops at the
 // next chunk and saves the last epoch boundary.
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { acquireNodeGpu } from '../gpu/node.ts';
-import { loadData } from '../data/node.ts';
-import type { DataSplit } from '../data/dataset.ts';
-import { readFileLimited } from '../io/files.ts';
+import { loadRunData } from '../data/run-data.ts';
 import { checkOutputs, writeCheckpointSafely, writeOutput, writeOutputs } from '../io/outputs.ts';
 import { checkCliOutputs } from './outputs.ts';
 import { relaunchWithQuietStderr } from './quiet-stderr.ts';
-import { decodeSafetensors } from '../io/safetensors.ts';
-import type { TrainConfig } from '../model/config.ts';
+import { saeModel } from '../model/config.ts';
 import { describeModel, plural } from '../model/describe.ts';
-import { buildPlan } from '../model/plan.ts';
-import { validateConfig } from '../model/validate.ts';
 import { AUTO_KERNEL, kernelSummary, RETUNE_KERNEL, useTuningStore } from '../train/autotune.ts';
-import { limitsFor, stepsPerEpoch } from '../train/trainer.ts';
-import { checkpointConfig, checkpointState, decodeCheckpoint, encodeCheckpoint } from '../train/checkpoint.ts';
+import { limitsFor, Trainer } from '../train/trainer.ts';
+import { encodeCheckpoint } from '../train/checkpoint.ts';
+import { isVectors } from '../train/engines.ts';
 import { epochLine, metricsRow, type EpochRow } from '../train/metrics.ts';
 import { Run } from '../train/run.ts';
-import { extendRun } from '../train/schedule.ts';
 import { checkFits, type BufferLimits } from '../train/fit.ts';
 import { resolvedChoices, type TrainState } from '../train/state.ts';
+import { SaeEngine, saeLimits } from '../sae/engine.ts';
+import { tensorPlan } from '../sae/plan.ts';
+import { readInit, readResume } from './resume.ts';
+import { activationJobs, dataLine, layerIndex, saelensJobs } from './sae-outputs.ts';
 import { parseCli, USAGE, type CliOptions } from './args.ts';
 import { encodeGrayPng, scaleGray } from '../viz/png.ts';
 import { trainerPictures } from '../viz/trainer-pictures.ts';
 import { fileTuningStore } from './tuning-cache.ts';
 import { ProgressLine } from './progress.ts';
-
-const MAX_CHECKPOINT_BYTES = 2 ** 31;
-
-async function readCheckpointFile(path: string, flag: string): Promise<{ bytes: Uint8Array; cfg: TrainConfig | undefined }> {
-  const bytes = await readFileLimited(path, MAX_CHECKPOINT_BYTES, `--${flag}`);
-  return { bytes, cfg: checkpointConfig(decodeSafetensors(bytes, path).metadata, path) };
-}
-
-/** --resume: the checkpoint's config (validated, with the new epoch goal) and its whole state. */
-async function readResume(o: CliOptions, data: DataSplit, log: (s: string) => void): Promise<TrainState> {
-  const path = o.resume!;
-  const { bytes, cfg: saved } = await readCheckpointFile(path, 'resume');
-  if (!saved) throw new Error(`${path}: no config in its metadata, so the run cannot be resumed exactly; use --init to start from its weights`);
-  const ck = await decodeCheckpoint(bytes, buildPlan(saved.model), path, { full: true });
-  if (ck.meta.dataSha256 !== data.sha256) {
-    throw new Error(`${path} was trained on data with SHA-256 ${ck.meta.dataSha256?.slice(0, 16)}…, but --data ${o.data} has ${data.sha256.slice(0, 16)}…; ` +
-      'resume with the same --data');
-  }
-  let cfg = saved;
-  if (o.lrTGiven) {
-    cfg = { ...cfg, schedule: { ...cfg.schedule, T: o.cfg.schedule.T } };
-    log(`--lr-T ${o.cfg.schedule.T}: the cosine period changes from ${saved.schedule.T} to ${o.cfg.schedule.T} epochs (recorded in the config this run saves)`);
-  }
-  if (o.epochsGiven && o.lrTGiven) cfg = { ...cfg, epochs: o.cfg.epochs };
-  else if (o.epochsGiven) {
-    const extended = extendRun(saved, o.cfg.epochs);
-    cfg = extended.cfg;
-    if (extended.note) log(`--epochs ${o.cfg.epochs}: ${extended.note}`);
-  }
-  if (cfg.epochs <= ck.meta.epoch) throw new Error(`${path} has already trained ${plural(ck.meta.epoch, 'epoch')}; give --epochs above ${ck.meta.epoch} to continue`);
-  const problems = validateConfig(cfg);
-  if (problems.length > 0) throw new Error(`--resume ${path} with --epochs ${cfg.epochs}:\n  ${problems.join('\n  ')}`);
-  o.cfg = cfg;
-  const state = checkpointState(ck, stepsPerEpoch(data.train.count, cfg.batch));
-  // A resume runs the recorded kernels (another variant sums in another order) unless a fixed --kernel was asked for.
-  return o.kernel !== AUTO_KERNEL ? { ...state, kernels: {} } : state;
-}
-
-/** --init: a fresh run's position with the checkpoint's weights and running statistics. */
-async function readInit(o: CliOptions): Promise<TrainState> {
-  const path = o.init!;
-  const ck = await decodeCheckpoint((await readCheckpointFile(path, 'init')).bytes, buildPlan(o.cfg.model), path);
-  const zeros = () => new Float32Array(ck.params.length);
-  console.log(`initialised from ${path} (trained ${plural(ck.meta.epoch, 'epoch')}, ${plural(ck.meta.step, 'step')})`);
-  return { params: ck.params, state: ck.state, m: zeros(), v: zeros(), epoch: 0, globalStep: 0, stepInEpoch: 0, lrScale: 1, kernels: {}, history: [] };
-}
 
 /** A file name for an interrupted run without --save that overwrites nothing (in the working directory). */
 function interruptedPath(epoch: number): string {
@@ -85,16 +38,23 @@ function interruptedPath(epoch: number): string {
 
 async function main(o: CliOptions): Promise<number> {
   const log = (s: string) => { if (!o.quiet) console.log(s); };
+  if (o.cfg.sae && (o.recon || o.features)) throw new Error('--recon and --features draw the MLP autoencoders\' images; an SAE has --export-saelens');
+  if (!o.cfg.sae && !o.resume && o.exportSaelens) throw new Error('--export-saelens writes a sparse autoencoder: give an SAE preset (--preset topk-sae)');
+  if (o.cfg.sae && !o.resume && o.exportActivations) throw new Error('--export-activations writes an autoencoder\'s hidden activations: give an autoencoder preset');
+  for (const dir of [o.exportSaelens, o.exportActivations]) if (dir) mkdirSync(dir, { recursive: true });
   const outs = checkCliOutputs(o);
   for (const w of o.warnings) console.error(`warning: ${w}`);
   const store = fileTuningStore();
   useTuningStore(store);
-  const data = await loadData(o.data);
+  const data = await loadRunData(o.data);
+  // An SAE's input is the data's width (the flags were read before the data: 784 by default).
+  if (o.cfg.sae && !o.resume) o.cfg.model = saeModel(isVectors(data) ? data.dim : data.train.rows * data.train.cols, o.cfg.sae.dSae);
   const from = o.resume ? await readResume(o, data, log) : o.init ? await readInit(o) : undefined;
   const cfg = o.cfg;
-  const acquire = () => acquireNodeGpu(o.adapter, limitsFor(cfg, data)).catch((e: unknown) => {
+  const images = isVectors(data) ? null : data;
+  const acquire = () => acquireNodeGpu(o.adapter, cfg.sae ? saeLimits(cfg) : images ? limitsFor(cfg, images) : {}).catch((e: unknown) => {
     const limits = (e as { adapterLimits?: BufferLimits }).adapterLimits;
-    if (limits) checkFits(cfg, data, limits, `the ${o.adapter} adapter`); // names what would fit
+    if (limits && images && !cfg.sae) checkFits(cfg, images, limits, `the ${o.adapter} adapter`); // names what would fit
     throw e;
   });
   const kernel = o.retune && o.kernel === AUTO_KERNEL ? RETUNE_KERNEL : o.kernel;
@@ -110,17 +70,23 @@ async function main(o: CliOptions): Promise<number> {
   };
   process.on('SIGINT', onSignal('SIGINT'));
   process.on('SIGTERM', onSignal('SIGTERM'));
-  const checkpoint = (s: TrainState) => encodeCheckpoint(run.trainer.plan, cfg, s, data.sha256);
+  const sae = run.engine instanceof SaeEngine ? run.engine : null;
+  const checkpoint = (s: TrainState) => encodeCheckpoint(tensorPlan(cfg), cfg, s, data.sha256, sae ? { normalize_factor: String(sae.scale) } : {});
   const save = async (s: TrainState) => writeCheckpointSafely(outs.get('--save')!, await checkpoint(s), (l) => console.error(l));
   try {
-    const trainer = run.trainer;
+    if (o.exportSaelens && !sae) throw new Error('--export-saelens writes a sparse autoencoder, and this checkpoint holds an autoencoder');
+    if (o.exportActivations && sae) throw new Error('--export-activations writes an autoencoder\'s activations, and this checkpoint holds a sparse autoencoder');
+    const layer = o.exportActivations ? layerIndex(run.trainer.plan, o.layer) : null;
+    const engine = run.engine;
     if (o.resume) log(`resumed ${o.resume} at epoch ${run.good.epoch} (step ${run.good.globalStep}${run.good.lrScale !== 1 ? `, learning rate ×${run.good.lrScale}` : ''}); training to ${cfg.epochs} epochs`);
-    log(`data ${data.name}: ${data.train.count} train / ${data.test.count} test images of ${data.train.rows}x${data.train.cols}, sha256 ${data.sha256.slice(0, 16)}…`);
+    for (const line of dataLine(data, cfg)) log(line);
     const kernelNote = from && Object.keys(from.kernels).length > 0 ? 'as recorded in the checkpoint' : o.kernel;
-    const tuned = o.kernel === AUTO_KERNEL ? ` (${kernelSummary(resolvedChoices(trainer))}; timings ${o.retune ? 'measured again and ' : ''}kept in ${store.where})` : '';
-    log(`adapter ${run.gpu.adapter.name} (${run.gpu.adapter.featureLevel}${run.gpu.adapter.isFallback ? ', fallback' : ''}), matmul kernel ${kernelNote}${tuned}`);
-    log(`model ${describeModel(cfg)}, batch ${cfg.batch}, ${trainer.stepsPerEpoch} steps/epoch, lr ${cfg.optimizer.lr}`);
-    for (const note of trainer.notes) log(`note: ${note}`);
+    const tuned = o.kernel === AUTO_KERNEL && engine instanceof Trainer
+      ? ` (${kernelSummary(resolvedChoices(engine))}; timings ${o.retune ? 'measured again and ' : ''}kept in ${store.where})` : '';
+    const adapter = `adapter ${run.gpu.adapter.name} (${run.gpu.adapter.featureLevel}${run.gpu.adapter.isFallback ? ', fallback' : ''})`;
+    log(sae ? adapter : `${adapter}, matmul kernel ${kernelNote}${tuned}`);
+    log(`model ${describeModel(cfg)}, batch ${cfg.batch}, ${engine.stepsPerEpoch} steps/epoch, lr ${cfg.optimizer.lr}${cfg.schedule.kind === 'constant' ? ' (constant)' : ''}`);
+    for (const note of engine.notes) log(`note: ${note}`);
     const started = performance.now();
     const writeMetrics = async () => {
       if (!o.metrics) return;
@@ -161,6 +127,8 @@ async function main(o: CliOptions): Promise<number> {
     const good = run.good;
     const pictures = o.recon || o.features ? trainerPictures(run.trainer) : null; // the last evaluation's final test batch
     const jobs = [...(o.save ? [{ out: outs.get('--save')!, produce: () => checkpoint(good), checkpoint: true }] : []),
+      ...(o.exportSaelens && sae ? saelensJobs(sae, good, data.name, outs) : []),
+      ...(o.exportActivations ? activationJobs(run.trainer, layer!, outs) : []),
       ...([['--recon', 'recon'], ['--features', 'features']] as const).filter(([flag]) => outs.has(flag)).map(([flag, key]) => {
         let size = '';
         const produce = async () => {

@@ -1,6 +1,7 @@
-// Runs an experiment's configurations one after another on one device, sharing one KernelCache so pipelines are
-// compiled once, then evaluates every trained model under the experiment's extra settings by loading its weights into
-// a Trainer built for that setting. Environment-agnostic: the CLI and the page both call runExperiment.
+// Runs an experiment's configurations on one device, sharing one KernelCache so pipelines are compiled once: those of
+// one shape train together as one model batch (src/train/batch.ts), the rest one after another; then evaluates every
+// trained model under the experiment's extra settings by loading its weights into a Trainer built for that setting.
+// Environment-agnostic: the CLI and the page both call runExperiment.
 import type { DataSplit } from '../data/dataset.ts';
 import type { AdapterDescription, Gpu, LimitRequest } from '../gpu/device.ts';
 import { KernelCache } from '../gpu/kernels.ts';
@@ -9,6 +10,8 @@ import { preset } from '../model/presets.ts';
 import { DEFAULT_VARIANT } from '../train/kernels.ts';
 import { Trainer, limitsFor, type EpochMetrics } from '../train/trainer.ts';
 import { Run } from '../train/run.ts';
+import { groupForBatches } from '../train/batch.ts';
+import { restoreState, type TrainState } from '../train/state.ts';
 import type { GrayImage } from '../viz/grid.ts';
 import { trainerPictures } from '../viz/trainer-pictures.ts';
 import type { Evaluation, Experiment, RunSpec } from './definitions.ts';
@@ -46,6 +49,7 @@ export interface RunOptions {
   maxRuns?: number; // only the first N configurations (smoke tests)
   onProgress?: (p: { run: number; runs: number; label: string; epoch: number; epochs: number; done: RunResult | null }) => void;
   log?: (line: string) => void; // the runs' own lines (a divergence, a rebuilt device)
+  batched?: boolean; // train the runs of one shape as one model batch (default); false: one by one
 }
 
 /** The TrainConfig of one configuration: the preset, the spec's fields, then epochs, schedule and seed. */
@@ -61,11 +65,12 @@ export function configFor(spec: RunSpec, epochs: number, seed: number, inputDim:
   return cfg;
 }
 
-/** Device limits covering every configuration of `exp` on `data`. */
+/** Device limits covering every configuration of `exp` on `data`, trained in its largest batch. */
 export function experimentLimits(exp: Experiment, data: DataSplit): LimitRequest {
   const out: Record<string, number> = {};
-  for (const spec of exp.runs) {
-    for (const [k, v] of Object.entries(limitsFor(configFor(spec, 1, 0, data.train.rows * data.train.cols), data))) out[k] = Math.max(out[k] ?? 0, v as number);
+  const configs = exp.runs.map((spec) => configFor(spec, 1, 0, data.train.rows * data.train.cols));
+  for (const group of [...groupForBatches(configs, (c) => c).groups, ...configs.map((c) => [c])]) {
+    for (const [k, v] of Object.entries(limitsFor(group[0], data, group.length))) out[k] = Math.max(out[k] ?? 0, v as number);
   }
   return out;
 }
@@ -74,6 +79,20 @@ function summarise(m: EpochMetrics, seconds: number): EpochSummary {
   return { epoch: m.epoch + 1, lr: m.lr, loss: m.loss, test_loss: m.test_loss, test_mse: m.test_mse, test_noisy_mse: m.test_noisy_mse,
     mean_activity: m.mean_activity, population_sparsity: m.population_sparsity, dead_units: m.lifetime_sparsity.filter((f) => f === 0).length,
     jacobian_fro2: m.jacobian_fro2, seconds };
+}
+
+/** A batched model's last evaluation again, alone, from its state: the pictures and the ‖J‖²_F that a batch does not
+ * make (the Jacobian pass takes one model at a time); the same kernels and position give the one-by-one run's bits. */
+async function evaluateAlone(gpu: Gpu, cache: KernelCache, data: DataSplit, cfg: TrainConfig, s: TrainState):
+  Promise<{ jacobian: number | null; pictures: { recon: GrayImage; features: GrayImage } }> {
+  const t = await Trainer.create(gpu, cfg, data, s.kernels, cache, { jacobianMetric: 'last' });
+  try {
+    restoreState(t, s);
+    const m = await t.evaluate({ jacobian: true });
+    return { jacobian: m.jacobian_fro2, pictures: await trainerPictures(t, false, 64) };
+  } finally {
+    t.destroy();
+  }
 }
 
 /** The evaluation's value for a model whose slabs are `slabs`: a fresh Trainer for the setting, one evaluation pass. */
@@ -101,33 +120,56 @@ export async function runExperiment(gpu: Gpu, data: DataSplit, exp: Experiment, 
     started: new Date().toISOString(), adapter: gpu.adapter,
     data: { name: data.name, sha256: data.sha256, train: data.train.count, test: data.test.count }, runs: [],
   };
-  const pictures: RunPictures[] = [];
-  for (const [i, spec] of specs.entries()) {
-    const config = configFor(spec, epochs, seed, data.train.rows * data.train.cols);
-    const run: RunResult = { label: spec.label, spec, config, epochs: [], evals: {}, error: null };
+  const configs = specs.map((spec) => configFor(spec, epochs, seed, data.train.rows * data.train.cols));
+  const runs: RunResult[] = specs.map((spec, i) => ({ label: spec.label, spec, config: configs[i], epochs: [], evals: {}, error: null }));
+  const pictures: (RunPictures | null)[] = specs.map(() => null);
+  const indices = specs.map((_, i) => i);
+  const { groups, alone } = o.batched === false ? { groups: [], alone: indices } : groupForBatches(indices, (i) => configs[i]);
+  if (groups.length > 0) o.log?.(`batched: ${groups.map((g) => `${g.length} runs`).join(' + ')} train as ${groups.length === 1 ? 'one model batch' : `${groups.length} model batches`}`);
+  const contractive = alone.filter((i) => configs[i].contractive > 0).length;
+  if (o.batched !== false && contractive > 0) o.log?.(`${contractive} contractive run${contractive === 1 ? '' : 's'} train one by one (the Jacobian pass is not batched)`);
+
+  /** Train the runs `group` (one, or a batch of one shape) and finish each: pictures, ‖J‖²_F, extra evaluations. */
+  const train = async (group: number[]): Promise<void> => {
+    const batched = group.length > 1;
+    const names = group.map((i) => specs[i].label).join(', ');
     let driver: Run | null = null;
     try {
       // The guard stops a sweep's run at its first divergence (no rollbacks: a sweep compares settings as given).
-      driver = await Run.start({ gpu, hooks: { log: (line) => o.log?.(`${spec.label}: ${line}`) }, cfg: config, data, kernel, cache,
+      driver = await Run.start({ gpu, hooks: { log: (line) => o.log?.(`${names}: ${line}`) }, cfg: configs[group[0]], data, kernel, cache,
+        models: batched ? group.map((i) => configs[i]) : undefined,
         options: { maxRollbacks: 0, jacobianMetric: 'last' } }); // the reports' ‖J‖²_F column, measured after the last epoch
-      const trainer = driver.trainer;
       const t0 = performance.now();
       while (!driver.done) {
-        const { metrics: m } = await driver.epoch();
-        run.epochs.push(summarise(m, (performance.now() - t0) / 1000));
-        o.onProgress?.({ run: i, runs: specs.length, label: spec.label, epoch: m.epoch + 1, epochs, done: null });
+        const r = await driver.epoch();
+        r.models.forEach((mr, j) => {
+          if (!mr) return;
+          runs[group[j]].epochs.push(summarise(mr.metrics, (performance.now() - t0) / 1000));
+          o.onProgress?.({ run: group[j], runs: specs.length, label: specs[group[j]].label, epoch: mr.metrics.epoch + 1, epochs, done: null });
+        });
       }
-      const { recon, features } = await trainerPictures(trainer, false, 64); // right after the last evaluation
-      pictures.push({ label: spec.label, recon, features });
-      const slabs = await trainer.readSlabs();
-      for (const ev of exp.evaluate ?? []) run.evals[ev.label] = await evaluate(gpu, cache, data, kernel, config, ev, slabs);
+      const trainer = driver.trainer;
+      for (const [j, i] of group.entries()) {
+        const failure = driver.failures[j];
+        if (failure) { runs[i].error = failure.message; continue; }
+        if (batched) {
+          const alone = await evaluateAlone(gpu, cache, data, configs[i], driver.goods[j]);
+          runs[i].epochs[runs[i].epochs.length - 1].jacobian_fro2 = alone.jacobian;
+          pictures[i] = { label: specs[i].label, ...alone.pictures };
+        } else pictures[i] = { label: specs[i].label, ...(await trainerPictures(trainer, false, 64)) }; // right after the last evaluation
+        const slabs = batched ? driver.goods[j] : await trainer.readSlabs();
+        for (const ev of exp.evaluate ?? []) runs[i].evals[ev.label] = await evaluate(gpu, cache, data, kernel, configs[i], ev, slabs);
+      }
     } catch (err) {
-      run.error = err instanceof Error ? err.message : String(err);
+      for (const [j, i] of group.entries()) {
+        if (runs[i].error === null) runs[i].error = driver?.failures[j]?.message ?? (err instanceof Error ? err.message : String(err));
+      }
     } finally {
       driver?.release();
     }
-    result.runs.push(run);
-    o.onProgress?.({ run: i, runs: specs.length, label: spec.label, epoch: run.epochs.length, epochs, done: run });
-  }
-  return { result, pictures };
+    for (const i of group) o.onProgress?.({ run: i, runs: specs.length, label: specs[i].label, epoch: runs[i].epochs.length, epochs, done: runs[i] });
+  };
+  for (const group of [...groups, ...alone.map((i) => [i])]) await train(group);
+  result.runs.push(...runs);
+  return { result, pictures: pictures.filter((p): p is RunPictures => p !== null) };
 }

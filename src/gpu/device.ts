@@ -17,6 +17,9 @@ export interface Gpu {
   adapter: AdapterDescription;
   adapterLimits: Record<string, number>;
   hasTimestamps: boolean;
+  /** The subgroup size when the device has the `subgroups` feature with one fixed size that divides a 64-invocation
+   * workgroup (what the sg matmul family assumes); null otherwise. */
+  subgroupSize: number | null;
   shaders: Record<string, string>; // file name ('dense.wgsl') -> WGSL source
   release(): void;
 }
@@ -103,6 +106,15 @@ function isFallbackAdapter(adapter: GPUAdapter): boolean {
   return (adapter.info as { isFallbackAdapter?: boolean }).isFallbackAdapter ?? (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter ?? false;
 }
 
+/** The adapter's subgroup size if it has `subgroups` and reports one size (min = max) dividing 64: NVIDIA 32,
+ * SwiftShader 4. Adapters whose size varies (AMD 32–64, Intel 8–32) get null: the sg family assigns work by lane. */
+function fixedSubgroupSize(adapter: GPUAdapter): number | null {
+  if (!adapter.features.has('subgroups' as GPUFeatureName)) return null;
+  const info = adapter.info as { subgroupMinSize?: number; subgroupMaxSize?: number };
+  const size = info.subgroupMinSize;
+  return size && size === info.subgroupMaxSize && size <= 64 && 64 % size === 0 ? size : null;
+}
+
 /** Create the device with the requested limits (checked first) and the optional features we use. */
 export async function openDevice(adapter: GPUAdapter, desc: AdapterDescription, wanted: LimitRequest, shaders: Record<string, string>,
   onRelease: () => void = () => {}): Promise<Gpu> {
@@ -110,6 +122,8 @@ export async function openDevice(adapter: GPUAdapter, desc: AdapterDescription, 
   const hasTimestamps = adapter.features.has('timestamp-query');
   const requiredFeatures: GPUFeatureName[] = hasTimestamps ? ['timestamp-query'] : [];
   if (desc.featureLevel === 'core') requiredFeatures.push('core-features-and-limits' as GPUFeatureName);
+  const subgroupSize = fixedSubgroupSize(adapter);
+  if (subgroupSize) requiredFeatures.push('subgroups' as GPUFeatureName);
   const device = await adapter.requestDevice({ label: 'webgpu-autoencoder', requiredLimits, requiredFeatures });
   let released = false;
   return {
@@ -117,6 +131,7 @@ export async function openDevice(adapter: GPUAdapter, desc: AdapterDescription, 
     adapter: desc,
     adapterLimits: adapterLimitsOf(adapter),
     hasTimestamps,
+    subgroupSize,
     shaders,
     release() {
       if (released) return;

@@ -12,6 +12,7 @@ export interface KernelSpec {
   bindings: BindingKind[];
   consts?: Record<string, number | boolean>; // emitted as WGSL `const` (used where array sizes need constants)
   overrides?: Record<string, number>; // pipeline-overridable constants
+  enable?: string[]; // WGSL extensions the module enables (its first lines), e.g. 'subgroups'
 }
 
 export interface Kernel {
@@ -52,14 +53,15 @@ export class KernelCache {
     return layout;
   }
 
-  private moduleFor(file: string, consts: Record<string, number | boolean>, include: string[]) {
+  private moduleFor(file: string, consts: Record<string, number | boolean>, include: string[], enable: string[]) {
     const header = Object.entries(consts).map(([k, v]) => wgslConst(k, v)).join('\n');
-    const key = `${[...include, file].join('+')}|${header}`;
+    const enables = enable.map((e) => `enable ${e};`).join(' ');
+    const key = `${enables}|${[...include, file].join('+')}|${header}`;
     let entry = this.modules.get(key);
     if (!entry) {
       const common = this.source('common.wgsl');
       const body = this.source(file);
-      const parts = [{ file: 'common.wgsl', text: common }, { file: `${file} (consts)`, text: header },
+      const parts = [...(enables ? [{ file: 'enable directives', text: enables }] : []), { file: 'common.wgsl', text: common }, { file: `${file} (consts)`, text: header },
         ...include.map((f) => ({ file: f, text: this.source(f) })), { file, text: body }];
       const code = parts.map((p) => p.text).join('\n');
       // The scope is pushed and popped synchronously, so concurrent compilations never interleave scopes.
@@ -80,7 +82,7 @@ export class KernelCache {
 
   /** Compile (once) and return the pipeline for a kernel spec. */
   get(spec: KernelSpec): Promise<Kernel> {
-    const key = JSON.stringify([spec.file, spec.include ?? [], spec.entry, spec.bindings, spec.consts ?? {}, spec.overrides ?? {}]);
+    const key = JSON.stringify([spec.enable ?? [], spec.file, spec.include ?? [], spec.entry, spec.bindings, spec.consts ?? {}, spec.overrides ?? {}]);
     let p = this.pipelines.get(key);
     if (!p) {
       p = this.compile(spec);
@@ -92,7 +94,7 @@ export class KernelCache {
 
   private async compile(spec: KernelSpec): Promise<Kernel> {
     const { device } = this.gpu;
-    const { module, sources, moduleError } = this.moduleFor(spec.file, spec.consts ?? {}, spec.include ?? []);
+    const { module, sources, moduleError } = this.moduleFor(spec.file, spec.consts ?? {}, spec.include ?? [], spec.enable ?? []);
     const label = `${spec.file}:${spec.entry}`;
     const layout = this.layoutFor(spec.bindings);
     // Chrome can leave getCompilationInfo() pending until other GPU work ticks the device, so it is awaited
@@ -160,9 +162,10 @@ export function splitWorkgroups(workgroups: number, max = MAX_WORKGROUPS_PER_DIM
   return [x, y];
 }
 
-/** Record one dispatch; workgroup counts above the per-dimension limit are folded into y. */
-export function dispatch(pass: GPUComputePassEncoder, kernel: Kernel, group: GPUBindGroup, workgroups: number, dynamicOffset?: number): void {
+/** Record one dispatch; workgroup counts above the per-dimension limit are folded into y; `models` is the z extent
+ * (batched models: workgroup_id.z is the model index). */
+export function dispatch(pass: GPUComputePassEncoder, kernel: Kernel, group: GPUBindGroup, workgroups: number, dynamicOffset?: number, models = 1): void {
   pass.setPipeline(kernel.pipeline);
   pass.setBindGroup(0, group, dynamicOffset === undefined ? [] : [dynamicOffset]);
-  pass.dispatchWorkgroups(...splitWorkgroups(workgroups, MAX_WORKGROUPS_PER_DIMENSION, kernel.label));
+  pass.dispatchWorkgroups(...splitWorkgroups(workgroups, MAX_WORKGROUPS_PER_DIMENSION, kernel.label), models);
 }

@@ -1,5 +1,8 @@
 // Model and training configuration as plain data: a layer list per half, objective and optimiser settings.
 // Presets are values of these types; the CLI, the page and checkpoints all speak this shape.
+import type { SaeKind } from '../ref/sae-kinds.ts';
+
+export { SAE_KINDS, type SaeKind } from '../ref/sae-kinds.ts';
 
 export type ActivationKind = 'identity' | 'relu' | 'leaky_relu' | 'tanh' | 'sigmoid';
 
@@ -30,15 +33,34 @@ export interface CorruptionConfig {
   level: number; // gaussian: σ; salt_pepper, masking: p; block: side of the square in pixels
 }
 
+
+/** A sparse autoencoder of SAELens's family on vectors (docs/sae.md): when TrainConfig.sae is set, the run trains this
+ * instead of the MLP, and `model` is its shape as an MLP (saeModel), derived from it. */
+export interface SaeSettings {
+  kind: SaeKind;
+  dSae: number; // latents
+  k: number; // topk: active latents per sample; batchtopk: mean per sample (k·B over the batch)
+  kAux: number; // AuxK: dead latents reconstructing the residual (0: off)
+  auxWeight: number; // AuxK coefficient
+  deadAfter: number; // a latent is dead after this many training samples without firing
+  l0Weight: number; // jumprelu: L0 penalty coefficient
+  bandwidth: number; // jumprelu: straight-through pseudo-derivative bandwidth
+  thresholdInit: number; // jumprelu: initial θ
+  l1Weight: number; // l1: λ of λ·Σ_j z_j‖W_dec,j‖
+  bDecInit: 'mean' | 'median'; // b_dec from the training vectors: mean or geometric median
+  normalize: boolean; // scale the vectors so their mean squared norm is d_in (the factor is recorded and undone on export)
+}
+
 export interface TrainConfig {
   model: ModelConfig;
+  sae: SaeSettings | null; // null: the MLP autoencoder of `model`
   loss: LossKind;
   sparsity: SparsityConfig;
   contractive: number; // λ of λ·‖J_f(x)‖²_F (batch mean); 0 = off
   contractiveSamples: number; // 0: exact ‖J‖²_F; P > 0: unbiased estimate from P Rademacher projections per sample
   corruption: CorruptionConfig;
   optimizer: { kind: 'adam' | 'sgd'; lr: number; beta1: number; beta2: number; eps: number; momentum: number };
-  schedule: { kind: 'cosine'; T: number; perStep: boolean; warmupEpochs: number };
+  schedule: { kind: 'cosine' | 'constant'; T: number; perStep: boolean; warmupEpochs: number }; // T, perStep: cosine only
   batchNorm: { eps: number; momentum: number }; // momentum on the new value (PyTorch convention)
   epochs: number;
   batch: number;
@@ -66,6 +88,7 @@ export function seedModel(hidden = 256, latent = 64, dropout = 0.2, inputDim = 7
 export function defaultTrainConfig(model: ModelConfig = seedModel()): TrainConfig {
   return {
     model,
+    sae: null,
     loss: 'mse',
     sparsity: { kind: 'kl', weight: 1e-3, rho: 0.05 },
     contractive: 0,
@@ -79,4 +102,9 @@ export function defaultTrainConfig(model: ModelConfig = seedModel()): TrainConfi
     seed: 0,
     shuffle: true,
   };
+}
+
+/** An SAE's shape as an MLP (d_in → d_sae ReLU → d_in): what describes it, counts its FLOPs and names its size. */
+export function saeModel(inputDim: number, dSae: number): ModelConfig {
+  return { inputDim, encoder: [{ kind: 'linear', units: dSae }, { kind: 'activation', fn: 'relu' }], decoder: [{ kind: 'linear', units: inputDim }] };
 }

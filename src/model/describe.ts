@@ -5,6 +5,7 @@ import type { Plan } from './plan.ts';
 
 /** One line: layer stack and objective, e.g. "784-256(leaky_relu)-bn-drop0.2-64(tanh) | mse + kl β=0.001 ρ=0.05". */
 export function describeModel(cfg: TrainConfig): string {
+  if (cfg.sae) return describeSae(cfg);
   const half = (list: TrainConfig['model']['encoder']) => list.map((l, i) => (l.kind === 'linear' ? `${i > 0 ? '-' : ''}${l.units}`
     : l.kind === 'activation' ? `(${l.fn})` : l.kind === 'batchnorm' ? '·bn' : `·drop${l.p}`)).join('');
   const obj: string[] = [cfg.loss];
@@ -12,6 +13,16 @@ export function describeModel(cfg: TrainConfig): string {
   if (cfg.contractive > 0) obj.push(`contractive λ=${cfg.contractive}`);
   if (cfg.corruption.kind !== 'none') obj.push(`${cfg.corruption.kind} noise ${cfg.corruption.level}`);
   return `${cfg.model.inputDim}-${half(cfg.model.encoder)} → ${half(cfg.model.decoder)} | ${obj.join(' + ')}`;
+}
+
+/** "topk SAE 784→1024→784 | mse, k=32, auxk 256×0.03125, dead after 20000 samples" (the kind's own terms). */
+function describeSae(cfg: TrainConfig): string {
+  const s = cfg.sae!;
+  const terms = { topk: [`k=${s.k}`, `auxk ${s.kAux}×${s.auxWeight}`], batchtopk: [`k=${s.k} (batch mean)`, `auxk ${s.kAux}×${s.auxWeight}`],
+    jumprelu: [`L0 ${s.l0Weight}`, `bandwidth ${s.bandwidth}`, `θ0 ${s.thresholdInit}`], l1: [`L1·‖W_dec‖ λ=${s.l1Weight}`] }[s.kind];
+  const d = cfg.model.inputDim;
+  return `${s.kind} SAE ${d}→${s.dSae}→${d} | mse, ${terms.join(', ')}, dead after ${s.deadAfter} samples, b_dec ${s.bDecInit}` +
+    (s.normalize ? ', normalised' : '');
 }
 
 /** FLOPs per sample of one training step: forward, weight gradient, and input gradient except for the first layer. */

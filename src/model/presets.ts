@@ -1,5 +1,5 @@
 // The models of the seeds as plain data: each preset is a full TrainConfig; callers override fields after.
-import { defaultTrainConfig, seedModel, type ActivationKind, type LayerSpec, type ModelConfig, type TrainConfig } from './config.ts';
+import { defaultTrainConfig, saeModel, seedModel, type ActivationKind, type LayerSpec, type ModelConfig, type SaeKind, type TrainConfig } from './config.ts';
 
 const lin = (units: number): LayerSpec => ({ kind: 'linear', units });
 const act = (fn: ActivationKind): LayerSpec => ({ kind: 'activation', fn });
@@ -13,8 +13,25 @@ function model(encoder: LayerSpec[], decoder: LayerSpec[], inputDim = 784): Mode
   return { inputDim, encoder, decoder };
 }
 
-export const PRESET_NAMES = ['seed', 'ae', 'sae-l1', 'sae-kl', 'cae', 'dae'] as const;
+export const SAE_PRESETS = ['topk-sae', 'batchtopk-sae', 'jumprelu-sae', 'l1-sae'] as const;
+export const PRESET_NAMES = ['seed', 'ae', 'sae-l1', 'sae-kl', 'cae', 'dae', ...SAE_PRESETS] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];
+export type SaePresetName = (typeof SAE_PRESETS)[number];
+
+export const isSaePreset = (name: unknown): name is SaePresetName => SAE_PRESETS.includes(name as SaePresetName);
+export const saePresetOf = (kind: SaeKind): SaePresetName => `${kind}-sae`;
+
+/** An SAE preset (docs/sae.md): the digits' 784 pixels as vectors by default; Adam at a constant learning rate
+ * (SAELens's default scheduler), MSE, no corruption. Coefficients follow SAELens's defaults and OpenAI's k_aux. */
+function saePreset(name: SaePresetName, dSae: number, D: number): TrainConfig {
+  const cfg = defaultTrainConfig(saeModel(D, dSae));
+  cfg.sparsity = { kind: 'none', weight: 0, rho: 0.05 };
+  cfg.schedule = { ...cfg.schedule, kind: 'constant' };
+  cfg.optimizer.lr = 1e-3;
+  cfg.sae = { kind: name.slice(0, -4) as SaeKind, dSae, k: 32, kAux: 256, auxWeight: 1 / 32, deadAfter: 20000, l0Weight: 1e-3, bandwidth: 1e-3,
+    thresholdInit: 1e-3, l1Weight: 5e-3, bDecInit: 'mean', normalize: false };
+  return cfg;
+}
 
 /** Build a preset for images of `inputDim` pixels; `latent` overrides the code size. */
 export function preset(name: PresetName, latent?: number, inputDim = 784): TrainConfig {
@@ -38,6 +55,11 @@ export function preset(name: PresetName, latent?: number, inputDim = 784): Train
       cfg.sparsity = name === 'sae-l1' ? { kind: 'l1', weight: 1e-3, rho: 0.05 } : { kind: 'kl', weight: 1e-1, rho: 0.05 };
       return cfg;
     }
+    case 'topk-sae':
+    case 'batchtopk-sae':
+    case 'jumprelu-sae':
+    case 'l1-sae':
+      return saePreset(name, latent ?? 1024, D);
     case 'cae': {
       const z = latent ?? 64;
       const cfg = defaultTrainConfig(model(mlp([256, 128, z], ['sigmoid', 'sigmoid', 'sigmoid']), mlp([128, 256, D], ['relu', 'relu', 'sigmoid']), D));

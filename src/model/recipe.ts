@@ -1,7 +1,7 @@
 // Model recipes: a preset's layer lists with its outer hidden width, code size and dropout changed — the way the
 // page's panel and the URL hash name models. recipeOf() recovers the recipe behind a layer list, when there is one.
 import type { LayerSpec, ModelConfig } from './config.ts';
-import { PRESET_NAMES, preset, type PresetName } from './presets.ts';
+import { isSaePreset, PRESET_NAMES, preset, type PresetName } from './presets.ts';
 
 export interface ModelRecipe {
   preset: PresetName;
@@ -53,9 +53,11 @@ export function modelFromRecipe(r: ModelRecipe, inputDim = 784): ModelConfig {
   return { inputDim, encoder: scale(base.encoder), decoder: scale(base.decoder) };
 }
 
-/** The recipe that builds exactly `model`, trying `prefer` first (`ae` and `dae` share a model); null if none does. */
+/** The recipe that builds exactly `model`, trying `prefer` first (`ae` and `dae` share a model); null if none does.
+ * An SAE preset's recipe (hidden = latent = d_sae) is found only when preferred: the four share one shape, which a
+ * plain MLP may have too, so only the config's own `sae` can say that it is one (hashFromConfig, panelFromConfig). */
 export function recipeOf(model: ModelConfig, prefer?: PresetName): ModelRecipe | null {
-  const names = prefer ? [prefer, ...PRESET_NAMES.filter((n) => n !== prefer)] : [...PRESET_NAMES];
+  const names = [...(prefer ? [prefer] : []), ...PRESET_NAMES.filter((n) => n !== prefer && !isSaePreset(n))];
   const want = layersToString(model);
   for (const name of names) {
     const r = recipeParts(name, model);

@@ -37,7 +37,7 @@ function read(s: Setting, d: Draft): Value | undefined {
 
 /** The problem with `s`'s value in `d`, or null. */
 export function valueProblem(s: Setting, d: Draft): string | null {
-  if (s.recipe && !d.recipe) return null;
+  if ((s.recipe && !d.recipe) || (s.sae && !d.cfg.sae)) return null;
   const v = read(s, d);
   let ok: boolean;
   if (s.kind === 'enum') ok = s.choices.includes(v as string);

@@ -3,8 +3,9 @@
 // codec and validateConfig (src/model/validate.ts) and the lil-gui panel (src/app/panel*.ts) are derived from it.
 import type { CorruptionKind, LossKind, SparsityKind, TrainConfig } from './config.ts';
 import { MAX_UNITS } from './plan.ts';
-import { PRESET_NAMES, preset, type PresetName } from './presets.ts';
+import { isSaePreset, PRESET_NAMES, preset, type PresetName } from './presets.ts';
 import { hasDropout, presetRecipe, type ModelRecipe } from './recipe.ts';
+import { SAE_SETTINGS, SAE_TOPIC } from './sae-settings.ts';
 
 export const LOSS_KINDS: readonly LossKind[] = ['mse', 'bce', 'mae'];
 export const SPARSITY_KINDS: readonly SparsityKind[] = ['none', 'l1', 'kl'];
@@ -12,7 +13,7 @@ export const CORRUPTION_KINDS: readonly CorruptionKind[] = ['none', 'gaussian', 
 export const OPTIMIZER_KINDS = ['adam', 'sgd'] as const;
 
 /** --help groups and panel folders, in order (the CLI-only flags add 'data & files', 'device' and 'output'). */
-export const TOPICS = ['model', 'objective', 'corruption', 'optimiser & schedule'] as const;
+export const TOPICS = ['model', SAE_TOPIC, 'objective', 'corruption', 'optimiser & schedule'] as const;
 export type Topic = (typeof TOPICS)[number];
 
 /** A config being built: the TrainConfig and the preset recipe behind its model (null: a custom layer list). */
@@ -46,6 +47,7 @@ interface Common<V extends Value> {
   follows?: { from: string; value(d: Draft, before: Draft): V; freshOnly?: true };
   resumable?: true; // may accompany --resume: it does not change what is trained
   recipe?: true; // part of the model recipe (absent when the model is a custom layer list)
+  sae?: true; // part of TrainConfig.sae (absent when the model is not a sparse autoencoder)
 }
 export type NumberSetting = Common<number> & { kind: 'int' | 'number'; bounds(d: Draft): Bounds };
 export type EnumSetting = Common<string> & { kind: 'enum'; choices: readonly string[] };
@@ -57,12 +59,13 @@ const on = <V extends Value>(get: (c: TrainConfig) => V, set: (c: TrainConfig, v
 const ofRecipe = <K extends 'hidden' | 'latent' | 'dropout'>(k: K) => ({
   recipe: true as const,
   get: (d: Draft) => d.recipe?.[k],
-  set: (d: Draft, v: number) => { if (d.recipe) d.recipe[k] = v; },
+  set: (d: Draft, v: number) => { if (d.recipe && !isSaePreset(d.recipe.preset)) d.recipe[k] = v; }, // an SAE's: --d-sae
 });
 /** A fixed range; `ends` says which ends are open: '[]', '(]', '[)', '()'. */
 const span = (lo: number, hi: number, ends = '[]') => (): Bounds => ({ lo, hi, loOpen: ends[0] === '(', hiOpen: ends[1] === ')' });
 const isPreset = (v: Value | undefined): v is PresetName => PRESET_NAMES.includes(v as PresetName);
-const presetModel = (v: Lookup) => (isPreset(v('preset')) ? null : "a preset's model (not a custom layer list)");
+const presetModel = (v: Lookup) => (isSaePreset(v('preset')) ? 'an autoencoder preset (an SAE has --d-sae)'
+  : isPreset(v('preset')) ? null : "a preset's model (not a custom layer list)");
 const when = (key: string, ok: (v: Value | undefined) => boolean, need: string) => (v: Lookup) => (ok(v(key)) ? null : need);
 const OPT = 'optimiser & schedule';
 
@@ -100,6 +103,7 @@ export const SETTINGS: readonly Setting[] = [
     needs: (v) => (isPreset(v('preset')) && hasDropout(v('preset') as PresetName) ? null : 'a preset with dropout layers (seed)'),
     help: 'probability of every dropout layer', ...ofRecipe('dropout'),
   },
+  ...SAE_SETTINGS,
   {
     key: 'loss', flag: 'loss', label: 'reconstruction loss', topic: 'objective', what: 'loss', kind: 'enum', choices: LOSS_KINDS,
     help: 'reconstruction loss; bce from the output logits (needs a sigmoid output)',
@@ -153,7 +157,7 @@ export const SETTINGS: readonly Setting[] = [
   },
   {
     key: 'lr', flag: 'lr', label: 'η0 (learning rate)', topic: OPT, what: 'learning rate η0', arg: 'η0', kind: 'number',
-    bounds: span(0, 10, '(]'), help: 'initial learning rate of the cosine schedule',
+    bounds: span(0, 10, '(]'), help: 'initial learning rate of the schedule',
     ...on((c) => c.optimizer.lr, (c, v) => { c.optimizer.lr = v; }),
   },
   ...(['beta1', 'beta2'] as const).map((k, i): Setting => ({
@@ -172,8 +176,13 @@ export const SETTINGS: readonly Setting[] = [
     ...on((c) => c.optimizer.momentum, (c, v) => { c.optimizer.momentum = v; }),
   },
   {
+    key: 'schedule', flag: 'lr-schedule', label: 'schedule', topic: OPT, what: 'learning-rate schedule', kind: 'enum', choices: ['cosine', 'constant'],
+    help: 'cosine decay of η0 over T epochs, or constant η0 (the SAE presets: SAELens\'s default)',
+    ...on((c) => c.schedule.kind, (c, v) => { c.schedule.kind = v as 'cosine' | 'constant'; }),
+  },
+  {
     key: 'T', flag: 'lr-T', label: 'cosine period T (epochs)', topic: OPT, what: 'cosine period T', arg: 'T', kind: 'number',
-    bounds: span(0, 1e9, '(]'), resumable: true,
+    bounds: span(0, 1e9, '(]'), resumable: true, needs: when('schedule', (k) => k === 'cosine', 'schedule cosine'),
     help: 'cosine period in epochs; a new run without it takes T = epochs (with --resume: a recorded schedule change)',
     follows: { from: 'epochs', value: (d) => d.cfg.epochs, freshOnly: true },
     ...on((c) => c.schedule.T, (c, v) => { c.schedule.T = v; }),

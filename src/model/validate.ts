@@ -2,11 +2,11 @@
 // model), the one function every door builds its config with, and the URL-hash form of a config that the page uses
 // for shareable links: `#preset=seed&hidden=256&latent=64&…&loss=mse&…` (or `layers=…` for a model that no preset
 // recipe builds). A config with problems is never used: callers show the problems instead.
-import type { TrainConfig } from './config.ts';
+import { saeModel, type TrainConfig } from './config.ts';
 import { buildPlan } from './plan.ts';
-import type { PresetName } from './presets.ts';
+import { saePresetOf, type PresetName } from './presets.ts';
 import { layersFromString, layersToString, modelFromRecipe, recipeOf } from './recipe.ts';
-import { applySettings, draftProblems, parseText, type Problem } from './setting-rules.ts';
+import { applySettings, draftProblems, parseText, valueProblem, type Problem } from './setting-rules.ts';
 import { SETTINGS, presetDraft, settingByKey, type Draft, type Value } from './settings.ts';
 
 export { CORRUPTION_KINDS, LOSS_KINDS, OPTIMIZER_KINDS, SPARSITY_KINDS } from './settings.ts';
@@ -30,7 +30,25 @@ function crossProblems(cfg: TrainConfig): Problem[] {
   } catch (e) {
     p.push({ key: null, message: `model: ${(e as Error).message}` });
   }
-  if (cfg.schedule?.kind !== 'cosine') p.push({ key: null, message: `schedule must be cosine, got ${JSON.stringify(cfg.schedule?.kind)}` });
+  if (cfg.sae) p.push(...saeProblems(cfg));
+  return p;
+}
+
+/** An SAE trains with MSE and Adam, without the autoencoders' penalties and corruption, on its own shape. */
+function saeProblems(cfg: TrainConfig): Problem[] {
+  const sae = cfg.sae!;
+  const p: Problem[] = [];
+  const foreign: [string, boolean, string][] = [['loss', cfg.loss !== 'mse', 'loss mse'], ['sparsity', cfg.sparsity.kind !== 'none', 'sparsity none'],
+    ['contractive', cfg.contractive !== 0, 'contractive 0'], ['corruption', cfg.corruption.kind !== 'none', 'no corruption'],
+    ['optimizer', cfg.optimizer.kind !== 'adam', 'optimizer adam'], ['shuffle', !cfg.shuffle, 'a reshuffle every epoch']];
+  for (const [key, , want] of foreign.filter(([, bad]) => bad)) {
+    const why = ['sparsity', 'contractive'].includes(key) ? '; its sparsity comes from its kind (--topk, --l0-weight, --l1-weight)' : '';
+    p.push({ key, message: `a sparse autoencoder trains with ${want}${why}` });
+  }
+  const shaped = !valueProblem(settingByKey.get('dSae')!, { cfg, recipe: null });
+  if (shaped && layersToString(cfg.model) !== layersToString(saeModel(cfg.model.inputDim, sae.dSae))) {
+    p.push({ key: null, message: `an SAE's model is its shape ${layersToString(saeModel(cfg.model.inputDim, sae.dSae))}, got ${layersToString(cfg.model)}` });
+  }
   return p;
 }
 
@@ -48,7 +66,14 @@ export function validateConfig(cfg: TrainConfig): string[] {
  * recipe for images of `inputDim` pixels, and the problems of the result. */
 export function buildConfig(start: Draft, given: ReadonlyMap<string, Value>, inputDim: number, fresh: boolean): { draft: Draft; problems: Problem[] } {
   const { draft, problems } = applySettings(start, given, fresh);
-  if (draft.recipe) {
+  const sae = draft.cfg.sae;
+  if (sae) {
+    // An SAE's model (and its recipe's widths) is its shape, derived from d_sae once that is valid.
+    if (!valueProblem(settingByKey.get('dSae')!, draft)) {
+      draft.cfg.model = saeModel(inputDim, sae.dSae);
+      if (draft.recipe) draft.recipe.hidden = draft.recipe.latent = sae.dSae;
+    }
+  } else if (draft.recipe) {
     const bad = draftProblems(draft, (s) => Boolean(s.recipe));
     problems.push(...bad);
     if (bad.length === 0) {
@@ -66,9 +91,9 @@ const show = (v: Value | undefined) => (typeof v === 'boolean' ? (v ? '1' : '0')
  * `layers=`; then every other setting in table order. String(number) round-trips exactly, so configFromHash (given
  * the same input width, which comes from the data) restores `cfg`. */
 export function hashFromConfig(cfg: TrainConfig, prefer?: PresetName): string {
-  const d: Draft = { cfg, recipe: recipeOf(cfg.model, prefer) };
+  const d: Draft = { cfg, recipe: recipeOf(cfg.model, cfg.sae ? saePresetOf(cfg.sae.kind) : prefer) };
   const parts = d.recipe ? [] : [`layers=${encode(layersToString(cfg.model))}`];
-  for (const s of SETTINGS) if (!s.recipe || d.recipe) parts.push(`${s.key}=${encode(show(s.get(d)))}`);
+  for (const s of SETTINGS) if ((!s.recipe || d.recipe) && (!s.sae || cfg.sae)) parts.push(`${s.key}=${encode(show(s.get(d)))}`);
   return parts.join('&');
 }
 

@@ -1,28 +1,36 @@
-// Float64 reference of one TopK sparse-autoencoder step (docs/sae.md): encode, per-sample top-k, decode, the AuxK
-// loss on dead latents, backward, removal of the decoder-row-parallel gradient, Adam, row renormalisation and the
-// dead-latent counters. The GPU kernels (shaders/sae*.wgsl) are checked against these functions.
+// Float64 reference of one sparse-autoencoder step of any kind (docs/sae.md): encode, the codes (src/ref/sae-kinds.ts),
+// decode, the AuxK loss on dead latents or the sparsity penalty, backward, removal of the decoder-row-parallel
+// gradient, Adam, row renormalisation and the dead-latent counters. The GPU kernels (shaders/sae*.wgsl) are checked
+// against these functions.
 import { adamUpdate, type AdamHyper } from './optimizer.ts';
+import { l1PenaltyGrads, ranksLatents, sparsityPenalty, thresholdEstimate, thresholdGrad, THRESHOLD_MIN, topkIndices, trainingCodes, unitRows,
+  type SaeKind } from './sae-kinds.ts';
+
+export { topkIndices } from './sae-kinds.ts';
 
 export interface SaeParams {
   dIn: number;
   dSae: number;
   Wenc: Float64Array; // (d_in, d_sae)
   benc: Float64Array; // (d_sae)
-  Wdec: Float64Array; // (d_sae, d_in): one row per latent, kept at unit norm
+  Wdec: Float64Array; // (d_sae, d_in): one row per latent, kept at unit norm (but for L1)
   bdec: Float64Array; // (d_in)
+  threshold: Float64Array; // (d_sae) JumpReLU's θ, BatchTopK's estimate (all equal); unused by TopK and L1
 }
-export interface SaeHyper { k: number; kAux: number; auxWeight: number; deadAfter: number }
-
-/** Indices of the `k` largest of `h` among `candidate`s, ascending; ties go to the lower index (as on the GPU). */
-export function topkIndices(h: ArrayLike<number>, k: number, candidate: (j: number) => boolean = () => true): number[] {
-  const js = Array.from({ length: h.length }, (_, j) => j).filter(candidate);
-  js.sort((a, b) => h[b] - h[a] || a - b);
-  return js.slice(0, k).sort((a, b) => a - b);
+export interface SaeHyper {
+  kind: SaeKind;
+  k: number; // TopK: latents per sample; BatchTopK: mean latents per sample (k·B over the batch)
+  kAux: number; // AuxK latents (TopK kinds)
+  auxWeight: number;
+  deadAfter: number;
+  l0Weight: number; // JumpReLU's L0 coefficient
+  bandwidth: number; // JumpReLU's ε
+  l1Weight: number; // L1's λ
 }
 
 export interface SaeForward {
   h: Float64Array; // (B, d_sae) pre-activations
-  z: Float64Array; // (B, d_sae) ReLU of the top-k, 0 elsewhere
+  z: Float64Array; // (B, d_sae) the codes (src/ref/sae-kinds.ts trainingCodes)
   zAux: Float64Array; // (B, d_sae) ReLU of the top-k_aux dead pre-activations, 0 elsewhere
   xhat: Float64Array; // (B, d_in)
   ehat: Float64Array; // (B, d_in) the dead latents' reconstruction of the residual: zAux·W_dec (no bias)
@@ -30,13 +38,14 @@ export interface SaeForward {
   residualEnergy: number; // Σ (x − x̂)²: the AuxK normaliser
   aux: number; // auxWeight · Σ (ê − e)² / Σ e², 0 without dead latents
   auxScale: number; // d aux / d ê = auxScale · (ê − e): 2 · auxWeight / Σ e², 0 without dead latents
-  loss: number; // recon + aux
+  penalty: number; // the weighted sparsity penalty (JumpReLU, L1), 0 for the TopK kinds
+  loss: number; // recon + aux + penalty
 }
 
 /** The forward pass. `dead` marks latents that have not fired in the last deadAfter samples; as a function it is
  * asked after the top-k codes exist (saeStep updates the counters with this batch first, as OpenAI's code does, so
  * a latent that fires now is no AuxK candidate). `residual` replaces e = x − x̂ in the AuxK term (a constant there:
- * finite-difference tests pass the unperturbed one). AuxK needs k_aux > 0 and at least one dead latent. */
+ * finite-difference tests pass the unperturbed one). AuxK needs a TopK kind, k_aux > 0 and a dead latent. */
 export function saeForward(p: SaeParams, x: Float64Array, B: number, hp: SaeHyper, dead: boolean[] | ((z: Float64Array) => boolean[]),
   residual?: Float64Array): SaeForward {
   const { dIn, dSae } = p;
@@ -48,11 +57,10 @@ export function saeForward(p: SaeParams, x: Float64Array, B: number, hp: SaeHype
       for (let i = 0; i < dIn; i++) s += (x[b * dIn + i] - p.bdec[i]) * p.Wenc[i * dSae + j];
       h[b * dSae + j] = s;
     }
-    const row = h.subarray(b * dSae, (b + 1) * dSae);
-    for (const j of topkIndices(row, hp.k)) z[b * dSae + j] = Math.max(0, row[j]);
   }
+  z.set(trainingCodes(p, h, B, hp));
   const deadNow = typeof dead === 'function' ? dead(z) : dead;
-  const auxOn = hp.kAux > 0 && deadNow.some((d) => d);
+  const auxOn = ranksLatents(hp.kind) && hp.kAux > 0 && deadNow.some((d) => d);
   let sq = 0, auxNum = 0, energy = 0;
   for (let b = 0; b < B; b++) {
     const row = h.subarray(b * dSae, (b + 1) * dSae);
@@ -74,10 +82,12 @@ export function saeForward(p: SaeParams, x: Float64Array, B: number, hp: SaeHype
   const recon = sq / (B * dIn);
   const auxScale = auxOn && energy > 0 ? (2 * hp.auxWeight) / energy : 0;
   const aux = (auxScale * auxNum) / 2;
-  return { h, z, zAux, xhat, ehat, recon, residualEnergy: energy, aux, auxScale, loss: recon + aux };
+  const penalty = sparsityPenalty(p, h, z, B, hp);
+  return { h, z, zAux, xhat, ehat, recon, residualEnergy: energy, aux, auxScale, penalty, loss: recon + aux + penalty };
 }
 
-export interface SaeGrads { Wenc: Float64Array; benc: Float64Array; Wdec: Float64Array; bdec: Float64Array }
+export interface SaeGrads { Wenc: Float64Array; benc: Float64Array; Wdec: Float64Array; bdec: Float64Array; threshold: Float64Array }
+export const SAE_TENSORS = ['Wenc', 'benc', 'Wdec', 'bdec', 'threshold'] as const;
 
 /** d loss / d x̂ (recon) and d loss / d ê (AuxK, the residual held constant: it is detached, as in OpenAI's code). */
 export function saeOutputGrads(x: Float64Array, f: SaeForward, B: number, dIn: number): { gx: Float64Array; ge: Float64Array } {
@@ -104,18 +114,21 @@ export function saeCodeGrad(p: SaeParams, f: SaeForward, gx: Float64Array, ge: F
   return gh;
 }
 
-/** Gradients of `f.loss` with the residual held constant in the AuxK term. */
-export function saeBackward(p: SaeParams, x: Float64Array, B: number, f: SaeForward): SaeGrads {
+/** Gradients of `f.loss` with the residual held constant in the AuxK term (θ's through the pseudo-derivative). */
+export function saeBackward(p: SaeParams, x: Float64Array, B: number, f: SaeForward, hp: SaeHyper): SaeGrads {
   const { dIn, dSae } = p;
-  const g: SaeGrads = { Wenc: new Float64Array(dIn * dSae), benc: new Float64Array(dSae), Wdec: new Float64Array(dSae * dIn), bdec: new Float64Array(dIn) };
+  const g: SaeGrads = { Wenc: new Float64Array(dIn * dSae), benc: new Float64Array(dSae), Wdec: new Float64Array(dSae * dIn), bdec: new Float64Array(dIn),
+    threshold: new Float64Array(dSae) };
   const { gx, ge } = saeOutputGrads(x, f, B, dIn);
   const gh = saeCodeGrad(p, f, gx, ge, B);
+  if (hp.kind === 'l1') l1PenaltyGrads(p, f.z, B, hp, g.Wdec, gh);
+  if (hp.kind === 'jumprelu') g.threshold = thresholdGrad(p, f.h, gx, B, hp);
   for (let n = 0; n < B * dIn; n++) g.bdec[n % dIn] += gx[n];
   for (let j = 0; j < dSae; j++) {
     for (let i = 0; i < dIn; i++) {
       let s = 0;
       for (let b = 0; b < B; b++) s += f.z[b * dSae + j] * gx[b * dIn + i] + f.zAux[b * dSae + j] * ge[b * dIn + i];
-      g.Wdec[j * dIn + i] = s;
+      g.Wdec[j * dIn + i] += s;
     }
     for (let b = 0; b < B; b++) g.benc[j] += gh[b * dSae + j];
   }
@@ -160,16 +173,19 @@ export const deadMask = (counters: Uint32Array, deadAfter: number): boolean[] =>
 
 export interface SaeOptimizer { m: SaeGrads; v: SaeGrads; t: number; lr: number; hyper: AdamHyper }
 
-/** One whole training step in place: forward (the counters updated from this batch's top-k codes before AuxK picks
- * the dead latents), backward, parallel-gradient removal, Adam on every tensor, decoder rows renormalised. */
+/** One whole training step in place: forward (the counters updated from this batch's codes before AuxK picks the
+ * dead latents; BatchTopK's threshold estimate updated from them), backward, parallel-gradient removal, Adam on every
+ * tensor (θ's gradient is 0 but for JumpReLU), decoder rows renormalised (not for L1), JumpReLU's θ clamped > 0. */
 export function saeStep(p: SaeParams, x: Float64Array, B: number, hp: SaeHyper, counters: Uint32Array, opt: SaeOptimizer): SaeForward {
   const f = saeForward(p, x, B, hp, (z) => {
     updateDeadCounters(counters, z, B, p.dSae);
     return deadMask(counters, hp.deadAfter);
   });
-  const g = saeBackward(p, x, B, f);
-  removeParallelGradient(p.Wdec, g.Wdec, p.dSae, p.dIn);
-  for (const name of ['Wenc', 'benc', 'Wdec', 'bdec'] as const) adamUpdate(p[name], g[name], opt.m[name], opt.v[name], opt.t, opt.lr, opt.hyper);
-  normaliseRows(p.Wdec, p.dSae, p.dIn);
+  const g = saeBackward(p, x, B, f, hp);
+  if (hp.kind === 'batchtopk') p.threshold.fill(thresholdEstimate(p.threshold[0], f.z));
+  if (unitRows(hp.kind)) removeParallelGradient(p.Wdec, g.Wdec, p.dSae, p.dIn);
+  for (const name of SAE_TENSORS) adamUpdate(p[name], g[name], opt.m[name], opt.v[name], opt.t, opt.lr, opt.hyper);
+  if (unitRows(hp.kind)) normaliseRows(p.Wdec, p.dSae, p.dIn);
+  if (hp.kind === 'jumprelu') for (let j = 0; j < p.dSae; j++) p.threshold[j] = Math.max(p.threshold[j], THRESHOLD_MIN);
   return f;
 }

@@ -1,10 +1,16 @@
-// TopK SAE initial parameters (docs/sae.md): decoder rows random unit directions, the encoder their transpose (tied
-// init), b_enc = 0, b_dec = the mean of the training vectors (OpenAI uses the geometric median; the mean is one pass).
+// SAE initial parameters (docs/sae.md): decoder rows random unit directions, the encoder their transpose (tied init),
+// b_enc = 0, b_dec = the mean or the geometric median of the training vectors (src/sae/median.ts), and θ: JumpReLU's
+// `thresholdInit`, BatchTopK's estimate 0 (as SAELens's topk_threshold starts).
 import type { Matrix } from '../data/npy.ts';
 import { CounterStream } from '../model/rng.ts';
+import type { SaeKind } from '../ref/sae-kinds.ts';
 import type { SaeParams } from '../ref/sae.ts';
+import { geometricMedian } from './median.ts';
 
-export function initSae(dIn: number, dSae: number, seed: number, train: Matrix | null): SaeParams {
+export interface SaeInitOptions { kind: SaeKind; bDecInit: 'mean' | 'median'; thresholdInit: number }
+const TOPK_INIT: SaeInitOptions = { kind: 'topk', bDecInit: 'mean', thresholdInit: 0 };
+
+export function initSae(dIn: number, dSae: number, seed: number, train: Matrix | null, o: SaeInitOptions = TOPK_INIT): SaeParams {
   const s = new CounterStream(seed, 0x5ae, 1);
   const Wdec = new Float64Array(dSae * dIn);
   for (let j = 0; j < dSae; j++) {
@@ -20,9 +26,11 @@ export function initSae(dIn: number, dSae: number, seed: number, train: Matrix |
   const Wenc = new Float64Array(dIn * dSae);
   for (let j = 0; j < dSae; j++) for (let i = 0; i < dIn; i++) Wenc[i * dSae + j] = Wdec[j * dIn + i];
   const bdec = new Float64Array(dIn);
-  if (train) {
+  if (train && o.bDecInit === 'median') bdec.set(geometricMedian(train));
+  else if (train) {
     for (let n = 0; n < train.rows; n++) for (let i = 0; i < dIn; i++) bdec[i] += train.values[n * dIn + i];
     for (let i = 0; i < dIn; i++) bdec[i] /= train.rows;
   }
-  return { dIn, dSae, Wenc, benc: new Float64Array(dSae), Wdec, bdec };
+  const threshold = new Float64Array(dSae).fill(o.kind === 'jumprelu' ? o.thresholdInit : 0);
+  return { dIn, dSae, Wenc, benc: new Float64Array(dSae), Wdec, bdec, threshold };
 }

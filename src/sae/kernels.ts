@@ -1,6 +1,7 @@
-// The TopK SAE's kernels (shaders/sae_*.wgsl) with their bindings, its parameter-slab layout, and the packer of the
-// Sae uniform (sae_common.wgsl), checked against the struct's size like every other uniform.
+// The sparse autoencoders' kernels (shaders/sae_*.wgsl) with their bindings, the parameter-slab layout, and the packer
+// of the Sae uniform (sae_common.wgsl), checked against the struct's size like every other uniform.
 import type { KernelSpec } from '../gpu/kernels.ts';
+import { ranksLatents, SAE_KINDS, type SaeKind } from '../ref/sae-kinds.ts';
 import type { SaeParams } from '../ref/sae.ts';
 import { KERNEL_SPECS } from '../train/kernels.ts';
 
@@ -14,27 +15,33 @@ export const SAE_SPECS = {
   encode: spec('forward', 'saeEncode', [r, r, w]),
   topk: spec('topk', 'saeTopk', [r, r, w, w, w]),
   topkAux: spec('topk', 'saeTopkAux', [r, r, w, w, w]),
+  batchTopk: spec('topk', 'saeBatchTopk', [r, r, w, w, w, w]),
+  codes: spec('codes', 'saeCodes', [r, r, w, w, w]),
   decode: spec('forward', 'saeDecode', [r, r, r, r, r, w, w]),
-  loss: spec('forward', 'saeLoss', [r, r, r, r, w, w]),
+  loss: spec('forward', 'saeLoss', [r, r, r, r, w, w, r, r]),
   lossGrad: spec('forward', 'saeLossGrad', [r, r, r, r, w, w]),
-  codeGrad: spec('backward', 'saeCodeGrad', [r, r, r, r, r, w]),
+  codeGrad: spec('backward', 'saeCodeGrad', [r, r, r, r, r, w, r]),
   decoderGrad: spec('backward', 'saeDecoderGrad', [r, r, r, r, w]),
+  l1DecoderGrad: spec('codes', 'saeL1DecoderGrad', [r, r, r, w]),
   encoderGrad: spec('backward', 'saeEncoderGrad', [r, r, r, w]),
   biasGrad: spec('backward', 'saeBiasGrad', [r, r, w]),
+  thresholdGrad: spec('codes', 'saeThresholdGrad', [r, r, r, w]),
+  rowNorms: spec('update', 'saeRowNorms', [r, w]),
   projectRows: spec('update', 'saeProjectRows', [r, w]),
   normaliseRows: spec('update', 'saeNormaliseRows', [w]),
-  deadCounters: spec('update', 'saeDeadCounters', [r, w]),
+  latentStats: spec('update', 'saeLatentStats', [r, w, w, w]),
   evalStats: spec('update', 'saeEvalStats', [r, r, r, w]),
   adam: KERNEL_SPECS.adam,
 } satisfies Record<string, KernelSpec>;
 export const SAE_WG = 256;
 
-/** Float offsets of the four tensors in the parameter slab (and the gradient and Adam slabs), SAELens's order. */
-export interface SaeLayout { dIn: number; dSae: number; wEnc: number; bEnc: number; wDec: number; bDec: number; floats: number }
+/** Float offsets of the five tensors in the parameter slab (and the gradient and Adam slabs), SAELens's order with
+ * `threshold` last (JumpReLU's θ; BatchTopK's estimate; present but unused for TopK and L1). */
+export interface SaeLayout { dIn: number; dSae: number; wEnc: number; bEnc: number; wDec: number; bDec: number; threshold: number; floats: number }
 
 export function saeLayout(dIn: number, dSae: number): SaeLayout {
-  const wEnc = 0, bEnc = dIn * dSae, wDec = bEnc + dSae, bDec = wDec + dSae * dIn;
-  return { dIn, dSae, wEnc, bEnc, wDec, bDec, floats: Math.ceil((bDec + dIn) / 4) * 4 }; // Adam reads vec4s
+  const wEnc = 0, bEnc = dIn * dSae, wDec = bEnc + dSae, bDec = wDec + dSae * dIn, threshold = bDec + dIn;
+  return { dIn, dSae, wEnc, bEnc, wDec, bDec, threshold, floats: Math.ceil((threshold + dSae) / 4) * 4 }; // Adam reads vec4s
 }
 
 export function packParams(p: SaeParams, l: SaeLayout): Float32Array {
@@ -43,27 +50,47 @@ export function packParams(p: SaeParams, l: SaeLayout): Float32Array {
   out.set(p.benc, l.bEnc);
   out.set(p.Wdec, l.wDec);
   out.set(p.bdec, l.bDec);
+  out.set(p.threshold, l.threshold);
   return out;
 }
 
 export function unpackParams(slab: Float32Array, l: SaeLayout): SaeParams {
   const take = (at: number, n: number) => Float64Array.from(slab.subarray(at, at + n));
-  return { dIn: l.dIn, dSae: l.dSae, Wenc: take(l.wEnc, l.dIn * l.dSae), benc: take(l.bEnc, l.dSae), Wdec: take(l.wDec, l.dSae * l.dIn), bdec: take(l.bDec, l.dIn) };
+  return { dIn: l.dIn, dSae: l.dSae, Wenc: take(l.wEnc, l.dIn * l.dSae), benc: take(l.bEnc, l.dSae), Wdec: take(l.wDec, l.dSae * l.dIn), bdec: take(l.bDec, l.dIn),
+    threshold: take(l.threshold, l.dSae) };
 }
 
-export interface SaeShape { k: number; kAux: number; auxWeight: number; deadAfter: number; batch: number }
+export interface SaeShape {
+  kind: SaeKind;
+  k: number; // TopK: latents per sample; BatchTopK: their mean (k·batch over a batch)
+  kAux: number; // AuxK latents (TopK kinds; ignored by the others)
+  auxWeight: number;
+  deadAfter: number; // samples
+  batch: number;
+  l0Weight: number; // JumpReLU's L0 coefficient
+  bandwidth: number; // JumpReLU's straight-through bandwidth ε
+  l1Weight: number; // L1's λ
+}
 
-/** The Sae struct's fields in WGSL order (sae_common.wgsl); all u32 but aux_weight (f32). */
-export const SAE_UNIFORM_FIELDS = ['d_in', 'd_sae', 'k', 'k_aux', 'batch', 'dead_after', 'aux_weight', 'count', 'w_enc', 'b_enc', 'w_dec', 'b_dec'] as const;
+/** AuxK latents the kernels use: k_aux for the TopK kinds, 0 (no AuxK) for JumpReLU and L1. */
+export const auxLatents = (s: SaeShape): number => (ranksLatents(s.kind) ? s.kAux : 0);
+/** Stride of the per-sample code lists: k for TopK, d_sae for the kinds whose count per sample varies. */
+export const listStride = (s: SaeShape, dSae: number): number => (s.kind === 'topk' ? s.k : dSae);
 
-/** Sae (sae_common.wgsl): 48 bytes. `count`: vectors in the matrix a gather reads (0 elsewhere). */
+/** The Sae struct's fields in WGSL order (sae_common.wgsl); u32 but those in SAE_FLOAT_FIELDS. */
+export const SAE_UNIFORM_FIELDS = ['d_in', 'd_sae', 'k', 'k_aux', 'batch', 'dead_after', 'aux_weight', 'count', 'w_enc', 'b_enc', 'w_dec', 'b_dec',
+  'threshold', 'kind', 'list', 'l0_weight', 'bandwidth', 'l1_weight'] as const;
+export const SAE_FLOAT_FIELDS: readonly string[] = ['aux_weight', 'l0_weight', 'bandwidth', 'l1_weight'];
+
+/** Sae (sae_common.wgsl): 72 bytes. `count`: vectors in the matrix a gather reads (0 elsewhere). */
 export function saeUniform(l: SaeLayout, s: SaeShape, count = 0): ArrayBuffer {
-  const values: Record<(typeof SAE_UNIFORM_FIELDS)[number], number> = { d_in: l.dIn, d_sae: l.dSae, k: s.k, k_aux: s.kAux, batch: s.batch,
-    dead_after: s.deadAfter, aux_weight: s.auxWeight, count, w_enc: l.wEnc, b_enc: l.bEnc, w_dec: l.wDec, b_dec: l.bDec };
+  const values: Record<(typeof SAE_UNIFORM_FIELDS)[number], number> = { d_in: l.dIn, d_sae: l.dSae, k: s.k, k_aux: auxLatents(s), batch: s.batch,
+    dead_after: s.deadAfter, aux_weight: s.auxWeight, count, w_enc: l.wEnc, b_enc: l.bEnc, w_dec: l.wDec, b_dec: l.bDec, threshold: l.threshold,
+    kind: SAE_KINDS.indexOf(s.kind), list: listStride(s, l.dSae), l0_weight: s.l0Weight, bandwidth: s.bandwidth, l1_weight: s.l1Weight };
   const buf = new ArrayBuffer(SAE_UNIFORM_FIELDS.length * 4);
   const view = new DataView(buf);
   SAE_UNIFORM_FIELDS.forEach((f, i) => {
-    if (f === 'aux_weight') view.setFloat32(i * 4, values[f], true);
+    if (SAE_FLOAT_FIELDS.includes(f)) view.setFloat32(i * 4, values[f], true);
     else view.setUint32(i * 4, values[f] >>> 0, true);
   });
   return buf;

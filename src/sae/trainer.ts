@@ -1,40 +1,36 @@
-// SaeTrainer: owns the GPU resources of a TopK sparse-autoencoder run on float vectors (slabs, batch buffers, the
-// data, the dead-latent counters) and records whole steps — gather, encode, top-k, AuxK, decode, loss, backward,
-// parallel-gradient removal, Adam, renormalisation, counters — into one encoder and one submit (src/sae/graph.ts).
-// Evaluation sums L0, the squared error and the test split's moments on the GPU; FVU and MMCS are finished here.
+// SaeTrainer: owns the GPU resources of a sparse-autoencoder run (TopK, BatchTopK, JumpReLU, L1) on float vectors
+// (slabs, batch buffers, the data, the dead-latent counters) and records whole steps — gather, encode, codes, AuxK,
+// decode, loss, backward, parallel-gradient removal, Adam, renormalisation, counters — into one encoder and one submit
+// (src/sae/graph.ts). Evaluation sums L0, the squared error, the test split's moments and each latent's firing count
+// on the GPU; FVU, MMCS and the firing-density histogram are finished here (src/sae/metrics.ts).
 import type { VectorSplit } from '../data/vectors.ts';
 import type { Gpu } from '../gpu/device.ts';
 import { dispatch, KernelCache, storageBuffer } from '../gpu/kernels.ts';
 import { readBuffer } from '../gpu/readback.ts';
 import { epochPermutation, identityPermutation } from '../data/shuffle.ts';
+import { SAE_KINDS, THRESHOLD_MIN } from '../ref/sae-kinds.ts';
 import type { SaeParams } from '../ref/sae.ts';
 import { makeBinder, type Bind, type BufferOwner, type Dispatch } from '../train/bind.ts';
 import { STEP_BYTES, STEP_SLOT, writeStep } from '../train/uniforms.ts';
 import { buildSaeGraph, type SaeGraph } from './graph.ts';
 import { initSae } from './init.ts';
 import { packParams, saeLayout, unpackParams, type SaeLayout, type SaeShape } from './kernels.ts';
+import { saeMetrics, type SaeMetrics } from './metrics.ts';
 import { meanMaxCosine } from './planted.ts';
+import { BatchStream } from './stream.ts';
+
+export type { SaeMetrics } from './metrics.ts';
 
 export interface SaeConfig extends SaeShape {
   dSae: number; // latents
+  thresholdInit: number; // JumpReLU's initial θ
+  bDecInit: 'mean' | 'median'; // b_dec's start: the training mean or the geometric median (src/sae/median.ts)
   epochs: number;
   lr: number; // constant learning rate
   beta1: number;
   beta2: number;
   eps: number;
   seed: number; // initialisation and the per-epoch shuffle
-}
-
-export interface SaeMetrics {
-  epoch: number; // 1-based
-  trainRecon: number; // mean over the epoch's steps of the batch recon MSE
-  trainAux: number; // mean over the epoch's steps of the weighted AuxK term
-  testMse: number; // held-out mean (x̂ − x)²
-  fvu: number; // Σ (x̂ − x)² / Σ (x − mean)² on the held-out split
-  explainedVariance: number; // 1 − FVU
-  l0: number; // mean active latents per held-out sample
-  deadFraction: number; // latents that have not fired in the last deadAfter training samples
-  mmcs: number | null; // mean max |cosine| of the true features with the decoder rows, when the data has a dictionary
 }
 
 const SLOTS = 64;
@@ -51,27 +47,36 @@ export class SaeTrainer {
   private readonly order: GPUBuffer;
   private readonly gatherTrain: Dispatch;
   private readonly gatherTest: Dispatch;
+  private readonly streams: { train: BatchStream | null; test: BatchStream | null }; // data over the binding limit
+  private readonly testOrder: GPUBuffer;
+  private perm: Uint32Array = new Uint32Array(0); // the open epoch's order (fed through the train stream)
 
   private constructor(readonly gpu: Gpu, readonly cfg: SaeConfig, readonly data: VectorSplit, readonly graph: SaeGraph,
-    parts: { layout: SaeLayout; stepBuffer: GPUBuffer; slabs: SaeTrainer['slabs']; trainData: GPUBuffer; testData: GPUBuffer; testOrder: GPUBuffer; order: GPUBuffer }) {
+    parts: { layout: SaeLayout; stepBuffer: GPUBuffer; slabs: SaeTrainer['slabs']; trainData: GPUBuffer; testData: GPUBuffer; testOrder: GPUBuffer; order: GPUBuffer;
+      streams: SaeTrainer['streams'] }) {
     this.layout = parts.layout;
     this.stepBuffer = parts.stepBuffer;
     this.slabs = parts.slabs;
     this.order = parts.order;
     this.stepsPerEpoch = Math.ceil(data.train.rows / cfg.batch);
-    this.gatherTrain = graph.gather(parts.trainData, parts.order, data.train.rows);
-    this.gatherTest = graph.gather(parts.testData, parts.testOrder, data.test.rows);
+    this.streams = parts.streams;
+    this.testOrder = parts.testOrder;
+    const { train, test } = parts.streams;
+    this.gatherTrain = train ? graph.gather(train.buffer, parts.order, train.capacity) : graph.gather(parts.trainData, parts.order, data.train.rows);
+    this.gatherTest = test ? graph.gather(test.buffer, parts.testOrder, test.capacity) : graph.gather(parts.testData, parts.testOrder, data.test.rows);
     this.buffers = [parts.stepBuffer, parts.trainData, parts.testData, parts.testOrder, parts.order, ...Object.values(parts.slabs)];
   }
 
-  /** `init`: starting parameters (tests, resumes); by default tied init with b_dec = the training mean (src/sae/init.ts). */
-  static async create(gpu: Gpu, cfg: SaeConfig, data: VectorSplit, cache = new KernelCache(gpu), init?: SaeParams): Promise<SaeTrainer> {
+  /** `init`: starting parameters (tests, resumes); by default tied init with b_dec = the training mean (src/sae/init.ts).
+   * A split over the storage binding limit (the device's, or `maxBindingBytes` if lower) is streamed (./stream.ts). */
+  static async create(gpu: Gpu, cfg: SaeConfig, data: VectorSplit, cache = new KernelCache(gpu), init?: SaeParams,
+    opts: { maxBindingBytes?: number } = {}): Promise<SaeTrainer> {
     checkSaeConfig(cfg, data.dim);
     const { device } = gpu;
     const layout = saeLayout(data.dim, cfg.dSae);
     const buf = (label: string, bytes: number) => storageBuffer(device, `SaeTrainer.${label}`, bytes);
     const slabs = { params: buf('params', layout.floats * 4), grads: buf('grads', layout.floats * 4), m: buf('adamM', layout.floats * 4), v: buf('adamV', layout.floats * 4) };
-    device.queue.writeBuffer(slabs.params, 0, packParams(init ?? initSae(data.dim, cfg.dSae, cfg.seed, data.train), layout));
+    device.queue.writeBuffer(slabs.params, 0, packParams(init ?? initSae(data.dim, cfg.dSae, cfg.seed, data.train, cfg), layout));
     const upload = (label: string, a: Float32Array | Uint32Array) => {
       const b = buf(label, a.byteLength);
       device.queue.writeBuffer(b, 0, a);
@@ -79,8 +84,12 @@ export class SaeTrainer {
     };
     const stepBuffer = device.createBuffer({ label: 'SaeTrainer.steps', size: SLOTS * STEP_SLOT, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
     const graph = await buildSaeGraph(device, cache, layout, cfg, cfg, slabs, stepBuffer);
-    return new SaeTrainer(gpu, cfg, data, graph, { layout, stepBuffer, slabs, trainData: upload('trainData', data.train.values),
-      testData: upload('testData', data.test.values), testOrder: upload('testOrder', identityPermutation(data.test.rows)),
+    const limit = Math.min(opts.maxBindingBytes ?? Infinity, device.limits.maxStorageBufferBindingSize);
+    const streams = { train: BatchStream.maybe(device, 'SaeTrainer.trainStream', data.train, cfg.batch, SLOTS, limit),
+      test: BatchStream.maybe(device, 'SaeTrainer.testStream', data.test, cfg.batch, SLOTS, limit) };
+    const whole = (label: string, m: Float32Array, stream: BatchStream | null) => upload(label, stream ? new Float32Array(4) : m);
+    return new SaeTrainer(gpu, cfg, data, graph, { layout, stepBuffer, slabs, streams, trainData: whole('trainData', data.train.values, streams.train),
+      testData: whole('testData', data.test.values, streams.test), testOrder: upload('testOrder', identityPermutation(data.test.rows)),
       order: buf('order', data.train.rows * 4) });
   }
 
@@ -91,21 +100,29 @@ export class SaeTrainer {
   /** Upload this epoch's sample order and clear the epoch's training sums. */
   beginEpoch(): void {
     const n = this.data.train.rows;
-    this.gpu.device.queue.writeBuffer(this.order, 0, epochPermutation(n, this.cfg.seed, this.epoch));
+    this.perm = epochPermutation(n, this.cfg.seed, this.epoch);
+    this.gpu.device.queue.writeBuffer(this.order, 0, this.perm);
     this.gpu.device.queue.writeBuffer(this.graph.sums, 0, new Float32Array(4));
   }
 
-  /** Record and submit `count` training steps of the open epoch in one command buffer. */
-  submitSteps(stepInEpoch: number, count = 1): void {
+  /** Record and submit `count` training steps of the open epoch in one command buffer; `lrAt(i)`: step i's learning
+   * rate (the Run's schedule; constant cfg.lr by default). */
+  submitSteps(stepInEpoch: number, count = 1, lrAt = (_i: number) => this.cfg.lr): void {
+    const per = this.streams.train?.steps ?? count; // a stream holds this many steps' rows: one submit each
+    for (let i = 0; i < count; i += per) this.submitGroup(stepInEpoch + i, Math.min(per, count - i), lrAt);
+  }
+
+  private submitGroup(stepInEpoch: number, count: number, lrAt: (i: number) => number): void {
     const { device } = this.gpu;
-    const { batch, seed, lr, beta1, beta2 } = this.cfg;
+    this.streams.train?.feed(device.queue, this.perm, this.order, stepInEpoch, count);
+    const { batch, seed, beta1, beta2 } = this.cfg;
     const n = this.data.train.rows;
     const encoder = device.createCommandEncoder({ label: `SaeTrainer.step${this.globalStep}` });
     const pass = encoder.beginComputePass({ label: 'SaeTrainer.step' });
     for (let s = 0; s < count; s++) {
       const i = stepInEpoch + s;
       const t = ++this.globalStep;
-      writeStep(this.stepData, s, { rows: Math.min(batch, n - i * batch), step: t - 1, seed, batchStart: i * batch, lr,
+      writeStep(this.stepData, s, { rows: Math.min(batch, n - i * batch), step: t - 1, seed, batchStart: i * batch, lr: lrAt(i),
         bc1: 1 - beta1 ** t, bc2: 1 - beta2 ** t, training: true, record: i });
       this.record(pass, [this.gatherTrain, ...this.graph.step], s);
     }
@@ -134,21 +151,28 @@ export class SaeTrainer {
     const { device } = this.gpu;
     device.queue.writeBuffer(this.graph.stats, 0, new Float32Array(4 + 2 * this.layout.dIn));
     this.submitHeldOut();
-    const [stats, sums, counters] = await Promise.all([this.graph.stats, this.graph.sums, this.graph.counters].map((b) => readBuffer(device, b)));
+    const [stats, sums, counters, fires] = await Promise.all([this.graph.stats, this.graph.sums, this.graph.counters, this.graph.fires]
+      .map((b) => readBuffer(device, b)));
     const dict = this.data.dictionary;
     const mmcs = dict ? meanMaxCosine(this.decoderRows((await this.readState()).params), dict) : null;
-    return saeMetrics(this.epoch, new Float32Array(stats), new Float32Array(sums), new Uint32Array(counters), this.layout, this.cfg, mmcs);
+    return saeMetrics(this.epoch, { stats: new Float32Array(stats), sums: new Float32Array(sums), counters: new Uint32Array(counters),
+      fires: new Uint32Array(fires, 0, this.layout.dSae) }, this.layout, this.cfg, mmcs);
   }
 
   /** Submits the held-out split batch by batch through the gather, the evaluation's dispatches and then `after`
-   * (src/sae/inspect.ts's statistics); no step is recorded and no counter changes. */
+   * (src/sae/inspect.ts's top lists); the firing counts (`graph.fires`) start from 0, no step is recorded and no
+   * training counter changes. */
   submitHeldOut(after: Dispatch[] = []): void {
     const { device } = this.gpu;
     const { batch } = this.cfg;
     const count = this.data.test.rows;
     const batches = Math.ceil(count / batch);
-    for (let b0 = 0; b0 < batches; b0 += SLOTS) {
-      const inSubmit = Math.min(SLOTS, batches - b0);
+    device.queue.writeBuffer(this.graph.fires, 0, new Uint32Array(this.layout.dSae));
+    const per = this.streams.test?.steps ?? SLOTS;
+    const identity = this.streams.test ? identityPermutation(count) : null;
+    for (let b0 = 0; b0 < batches; b0 += per) {
+      const inSubmit = Math.min(per, batches - b0);
+      if (identity) this.streams.test!.feed(device.queue, identity, this.testOrder, b0, inSubmit);
       const encoder = device.createCommandEncoder({ label: 'SaeTrainer.heldOut' });
       const pass = encoder.beginComputePass({ label: 'SaeTrainer.heldOut' });
       for (let s = 0; s < inSubmit; s++) {
@@ -182,11 +206,22 @@ export class SaeTrainer {
       counters: new Uint32Array(counters, 0, this.layout.dSae) };
   }
 
+  /** Overwrite the slabs and counters (a resume, a rollback, a rebuilt device). */
+  writeState(s: { params: Float32Array; m: Float32Array; v: Float32Array; counters: Uint32Array }): void {
+    const q = this.gpu.device.queue;
+    q.writeBuffer(this.slabs.params, 0, s.params);
+    q.writeBuffer(this.slabs.m, 0, s.m);
+    q.writeBuffer(this.slabs.v, 0, s.v);
+    q.writeBuffer(this.graph.counters, 0, s.counters);
+  }
+
   async readParams(): Promise<SaeParams> {
     return unpackParams((await this.readState()).params, this.layout);
   }
 
   destroy(): void {
+    this.streams.train?.destroy();
+    this.streams.test?.destroy();
     this.graph.destroy();
     for (const b of this.buffers) b.destroy();
   }
@@ -196,21 +231,17 @@ export class SaeTrainer {
 export function checkSaeConfig(cfg: SaeConfig, dIn: number): void {
   const need = (ok: boolean, what: string) => { if (!ok) throw new Error(what); };
   need(Number.isInteger(cfg.dSae) && cfg.dSae >= 1 && cfg.dSae <= 65536, `--d-sae must be an integer in [1, 65536], got ${cfg.dSae}`);
+  need((SAE_KINDS as readonly string[]).includes(cfg.kind), `the SAE kind must be one of ${SAE_KINDS.join(', ')}, got ${cfg.kind}`);
   need(Number.isInteger(cfg.k) && cfg.k >= 1 && cfg.k <= Math.min(256, cfg.dSae), `--topk must be an integer in [1, min(256, d_sae = ${cfg.dSae})], got ${cfg.k}`);
   need(Number.isInteger(cfg.kAux) && cfg.kAux >= 0 && cfg.kAux <= cfg.dSae, `--auxk must be an integer in [0, d_sae = ${cfg.dSae}] (0: no AuxK), got ${cfg.kAux}`);
   need(Number.isFinite(cfg.auxWeight) && cfg.auxWeight >= 0, `--auxk-weight must be ≥ 0, got ${cfg.auxWeight}`);
   need(Number.isInteger(cfg.deadAfter) && cfg.deadAfter >= 1, `--dead-after must be a positive integer (samples), got ${cfg.deadAfter}`);
   need(Number.isInteger(cfg.batch) && cfg.batch >= 1 && cfg.batch <= 65535, `--batch must be an integer in [1, 65535], got ${cfg.batch}`);
+  need(Number.isFinite(cfg.l0Weight) && cfg.l0Weight >= 0, `--l0-weight must be ≥ 0, got ${cfg.l0Weight}`);
+  const jump = cfg.kind === 'jumprelu'; // ε and θ's start matter to JumpReLU only
+  need(!jump || (Number.isFinite(cfg.bandwidth) && cfg.bandwidth > 0), `--jump-bandwidth must be > 0, got ${cfg.bandwidth}`);
+  need(Number.isFinite(cfg.l1Weight) && cfg.l1Weight >= 0, `--l1-weight must be ≥ 0, got ${cfg.l1Weight}`);
+  need(!jump || (Number.isFinite(cfg.thresholdInit) && cfg.thresholdInit >= THRESHOLD_MIN), `--threshold-init must be ≥ ${THRESHOLD_MIN} (θ stays > 0), got ${cfg.thresholdInit}`);
+  need(cfg.bDecInit === 'mean' || cfg.bDecInit === 'median', `--b-dec-init must be mean or median, got ${cfg.bDecInit}`);
   need(dIn >= 1, 'the vectors have no dimensions');
-}
-
-function saeMetrics(epoch: number, stats: Float32Array, sums: Float32Array, counters: Uint32Array, l: SaeLayout, cfg: SaeConfig, mmcs: number | null): SaeMetrics {
-  const [errSq, active, samples] = stats;
-  let variance = 0;
-  for (let i = 0; i < l.dIn; i++) variance += stats[4 + l.dIn + i] - stats[4 + i] ** 2 / samples;
-  const fvu = errSq / variance;
-  const dead = counters.reduce((a, c) => a + (c >= cfg.deadAfter ? 1 : 0), 0);
-  const steps = Math.max(1, sums[2]);
-  return { epoch, trainRecon: sums[0] / steps, trainAux: sums[1] / steps, testMse: errSq / (samples * l.dIn), fvu, explainedVariance: 1 - fvu,
-    l0: active / samples, deadFraction: dead / l.dSae, mmcs };
 }

@@ -8,7 +8,7 @@ import { dispatch, storageBuffer, type KernelCache } from '../gpu/kernels.ts';
 import type { TrainConfig } from '../model/config.ts';
 import { buildPlan, type Plan } from '../model/plan.ts';
 import { buildGraph, type Dispatch, type Graph } from './graph.ts';
-import { DEFAULT_VARIANT, loadKernels, MATMUL_VARIANTS, type KernelSet, type MatmulChoices, type Product } from './kernels.ts';
+import { availableVariants, DEFAULT_VARIANT, loadKernels, MATMUL_VARIANTS, type KernelSet, type MatmulChoices, type Product } from './kernels.ts';
 import { STEP_BYTES, STEP_SLOT, writeStep } from './uniforms.ts';
 
 /** The `--kernel` value that asks for tuning. */
@@ -19,7 +19,9 @@ const ENTRY: Record<Product, string> = { forward: 'denseForward', backwardInput:
 
 /** One product of one dense layer: Y (M×N) = A (M×K) · B (K×N) in matmul terms, and each variant's time. */
 export interface ProductTiming { layer: string; product: Product; M: number; K: number; N: number; ms: Record<string, number>; best: string }
-export interface Tuning { choices: MatmulChoices; products: ProductTiming[]; cached: boolean; seconds: number }
+/** A whole step with the per-product choices against one variant throughout (ms per step), and which was kept. */
+export interface StepCheck { tunedMs: number; uniform: string; uniformMs: number; chosen: 'tuned' | string }
+export interface Tuning { choices: MatmulChoices; products: ProductTiming[]; cached: boolean; seconds: number; step: StepCheck | null }
 
 const STORAGE_KEY = 'webgpu-autoencoder.matmul-tuning';
 const memory = new Map<string, Record<string, number>>(); // cache key → ms per variant
@@ -39,7 +41,7 @@ function hashString(s: string): string {
 
 /** Keyed by everything that changes the answer: adapter, the kernels' source and blocks, the product's shape. */
 function cacheKey(gpu: Gpu, product: Product, s: { M: number; K: number; N: number }): string {
-  const source = hashString(['dense.wgsl', 'dense_grad.wgsl', 'dense_tile.wgsl', 'dense_grad_tile.wgsl', 'tile.wgsl', 'dense_wg.wgsl', 'dense_grad_wg.wgsl', 'common.wgsl'].map((f) => gpu.shaders[f] ?? '').join('\n') + JSON.stringify(MATMUL_VARIANTS));
+  const source = hashString(['dense.wgsl', 'dense_grad.wgsl', 'dense_tile.wgsl', 'dense_grad_tile.wgsl', 'tile.wgsl', 'dense_wg.wgsl', 'dense_grad_wg.wgsl', 'dense_sg.wgsl', 'dense_grad_sg.wgsl', 'subgroup.wgsl', 'common.wgsl'].map((f) => gpu.shaders[f] ?? '').join('\n') + JSON.stringify(MATMUL_VARIANTS));
   return `${gpu.adapter.name}|${gpu.adapter.featureLevel}|${source}|${product}|${s.M}x${s.K}x${s.N}`;
 }
 
@@ -80,7 +82,8 @@ export class ScratchStep {
   readonly graph: Graph;
   private readonly buffers: GPUBuffer[];
 
-  constructor(readonly device: GPUDevice, kernels: KernelSet, readonly plan: Plan, cfg: TrainConfig, readonly batch: number) {
+  constructor(readonly device: GPUDevice, kernels: KernelSet, readonly plan: Plan, cfg: TrainConfig, readonly batch: number,
+    jacobian: 'train' | 'measure' | 'none' = 'none') {
     const slab = (name: string, floats: number) => storageBuffer(device, `ScratchStep.${name}`, floats * 4);
     const slabs = { params: slab('params', plan.paramFloats), grads: slab('grads', plan.paramFloats), state: slab('state', plan.bufferFloats),
       m: slab('adamM', plan.paramFloats), v: slab('adamV', plan.paramFloats) };
@@ -89,7 +92,7 @@ export class ScratchStep {
     writeStep(step, 0, { rows: batch, step: 0, seed: cfg.seed, batchStart: 0, lr: 0, bc1: 1, bc2: 1, training: true, record: 0 });
     device.queue.writeBuffer(stepBuffer, 0, step, 0, STEP_BYTES);
     const side = Math.round(Math.sqrt(plan.inputDim)); // image shape matters only to block corruption, never timed here
-    this.graph = buildGraph(device, kernels, plan, cfg, batch, slabs, stepBuffer, 1, { width: side, height: Math.ceil(plan.inputDim / side) });
+    this.graph = buildGraph(device, kernels, plan, cfg, batch, slabs, stepBuffer, 1, { width: side, height: Math.ceil(plan.inputDim / side) }, jacobian);
     this.buffers = [...Object.values(slabs), stepBuffer];
   }
 
@@ -177,7 +180,7 @@ export async function timeDispatch(device: GPUDevice, d: Dispatch, reps = 3, min
 
 /** Time every variant on every dense product of `cfg`'s model at its batch size (or take the cached answers; `retune`
  * times them again); `onProgress` hears after each product that was timed (none when every answer is cached). */
-export async function tuneMatmuls(gpu: Gpu, cache: KernelCache, cfg: TrainConfig, variants = Object.keys(MATMUL_VARIANTS), retune = false,
+export async function tuneMatmuls(gpu: Gpu, cache: KernelCache, cfg: TrainConfig, variants = availableVariants(gpu), retune = false,
   onProgress?: (done: number, total: number) => void): Promise<Tuning> {
   const t0 = performance.now();
   const plan = buildPlan(cfg.model);
@@ -217,7 +220,59 @@ export async function tuneMatmuls(gpu: Gpu, cache: KernelCache, cfg: TrainConfig
     (choices[x.layer] ??= {})[x.product] = best;
     return { layer: x.layer, product: x.product, ...x.shape, ms, best };
   });
-  return { choices, products, cached, seconds: (performance.now() - t0) / 1000 };
+  const stepKey = `step|${cfg.loss}|${cfg.sparsity.kind}|${cfg.corruption.kind}|${dense.map(keyOf).join('|')}`;
+  const step = await checkWholeStep(gpu, cache, plan, cfg, products, stepKey, retune);
+  const chosen = step?.chosen === 'tuned' || !step ? choices : uniformChoices(products, step.chosen);
+  return { choices: chosen, products, cached, seconds: (performance.now() - t0) / 1000, step };
+}
+
+/** Every product at one variant. */
+function uniformChoices(products: ProductTiming[], variant: string): MatmulChoices {
+  const out: MatmulChoices = {};
+  for (const p of products) (out[p.layer] ??= {})[p.product] = variant;
+  return out;
+}
+
+/**
+ * Products timed alone can mislead about a whole step (in a step each kernel finds its inputs just written, and one
+ * family throughout may keep caches warmer): when the per-product choices mix variants, a whole step is timed with
+ * them and with the single variant whose products sum fastest, alternating, and the faster is kept (stored like the
+ * product timings, so the same command picks the same kernels next time). Null when there is nothing to compare.
+ */
+async function checkWholeStep(gpu: Gpu, cache: KernelCache, plan: Plan, cfg: TrainConfig, products: ProductTiming[], key: string,
+  retune: boolean): Promise<StepCheck | null> {
+  const total = (v: string) => products.reduce((a, p) => a + (p.ms[v] ?? Infinity), 0);
+  const uniform = Object.keys(products[0]?.ms ?? {}).reduce((a, b) => (total(b) < total(a) ? b : a), DEFAULT_VARIANT);
+  if (!Number.isFinite(total(uniform)) || products.every((p) => p.best === uniform)) return null;
+  let ms = retune ? undefined : memory.get(key);
+  if (!ms) {
+    const tuned = products.reduce<MatmulChoices>((c, p) => { (c[p.layer] ??= {})[p.product] = p.best; return c; }, {});
+    const steps = [new ScratchStep(gpu.device, await loadKernels(cache, DEFAULT_VARIANT, tuned), plan, cfg, cfg.batch),
+      new ScratchStep(gpu.device, await loadKernels(cache, uniform), plan, cfg, cfg.batch)];
+    try {
+      const times: number[][] = [[], []];
+      const record = (s: ScratchStep, n: number) => (pass: GPUComputePassEncoder) => {
+        for (let i = 0; i < n; i++) for (const d of s.graph.step) dispatch(pass, d.kernel, d.group, d.workgroups, 0);
+      };
+      for (const s of steps) await timeSubmit(gpu.device, record(s, 1)); // first use
+      const n = Math.max(1, Math.min(8, Math.round(0.05 / Math.max(await timeSubmit(gpu.device, record(steps[0], 1)), 1e-5))));
+      for (let r = 0; r < STEP_REPS; r++) for (const [i, s] of steps.entries()) times[i].push((await timeSubmit(gpu.device, record(s, n))) * 1000 / n);
+      const median = (t: number[]) => [...t].sort((a, b) => a - b)[t.length >> 1];
+      ms = { tuned: median(times[0]), [uniform]: median(times[1]) };
+    } finally {
+      for (const s of steps) s.destroy();
+    }
+    memory.set(key, ms);
+    saveStored();
+  }
+  return { tunedMs: ms.tuned, uniform, uniformMs: ms[uniform], chosen: ms[uniform] < ms.tuned ? uniform : 'tuned' };
+}
+const STEP_REPS = 5;
+
+/** The whole-step check in words, for logs. */
+export function stepCheckLine(c: StepCheck | null): string {
+  if (!c) return 'whole step: nothing to compare (one variant throughout)';
+  return `whole step: per-product choices ${c.tunedMs.toFixed(2)} ms, ${c.uniform} throughout ${c.uniformMs.toFixed(2)} ms → ${c.chosen === 'tuned' ? 'per-product choices' : `${c.uniform} throughout`}`;
 }
 
 /** The `--kernel` value that re-times every product even when stored timings exist (and stores the new ones). */

@@ -3,7 +3,8 @@
 import { MAX_WORKGROUPS_PER_DIMENSION, splitWorkgroups, storageBuffer, uniformBuffer, type Kernel } from '../gpu/kernels.ts';
 import { STEP_BYTES } from './uniforms.ts';
 
-export interface Dispatch { kernel: Kernel; group: GPUBindGroup; workgroups: number; label: string }
+/** `models`: the dispatch's z extent, one slice of workgroups per batched model (src/train/graph.ts). */
+export interface Dispatch { kernel: Kernel; group: GPUBindGroup; workgroups: number; label: string; models: number }
 export type Bind = (label: string, kernel: Kernel, uniform: ArrayBuffer, buffers: GPUBuffer[], workgroups: number) => Dispatch;
 
 export interface Slabs { params: GPUBuffer; grads: GPUBuffer; state: GPUBuffer; m: GPUBuffer; v: GPUBuffer }
@@ -26,8 +27,8 @@ export class BufferOwner {
 
 export const groups = (threads: number, wg = 64): number => Math.max(1, Math.ceil(threads / wg));
 
-/** Binds dispatches; their uniform buffers belong to `owner`. */
-export function makeBinder(device: GPUDevice, stepBuffer: GPUBuffer, owner: BufferOwner): Bind {
+/** Binds dispatches over `models` batched models; their uniform buffers belong to `owner`. */
+export function makeBinder(device: GPUDevice, stepBuffer: GPUBuffer, owner: BufferOwner, models = 1): Bind {
   const { maxStorageBufferBindingSize: maxBinding, maxComputeWorkgroupsPerDimension: maxGroups } = device.limits;
   return (label, kernel, uniform, buffers, workgroups) => {
     // Checked when the dispatch is made, never when it runs: a binding or a grid the device cannot take is named here.
@@ -42,6 +43,6 @@ export function makeBinder(device: GPUDevice, stepBuffer: GPUBuffer, owner: Buff
       entries: [{ binding: 0, resource: { buffer: stepBuffer, size: STEP_BYTES } }, { binding: 1, resource: { buffer: u } },
         ...buffers.map((buffer, i) => ({ binding: i + 2, resource: { buffer } }))],
     });
-    return { kernel, group, workgroups, label };
+    return { kernel, group, workgroups, label, models };
   };
 }

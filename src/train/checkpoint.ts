@@ -2,10 +2,12 @@
 // (`encoder.0.weight` (out, in), BatchNorm running stats and num_batches_tracked), the optimizer state under
 // `optimizer.*`, and in __metadata__ the config, the run position (step, epoch, step in epoch, RNG state, the
 // divergence guard's learning-rate scale, matmul kernels), the metrics history and a SHA-256 of the tensor bytes:
-// a TrainState, whole. Platform-neutral: the page saves the same file.
+// a TrainState, whole. A sparse autoencoder's file has SAELens's tensor names (src/sae/plan.ts) and its dead-latent
+// counters. Platform-neutral: the page saves the same file.
 import type { TrainConfig } from '../model/config.ts';
 import { packTensor, unpackTensor } from '../model/init.ts';
-import { buildPlan, type Plan } from '../model/plan.ts';
+import type { Plan } from '../model/plan.ts';
+import { tensorPlan } from '../sae/plan.ts';
 import { validateConfig } from '../model/validate.ts';
 import { decodeSafetensors, encodeSafetensors, type TensorEntry } from '../io/safetensors.ts';
 import type { MatmulChoices } from './kernels.ts';
@@ -14,6 +16,7 @@ import { checkChoices, type TrainState } from './state.ts';
 
 export const CHECKPOINT_FORMAT = 'webgpu-autoencoder/1';
 const VARIANCES = /(\.running_var|\.exp_avg_sq)$/; // tensors whose elements are non-negative by construction
+const COUNTERS = 'dead_latent_counters'; // an SAE's (d_sae) samples since each latent fired, I64
 
 /** The counter RNG's whole state: masks and noise are a hash of (seed, step, layer, element), shuffles of (seed, epoch). */
 export interface RngState { kind: 'pcg-counter'; seed: number; step: number; shuffle_epoch: number }
@@ -47,7 +50,8 @@ function dataRegion(file: Uint8Array): Uint8Array {
  * machine: the same command then writes the same bytes. */
 const withoutTimings = (r: EpochRow): EpochRow => ({ ...r, samples_per_s: null, gflops: null, seconds: null });
 
-export async function encodeCheckpoint(plan: Plan, cfg: TrainConfig, s: TrainState, dataSha256: string): Promise<Uint8Array> {
+/** `extra`: more metadata (an SAE's normalisation factor). */
+export async function encodeCheckpoint(plan: Plan, cfg: TrainConfig, s: TrainState, dataSha256: string, extra: Record<string, string> = {}): Promise<Uint8Array> {
   const tensors: TensorEntry[] = [];
   for (const t of plan.params) tensors.push({ name: t.name, dtype: 'F32', shape: t.shape, data: unpackTensor(s.params, t) });
   for (const t of plan.buffers) tensors.push({ name: t.name, dtype: 'F32', shape: t.shape, data: unpackTensor(s.state, t) });
@@ -60,8 +64,10 @@ export async function encodeCheckpoint(plan: Plan, cfg: TrainConfig, s: TrainSta
       tensors.push({ name: `optimizer.${t.name}.exp_avg_sq`, dtype: 'F32', shape: t.shape, data: unpackTensor(s.v, t) });
     }
   }
+  if (s.counters) tensors.push({ name: COUNTERS, dtype: 'I64', shape: [s.counters.length], data: BigInt64Array.from(s.counters, (c) => BigInt(c)) });
   const rng: RngState = { kind: 'pcg-counter', seed: cfg.seed, step: s.globalStep, shuffle_epoch: s.epoch };
   const metadata: Record<string, string> = {
+    ...extra,
     format: CHECKPOINT_FORMAT,
     config: JSON.stringify(cfg),
     step: String(s.globalStep),
@@ -122,7 +128,7 @@ function readMeta(metadata: Record<string, string>, what: string, plan: Plan): C
   if (metadata.matmul !== undefined) {
     try { kernels = JSON.parse(metadata.matmul) as MatmulChoices; } catch { throw new Error(`${what}: metadata "matmul" is not valid JSON`); }
     // Checked against the checkpoint's own model: --init into another architecture should list its tensors instead.
-    kernels = checkChoices(kernels, config ? buildPlan(config.model) : plan, what);
+    kernels = checkChoices(kernels, config ? tensorPlan(config) : plan, what);
   }
   const stepInEpoch = metadata.step_in_epoch === undefined ? null : intField(metadata, 'step_in_epoch', what, 0);
   return { config, step, epoch, seed, dataSha256: metadata.data_sha256, rng, lrScale, tensorsSha256, kernels, stepInEpoch, history: readHistory(metadata, what) };
@@ -146,7 +152,7 @@ export interface DecodeOptions { full?: boolean }
  * the safetensors structure, the SHA-256 of the tensor bytes, the metadata, every tensor's presence, dtype and shape
  * (against `plan` and against the config in the metadata), and that no tensor holds NaN or Inf. */
 export async function decodeCheckpoint(bytes: Uint8Array, plan: Plan, what: string, opts: DecodeOptions = {}):
-  Promise<{ params: Float32Array; state: Float32Array; m: Float32Array | null; v: Float32Array | null; meta: CheckpointMeta }> {
+  Promise<{ params: Float32Array; state: Float32Array; m: Float32Array | null; v: Float32Array | null; counters: Uint32Array | null; meta: CheckpointMeta }> {
   const { tensors, metadata } = decodeSafetensors(bytes, what);
   const recorded = metadata.metadata_sha256;
   if (recorded !== undefined) {
@@ -171,7 +177,7 @@ export async function decodeCheckpoint(bytes: Uint8Array, plan: Plan, what: stri
   const problems: string[] = []; // does not fit this model
   const damaged: string[] = []; // impossible values
   if (meta.config) {
-    const declared = buildPlan(meta.config.model);
+    const declared = tensorPlan(meta.config);
     for (const t of [...declared.params, ...declared.buffers]) {
       const found = tensors.get(t.name);
       if (found && JSON.stringify(found.shape) !== JSON.stringify(t.shape)) {
@@ -213,17 +219,30 @@ export async function decodeCheckpoint(bytes: Uint8Array, plan: Plan, what: stri
       if (b) packTensor(v, t, b);
     }
   }
+  const counters = readCounters(tensors.get(COUNTERS), plan, opts.full === true, problems, damaged);
   if (damaged.length > 0) {
     throw new Error(`${what} holds values no trained model can have:\n  ${damaged.slice(0, 12).join('\n  ')}${damaged.length > 12 ? `\n  … and ${damaged.length - 12} more` : ''}\n` +
       'The file is damaged; use an earlier checkpoint (a run that diverged saves its last good state, not these values).');
   }
   if (problems.length > 0) {
     const layers = (p: Plan) => [p.inputDim, ...p.ops.flatMap((op) => (op.kind === 'dense' ? [op.out] : []))].join('-');
-    const shapes = meta.config ? ` (its layers are ${layers(buildPlan(meta.config.model))}, this model's ${layers(plan)})` : '';
+    const shapes = meta.config ? ` (its layers are ${layers(tensorPlan(meta.config))}, this model's ${layers(plan)})` : '';
     throw new Error(`${what} does not fit this model${shapes}:\n  ${problems.slice(0, 12).join('\n  ')}${problems.length > 12 ? `\n  … and ${problems.length - 12} more` : ''}\n` +
       'Use the same --preset, --hidden and --latent (architecture) the checkpoint was trained with.');
   }
-  return { params, state, m, v, meta };
+  return { params, state, m, v, counters, meta };
+}
+
+/** An SAE's dead-latent counters (an exact resume needs them): (d_sae) I64 in [0, 2³²). */
+function readCounters(t: { dtype: string; shape: number[]; data: unknown } | undefined, plan: Plan, full: boolean, problems: string[], damaged: string[]): Uint32Array | null {
+  const dSae = plan.params.find((p) => p.name === 'b_enc')?.shape[0];
+  if (dSae === undefined) return null;
+  if (!t) { if (full) problems.push(`missing tensor ${COUNTERS} [${dSae}]`); return null; }
+  if (t.dtype !== 'I64' || JSON.stringify(t.shape) !== JSON.stringify([dSae])) { problems.push(`${COUNTERS}: ${t.dtype} ${JSON.stringify(t.shape)}, expected I64 [${dSae}]`); return null; }
+  const data = t.data as BigInt64Array;
+  const bad = data.findIndex((c) => c < 0n || c > 0xffffffffn);
+  if (bad >= 0) { damaged.push(`${COUNTERS}: element ${bad} is ${data[bad]}, but a counter is in [0, 2^32)`); return null; }
+  return Uint32Array.from(data, (c) => Number(c));
 }
 
 /** The TrainState a checkpoint holds, for a trainer with `stepsPerEpoch`; missing optimizer state starts at zero. */
@@ -232,6 +251,6 @@ export function checkpointState(ck: Awaited<ReturnType<typeof decodeCheckpoint>>
   const derived = meta.step - meta.epoch * stepsPerEpoch;
   const stepInEpoch = meta.stepInEpoch ?? (derived > 0 && derived < stepsPerEpoch ? derived : 0);
   const zeros = () => new Float32Array(ck.params.length);
-  return { params: ck.params, state: ck.state, m: ck.m ?? zeros(), v: ck.v ?? zeros(), epoch: meta.epoch, globalStep: meta.step, stepInEpoch,
-    lrScale: meta.lrScale, kernels: meta.kernels ?? {}, history: meta.history };
+  return { params: ck.params, state: ck.state, m: ck.m ?? zeros(), v: ck.v ?? zeros(), ...(ck.counters ? { counters: ck.counters } : {}),
+    epoch: meta.epoch, globalStep: meta.step, stepInEpoch, lrScale: meta.lrScale, kernels: meta.kernels ?? {}, history: meta.history };
 }

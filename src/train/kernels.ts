@@ -1,4 +1,5 @@
 // The set of compiled kernels a trainer uses, and the selectable matmul variants (register-block shapes).
+import type { Gpu } from '../gpu/device.ts';
 import { KernelCache, type Kernel, type KernelSpec } from '../gpu/kernels.ts';
 
 /** Register block of one matmul kernel: RM rows × 4·CN columns per invocation (dense_grad: 4·RM × 4·CN). */
@@ -7,9 +8,11 @@ export interface Block { RM: number; CN: number }
  * A block shape per product and the kernel family: 'rb' register blocks indexed by loop counters (dense.wgsl,
  * dense_grad.wgsl; fastest on llvmpipe), 'mt' 4×4 matrix tiles with static indexing only (dense_tile.wgsl,
  * dense_grad_tile.wgsl; 2–4× faster on SwiftShader, which keeps loop-indexed local arrays in memory), 'wt'
- * workgroup-memory tiles of 8 × 8 such blocks with barriers (dense_wg.wgsl, dense_grad_wg.wgsl; for discrete GPUs).
+ * workgroup-memory tiles of 8 × 8 such blocks with barriers (dense_wg.wgsl, dense_grad_wg.wgsl; for discrete GPUs),
+ * 'sg' the same tiles sharing the row operand by subgroupShuffle instead (dense_sg.wgsl, dense_grad_sg.wgsl; only
+ * on devices with the `subgroups` feature and one subgroup size, Gpu.subgroupSize).
  */
-export type MatmulFamily = 'rb' | 'mt' | 'wt';
+export type MatmulFamily = 'rb' | 'mt' | 'wt' | 'sg';
 export interface MatmulVariant { family: MatmulFamily; forward: Block; backwardInput: Block; backwardWeight: Block }
 
 const tiled = (family: MatmulFamily, RM: number, CN: number): MatmulVariant =>
@@ -17,6 +20,8 @@ const tiled = (family: MatmulFamily, RM: number, CN: number): MatmulVariant =>
 const mt = (RM: number, CN: number) => tiled('mt', RM, CN);
 /** Workgroup tiles: 8·RM rows × 32·CN columns (weight gradient 8·RM × 32·CN of dW, too). */
 const wt = (RM: number, CN: number) => tiled('wt', RM, CN);
+/** Subgroup tiles: the same 8·RM × 32·CN tiles as wt. */
+const sg = (RM: number, CN: number) => tiled('sg', RM, CN);
 
 export const MATMUL_VARIANTS: Record<string, MatmulVariant> = {
   rb4x4: { family: 'rb', forward: { RM: 4, CN: 1 }, backwardInput: { RM: 4, CN: 1 }, backwardWeight: { RM: 1, CN: 1 } },
@@ -30,6 +35,8 @@ export const MATMUL_VARIANTS: Record<string, MatmulVariant> = {
   wt32x32: wt(4, 1),
   wt64x64: wt(8, 2),
   wt128x64: wt(16, 2),
+  sg32x32: sg(4, 1),
+  sg64x64: sg(8, 2),
 };
 export const DEFAULT_VARIANT = 'rb8x8';
 
@@ -37,7 +44,7 @@ const STEP_U = ['step', 'uniform'] as const;
 
 export const KERNEL_SPECS = {
   gather: { file: 'data.wgsl', entry: 'gatherBatch', bindings: [...STEP_U, 'read', 'read', 'rw'] },
-  normForward: { file: 'norm.wgsl', entry: 'batchNormForward', bindings: [...STEP_U, 'read', 'read', 'rw', 'rw', 'rw'] },
+  normForward: { file: 'norm.wgsl', entry: 'batchNormForward', bindings: [...STEP_U, 'read', 'read', 'rw', 'rw', 'rw', 'rw'] },
   normBackward: { file: 'norm_grad.wgsl', entry: 'batchNormBackward', bindings: [...STEP_U, 'read', 'read', 'read', 'read', 'rw', 'rw'] },
   dropoutForward: { file: 'dropout.wgsl', entry: 'dropoutForward', bindings: [...STEP_U, 'read', 'rw'] },
   dropoutBackward: { file: 'dropout.wgsl', entry: 'dropoutBackward', bindings: [...STEP_U, 'read', 'rw', 'read'] },
@@ -63,7 +70,19 @@ const FAMILY_FILES = {
   mt: { fwd: { file: 'dense_tile.wgsl', include: ['dense.wgsl', 'tile.wgsl'] },
     grad: { file: 'dense_grad_tile.wgsl', include: ['dense_grad.wgsl', 'tile.wgsl'] }, suffix: 'Tiled' },
   wt: { fwd: { file: 'dense_wg.wgsl', include: ['dense.wgsl'] }, grad: { file: 'dense_grad_wg.wgsl', include: ['dense_grad.wgsl'] }, suffix: 'Shared' },
+  sg: { fwd: { file: 'dense_sg.wgsl', include: ['dense.wgsl', 'subgroup.wgsl'], enable: ['subgroups'] },
+    grad: { file: 'dense_grad_sg.wgsl', include: ['dense_grad.wgsl', 'subgroup.wgsl'], enable: ['subgroups'] }, suffix: 'Subgroup' },
 };
+
+/** Whether a device can run a family: sg needs Gpu.subgroupSize. */
+export function familyAvailable(family: MatmulFamily, gpu: Gpu): boolean {
+  return family !== 'sg' || gpu.subgroupSize !== null;
+}
+
+/** The variants this device can run, in MATMUL_VARIANTS order (what the tuner times). */
+export function availableVariants(gpu: Gpu): string[] {
+  return Object.keys(MATMUL_VARIANTS).filter((v) => familyAvailable(MATMUL_VARIANTS[v].family, gpu));
+}
 
 /** The three dense kernels of a variant. Every family has the same uniforms, bindings and block semantics. */
 export function denseSpecs(v: MatmulVariant) {
@@ -85,11 +104,11 @@ export type MatmulChoices = Record<string, Partial<Record<Product, string>>>;
 export interface DenseKernel { kernel: Kernel; block: Block; variant: string; workgroups(rows: number, quads: number): number }
 
 /**
- * Workgroups of one dense product: rb and mt run one invocation per block, 64 to a workgroup; wt runs one
+ * Workgroups of one dense product: rb and mt run one invocation per block, 64 to a workgroup; wt and sg run one
  * workgroup per tile of 8 × 8 blocks.
  */
 export function denseWorkgroups(family: MatmulFamily, block: Block, rows: number, quads: number): number {
-  if (family === 'wt') return Math.ceil(rows / (8 * block.RM)) * Math.ceil(quads / (8 * block.CN));
+  if (family === 'wt' || family === 'sg') return Math.ceil(rows / (8 * block.RM)) * Math.ceil(quads / (8 * block.CN));
   return Math.max(1, Math.ceil((Math.ceil(rows / block.RM) * Math.ceil(quads / block.CN)) / 64));
 }
 export type KernelSet = Record<KernelName, Kernel> & {
@@ -110,9 +129,14 @@ const PRODUCT_ENTRY = { forward: 'denseForward', backwardInput: 'denseBackwardIn
 /** Compile every kernel (in parallel; cached per device) for the given matmul variant and per-product choices. */
 export async function loadKernels(cache: KernelCache, variantName: string, choices: MatmulChoices = {}): Promise<KernelSet> {
   const variant = variantByName(variantName);
+  const chosen = [...new Set([variantName, ...Object.values(choices).flatMap((c) => Object.values(c))])];
+  const missing = chosen.filter((v) => !familyAvailable(variantByName(v).family, cache.gpu));
+  if (missing.length > 0) {
+    throw new Error(`matmul kernel ${missing.join(', ')} needs the WebGPU "subgroups" feature with one subgroup size, which ` +
+      `${cache.gpu.adapter.name} does not offer: choose one of ${availableVariants(cache.gpu).join(', ')} (or --kernel auto)`);
+  }
   const specs: Record<string, KernelSpec> = { ...KERNEL_SPECS, ...denseSpecs(variant) };
   const entries = await Promise.all(Object.entries(specs).map(async ([k, spec]) => [k, await cache.get(spec)] as const));
-  const chosen = [...new Set([variantName, ...Object.values(choices).flatMap((c) => Object.values(c))])];
   const dense = new Map(await Promise.all(chosen.flatMap((v) => (Object.keys(PRODUCT_ENTRY) as Product[])
     .map(async (p) => [`${v}.${p}`, await cache.get(denseSpecs(variantByName(v))[PRODUCT_ENTRY[p]])] as const))));
   return {

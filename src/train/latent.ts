@@ -1,4 +1,5 @@
-// The test split's codes for the page's latent view: evaluation-mode forward passes (BatchNorm on running
+// The test split's codes for the page's latent view (or any split's activations of any layer: the CLI's
+// --export-activations): evaluation-mode forward passes (BatchNorm on running
 // statistics, dropout off, clean inputs: the corrupt pass only copies when the step says not to corrupt) over every test image, on the trainer's own parameter slabs but through a
 // graph of its own (activations, step slots, gather), so the trainer's buffers and position are never touched.
 // The code layer's rows are copied out batch by batch into one buffer and mapped once.
@@ -6,6 +7,7 @@ import { readBuffer } from '../gpu/readback.ts';
 import { dispatch, storageBuffer } from '../gpu/kernels.ts';
 import { identityPermutation } from '../data/shuffle.ts';
 import { pad4 } from '../model/plan.ts';
+import type { ImageSet } from '../data/dataset.ts';
 import { buildGraph, type Dispatch, type Graph } from './graph.ts';
 import type { Trainer } from './trainer.ts';
 import { STEP_BYTES, STEP_SLOT, writeStep } from './uniforms.ts';
@@ -20,16 +22,19 @@ export class LatentProbe {
   private readonly order: GPUBuffer;
   private readonly codes: GPUBuffer;
   private readonly gather: Dispatch;
-  readonly count: number; // test images
-  readonly z: number; // code width
+  readonly count: number; // images
+  readonly z: number; // code width (the layer's)
   readonly stride: number; // floats per code row: pad4(z)
+  private readonly index: number; // the activation tensor read: 0 input, i + 1 the output of op i
 
-  constructor(readonly trainer: Trainer) {
+  /** `set`: the images (default the test split); `index`: the activation tensor (default the code). */
+  constructor(readonly trainer: Trainer, opts: { set?: ImageSet; index?: number } = {}) {
     const { device } = trainer.gpu;
     const { plan, cfg, data } = trainer;
-    const test = data.test;
+    const test = opts.set ?? data.test;
+    this.index = opts.index ?? plan.codeIndex;
     this.count = test.count;
-    this.z = plan.widths[plan.codeIndex];
+    this.z = plan.widths[this.index];
     this.stride = pad4(this.z);
     this.steps = device.createBuffer({ label: 'LatentProbe.steps', size: SLOTS * STEP_SLOT, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
     this.graph = buildGraph(device, trainer.kernels, plan, cfg, cfg.batch, trainer.slabs, this.steps, 1, { width: test.cols, height: test.rows });
@@ -62,7 +67,7 @@ export class LatentProbe {
         const pass = encoder.beginComputePass({ label: 'LatentProbe.forward' });
         for (const d of [this.gather, ...(this.graph.corrupt ? [this.graph.corrupt] : []), ...this.graph.forward]) dispatch(pass, d.kernel, d.group, d.workgroups, s * STEP_SLOT);
         pass.end();
-        encoder.copyBufferToBuffer(this.graph.acts[t.plan.codeIndex], 0, this.codes, start * rowBytes, rows * rowBytes);
+        encoder.copyBufferToBuffer(this.graph.acts[this.index], 0, this.codes, start * rowBytes, rows * rowBytes);
       }
       device.queue.writeBuffer(this.steps, 0, this.stepData, 0, (n - 1) * STEP_SLOT + STEP_BYTES);
       device.queue.submit([encoder.finish()]);

@@ -17,6 +17,20 @@ export const REC = { loss: 0, recon: 1, mse: 2, sparsity: 3, contractive: 4, lr:
 
 export interface StepRecord { loss: number; recon: number; mse: number; sparsity: number; contractive: number; lr: number }
 
+/** A sparse autoencoder's held-out metrics (docs/sae.md); null for the MLP autoencoders. */
+export interface SaeEpoch {
+  l0: number; // mean active latents per sample
+  fvu: number; // fraction of variance unexplained
+  explained_variance: number; // 1 − FVU
+  dead_fraction: number; // latents that did not fire in the last dead-after training samples
+  mmcs: number | null; // mean max cosine of the true features with the decoder rows (planted data)
+  aux: number; // mean weighted AuxK term of the epoch's steps (TopK kinds)
+  penalty: number; // mean weighted sparsity penalty of the epoch's steps (JumpReLU's L0, L1's λ·Σ z‖W_dec‖)
+  /** Latents by log10 firing density on the held-out split: counts[i] in [edges[i], edges[i + 1]), neverFired at 0;
+   * null where the engine does not measure it. */
+  firing_density: { edges: number[]; counts: number[]; neverFired: number } | null;
+}
+
 export interface EpochMetrics {
   epoch: number; lr: number;
   loss: number; recon: number; mse: number; sparsity: number; kl: number; contractive: number; mean_activity_train: number;
@@ -25,6 +39,7 @@ export interface EpochMetrics {
   mean_activity: number; population_sparsity: number; lifetime_sparsity: number[]; jacobian_fro2: number | null;
   samples: number; steps: StepRecord[];
   nonfinite_steps: number; // training steps whose loss terms were NaN/Inf, counted on the GPU by bit tests
+  sae: SaeEpoch | null;
 }
 
 /** One finished epoch as a run's history keeps it (and the metrics file and checkpoints carry it). */
@@ -58,7 +73,7 @@ export function parseMetrics(m: Float32Array, units: Float32Array, o: ParseOptio
     test_corrupted_mse: o.corruptedMse, mean_activity: e(SUM.activity), population_sparsity: m[EVAL_SUMS + SUM.active] / (tested * units.length),
     lifetime_sparsity: Array.from(units, (c) => c / tested), jacobian_fro2: o.jacobian ? e(SUM.contractive) : null,
     samples: m[TRAIN_SUMS + SUM.count], steps: Array.from({ length: o.steps }, (_, s) => stepRecordAt(records, s)),
-    nonfinite_steps: m[TRAIN_SUMS + SUM.nonfinite],
+    nonfinite_steps: m[TRAIN_SUMS + SUM.nonfinite], sae: null,
   };
 }
 
@@ -82,16 +97,27 @@ export function lossTerms(r: Pick<EpochRow, 'recon' | 'mse' | 'sparsity' | 'cont
   return parts.join(' ');
 }
 
+const speed = (r: EpochRow) =>
+  (r.samples_per_s === null ? '' : `  ${Math.round(r.samples_per_s)} samples/s (${(r.gflops ?? 0).toFixed(1)} GFLOP/s)  ${(r.seconds ?? 0).toFixed(1)}s`);
+
+/** A sparse autoencoder's epoch: the training terms, then the held-out L0, FVU, explained variance, MSE, dead, MMCS. */
+function saeLine(r: EpochRow, s: SaeEpoch): string {
+  const aux = (s.aux > 0 ? ` + auxk ${s.aux.toPrecision(4)}` : '') + (s.penalty > 0 ? ` + penalty ${s.penalty.toPrecision(4)}` : '');
+  return `lr ${r.lr.toExponential(3)}  loss ${f5(r.loss)} = mse ${f5(r.recon)}${aux}  test: L0 ${s.l0.toFixed(2)} FVU ${s.fvu.toFixed(4)} ` +
+    `explained ${s.explained_variance.toFixed(4)} mse ${r.test_mse.toPrecision(5)} dead ${s.dead_fraction.toFixed(3)}` +
+    (s.mmcs === null ? '' : ` MMCS ${s.mmcs.toFixed(3)}`) + speed(r);
+}
+
 /** One line per epoch: learning rate, the training loss and its weighted terms, the test split, activity, speed. */
 export function epochLine(r: EpochRow, cfg: TrainConfig): string {
   const epochs = cfg.epochs;
   const w = String(epochs).length;
+  if (r.sae) return `epoch ${String(r.epoch + 1).padStart(w)}/${epochs}  ${saeLine(r, r.sae)}`;
   const test = [`test_mse ${f5(r.test_mse)}`];
   if (cfg.loss !== 'mse') test.unshift(`test_${cfg.loss} ${f5(r.test_loss)}`);
   if (r.test_noisy_mse !== null) test.push(`noisy→clean ${f5(r.test_noisy_mse)}${r.test_corrupted_mse !== null ? ` (input ${f5(r.test_corrupted_mse)})` : ''}`);
   if (r.jacobian_fro2 !== null) test.push(`‖J‖² ${r.jacobian_fro2.toPrecision(4)}`);
   const mse = cfg.loss === 'mse' ? '' : ` mse ${f5(r.mse)}`;
   return `epoch ${String(r.epoch + 1).padStart(w)}/${epochs}  lr ${r.lr.toExponential(3)}  loss ${f5(r.loss)} = ${lossTerms(r, cfg)}${mse}` +
-    `  ${test.join(' ')}  activity ${r.mean_activity.toFixed(3)} (active ${r.population_sparsity.toFixed(3)})` +
-    (r.samples_per_s === null ? '' : `  ${Math.round(r.samples_per_s)} samples/s (${(r.gflops ?? 0).toFixed(1)} GFLOP/s)  ${(r.seconds ?? 0).toFixed(1)}s`);
+    `  ${test.join(' ')}  activity ${r.mean_activity.toFixed(3)} (active ${r.population_sparsity.toFixed(3)})` + speed(r);
 }

@@ -1,70 +1,36 @@
-// Run: the one driver of training, used by the CLI, the page, sweeps and the bench. It submits steps in chunks with
+// Run: the one driver of training, used by the CLI, the page, sweeps and the bench, of any Engine (./engine.ts: the
+// MLP Trainer or a sparse autoencoder's SaeEngine). It submits steps in chunks with
 // one fence cadence (each chunk waits on the previous chunk's fence, so the queue stays short and never drains),
 // closes epochs (evaluation, the divergence guard, a TrainState of the boundary), rolls back a diverged epoch with the
 // learning rate halved, rebuilds on a fresh device after a loss, and stops gracefully at a chunk boundary on request.
-import type { DataSplit } from '../data/dataset.ts';
+// It drives a batch of models of one shape the same way (RunSpec.models): each model has its own history, guard and
+// learning-rate scale; a divergence rolls the whole batch back with only the diverged models' rates halved.
 import type { Gpu } from '../gpu/device.ts';
 import { KernelCache } from '../gpu/kernels.ts';
 import type { TrainConfig } from '../model/config.ts';
-import { flopsPerSample } from '../model/describe.ts';
-import { DEFAULT_GUARD, DivergenceError, divergence, type GuardOptions } from './guard.ts';
+import { DivergenceError, ModelGuards } from './guard.ts';
 import type { MatmulChoices } from './kernels.ts';
 import { LiveRecords } from './live.ts';
 import { epochRow, type EpochMetrics, type EpochRow, type StepRecord } from './metrics.ts';
+import { DEFAULT_RUN, type EpochResult, type RunEvents, type RunHooks, type RunOptions, type RunSpec } from './run-types.ts';
 import { learningRate } from './schedule.ts';
 import { takeSnapshot, type Snapshot } from './snapshot.ts';
-import { captureState, nonFiniteIn, restoreState, type TrainState } from './state.ts';
+export { DEFAULT_RUN, type EpochResult, type RunEvents, type RunHooks, type RunOptions, type RunSpec } from './run-types.ts';
+import type { TrainState } from './state.ts';
 import { Trainer } from './trainer.ts';
+import type { Engine } from './engine.ts';
+import { createEngine, type RunData } from './engines.ts';
 import { DeviceWatch } from './device-watch.ts';
 import { stepsPerSubmit } from './dispatch-plan.ts';
 
-export interface RunHooks {
-  acquire?(): Promise<Gpu>; // a fresh device after a loss; without it a lost device ends the run
-  log(line: string): void; // rollbacks, rebuilds, schedule notes
-  built?(t: Trainer): void; // every trainer the run builds (tests wrap them)
-}
-
-export interface RunOptions extends GuardOptions {
-  maxDeviceLosses: number;
-  chunk: number; // steps submitted between fences: pause, stop and config changes land within this many steps
-  stepsPerSubmit: number; // steps recorded into one command buffer
-  live: boolean; // copy step records during the epoch (events.steps)
-  pictures: boolean; // copy the last test batch and slabs after each evaluation (EpochResult.snapshot)
-  jacobianMetric?: 'last' | 'every'; // measure ‖J‖²_F when λ = 0 too (TrainerOptions)
-  evaluate: boolean; // false: an epoch's end only counts it (no test pass, guard or state copy): step benchmarks
-}
-export const DEFAULT_RUN: RunOptions = { ...DEFAULT_GUARD, maxDeviceLosses: 3, chunk: 4, stepsPerSubmit: 1, live: false, pictures: false, evaluate: true };
-
-export interface EpochResult {
-  row: EpochRow; // also the newest entry of history
-  metrics: EpochMetrics;
-  snapshot: Snapshot | null; // when options.pictures
-  stepBase: number; // global step of the epoch's first step
-  firstRecord: number; // records before this one came from a trainer replaced mid-epoch (zeros there)
-}
-
-export interface RunEvents {
-  steps?(firstStep: number, records: StepRecord[]): void; // live records (options.live), never awaited by the loop
-  epoch?(r: EpochResult): void;
-}
-
-export interface RunSpec {
-  gpu?: Gpu; // the device to start on (else hooks.acquire)
-  hooks: RunHooks;
-  cfg: TrainConfig;
-  data: DataSplit;
-  kernel: string | MatmulChoices; // a variant name, 'auto', or recorded choices
-  from?: TrainState; // continue from this state (its kernels win over `kernel`)
-  cache?: KernelCache; // shared by runs built one after another on one device
-  options?: Partial<RunOptions>;
-}
-
 export class Run {
   gpu!: Gpu;
-  trainer!: Trainer;
-  good!: TrainState; // the last good state: an epoch boundary, or where the run started
-  history: EpochRow[] = [];
-  readonly divergences: string[] = [];
+  engine!: Engine; // what trains: an MLP autoencoder's Trainer (possibly batched) or a sparse autoencoder's SaeEngine
+  goods!: TrainState[]; // each model's last good state: an epoch boundary, or where the run started
+  histories: EpochRow[][] = [[]]; // each model's finished epochs
+  readonly divergences: string[] = []; // every model's reports, in order
+  private models: TrainConfig[];
+  private guards: ModelGuards;
   readonly deviceFaults: string[] = [];
   events: RunEvents = {};
   stopRequested = false;
@@ -74,19 +40,35 @@ export class Run {
   private activeMs = 0; // training time of the open epoch (chunks only, not pauses or evaluation)
   private lastFence: Promise<unknown> = Promise.resolve();
   private live: LiveRecords | null = null;
-  private reference: number | null = null; // the last good epoch's mean loss
   private watch!: DeviceWatch;
   private cache!: KernelCache;
   private ownsGpu = false; // a device the run acquired is the run's to give back; one handed to it is the caller's
   readonly options: RunOptions;
 
-  private constructor(private readonly hooks: RunHooks, public cfg: TrainConfig, public data: DataSplit,
+  private constructor(private readonly hooks: RunHooks, public cfg: TrainConfig, public data: RunData,
     public kernel: string | MatmulChoices, options: Partial<RunOptions>) {
     this.options = { ...DEFAULT_RUN, ...options };
+    this.models = [cfg];
+    this.guards = new ModelGuards(1, this.options.maxRollbacks);
+  }
+
+  get good(): TrainState { return this.goods[0]; } // model 0's (the only one outside batched sweeps)
+  get history(): EpochRow[] { return this.histories[0]; }
+  /** Batched models the guard stopped (their error; the others go on), in model order; null: training. */
+  get failures(): readonly (DivergenceError | null)[] { return this.guards.failures; }
+
+  private setModels(models: TrainConfig[]): void {
+    this.models = models;
+    this.histories = models.map(() => []);
+    this.guards = new ModelGuards(models.length, this.options.maxRollbacks);
   }
 
   static async start(spec: RunSpec): Promise<Run> {
     const run = new Run(spec.hooks, spec.cfg, spec.data, spec.kernel, spec.options ?? {});
+    if (spec.models) {
+      if (spec.models[0] !== spec.cfg || spec.from) throw new Error('Run.start: models must start with cfg, and a batch starts fresh');
+      run.setModels(spec.models);
+    }
     run.ownsGpu = !spec.gpu;
     const gpu = spec.gpu ?? (await run.acquire());
     // The adapter's dispatch plan (src/train/dispatch-plan.ts) unless the caller chose: several steps per submit on
@@ -94,10 +76,16 @@ export class Run {
     if (spec.options?.stepsPerSubmit === undefined) run.options.stepsPerSubmit = stepsPerSubmit(gpu);
     if (spec.options?.chunk === undefined) run.options.chunk = Math.max(DEFAULT_RUN.chunk, 4 * run.options.stepsPerSubmit);
     await run.attach(gpu, spec.cache ?? new KernelCache(gpu), spec.from?.kernels ?? null);
-    if (spec.from) run.install(spec.from);
-    run.good = await run.capture();
-    run.reference = run.history.at(-1)?.loss ?? null;
+    if (spec.from) run.install([spec.from]);
+    run.goods = await run.captureAll();
+    run.histories.forEach((h, i) => { run.guards.references[i] = h.at(-1)?.loss ?? null; });
     return run;
+  }
+
+  /** The MLP autoencoder's trainer (pictures, live records, profiles): a sparse autoencoder's run has none. */
+  get trainer(): Trainer {
+    if (!(this.engine instanceof Trainer)) throw new Error('this run trains a sparse autoencoder, which has no MLP trainer');
+    return this.engine;
   }
 
   private acquire(): Promise<Gpu> {
@@ -108,49 +96,49 @@ export class Run {
   private async attach(gpu: Gpu, cache: KernelCache, kernels: MatmulChoices | null): Promise<void> {
     this.gpu = gpu;
     this.cache = cache;
-    if (this.watch?.gpu !== gpu) this.watch = new DeviceWatch(gpu);
+    if (this.watch?.gpu !== gpu) { this.watch?.detach(); this.watch = new DeviceWatch(gpu); }
     const recorded = kernels && Object.keys(kernels).length > 0 ? kernels : null;
-    // The GPU's own refusals (a buffer it cannot allocate, a pipeline it rejects) come back as errors here.
-    gpu.device.pushErrorScope('out-of-memory');
-    gpu.device.pushErrorScope('validation');
-    let trainer: Trainer | null = null;
-    let failure: unknown = null;
-    try { trainer = await Trainer.create(gpu, this.cfg, this.data, recorded ?? this.kernel, cache, { jacobianMetric: this.options.jacobianMetric }); } catch (e) { failure = e; }
-    const gpuError = (await gpu.device.popErrorScope()) ?? (await gpu.device.popErrorScope());
-    if (failure || gpuError) {
-      trainer?.destroy();
-      throw failure ?? new Error(`the GPU rejected this model: ${gpuError!.message}`);
-    }
-    this.trainer = trainer!;
-    this.live = this.options.live ? new LiveRecords(this.trainer) : null;
+    const { jacobianMetric, maxBindingBytes } = this.options;
+    const options = { jacobianMetric, maxBindingBytes, ...(this.models.length > 1 ? { models: this.models } : {}) };
+    const engine = await createEngine(gpu, this.cfg, this.data, recorded ?? this.kernel, cache, options);
+    this.engine = engine;
+    const mlp = engine instanceof Trainer ? engine : null; // live records and pictures are the MLP trainer's
+    this.live = this.options.live && mlp ? new LiveRecords(mlp) : null;
     this.lastFence = Promise.resolve();
-    this.hooks.built?.(this.trainer);
+    if (mlp) this.hooks.built?.(mlp);
   }
 
-  /** Put `s` into the trainer and take its position; an epoch left open in `s` continues at its next step. */
-  private install(s: TrainState): void {
-    restoreState(this.trainer, s);
-    this.history = [...s.history];
+  /** Put `states` (one per model) into the trainer and take their position; an epoch left open continues at its next step. */
+  private install(states: TrainState[]): void {
+    this.engine.restoreStates(states);
+    const [s] = states;
+    this.histories = states.map((x) => [...x.history]);
     this.epochOpen = false;
     this.stepInEpoch = 0;
     this.activeMs = 0;
-    if (s.stepInEpoch > 0 && s.stepInEpoch < this.trainer.stepsPerEpoch) this.openEpoch(s.stepInEpoch);
+    if (s.stepInEpoch > 0 && s.stepInEpoch < this.engine.stepsPerEpoch) this.openEpoch(s.stepInEpoch);
   }
 
-  get done(): boolean { return this.trainer.epoch >= this.cfg.epochs && !this.epochOpen; }
+  get done(): boolean { return this.engine.epoch >= this.cfg.epochs && !this.epochOpen; }
   get position(): { epoch: number; globalStep: number; stepInEpoch: number; stepsPerEpoch: number } {
-    const t = this.trainer;
+    const t = this.engine;
     return { epoch: t.epoch, globalStep: t.globalStep, stepInEpoch: this.epochOpen ? this.stepInEpoch : 0, stepsPerEpoch: t.stepsPerEpoch };
   }
 
   /** The state at this step boundary (waits for the GPU). */
   async capture(): Promise<TrainState> {
     await this.flushLive();
-    return captureState(this.trainer, this.epochOpen ? this.stepInEpoch : 0, this.history);
+    return (await this.engine.captureStates(this.epochOpen ? this.stepInEpoch : 0, [this.history]))[0];
+  }
+
+  /** Every model's state at this step boundary. */
+  private async captureAll(): Promise<TrainState[]> {
+    await this.flushLive();
+    return this.engine.captureStates(this.epochOpen ? this.stepInEpoch : 0, this.histories);
   }
 
   private openEpoch(at: number): void {
-    const t = this.trainer;
+    const t = this.engine;
     t.beginEpoch();
     this.epochOpen = true;
     this.stepInEpoch = at;
@@ -170,7 +158,7 @@ export class Run {
     if (this.done) throw new Error(`all ${this.cfg.epochs} epochs are done`);
     try {
       const t0 = performance.now();
-      const t = this.trainer;
+      const t = this.engine;
       if (!this.epochOpen) this.openEpoch(0);
       const count = Math.min(this.options.chunk, limit, t.stepsPerEpoch - this.stepInEpoch);
       for (let i = 0; i < count; i += this.options.stepsPerSubmit) t.submitSteps(this.stepInEpoch + i, Math.min(this.options.stepsPerSubmit, count - i));
@@ -191,7 +179,7 @@ export class Run {
   }
 
   private async closeEpoch(): Promise<EpochResult | null> {
-    const t = this.trainer;
+    const t = this.engine;
     const t0 = performance.now();
     await this.lastFence;
     this.activeMs += performance.now() - t0;
@@ -205,27 +193,21 @@ export class Run {
       t.skipEvaluation();
       return null;
     }
-    const metrics = t.finishEpoch();
-    const snapshot = this.options.pictures ? takeSnapshot(t) : null;
-    const m = await metrics;
+    const metrics = t.finishEpochModels();
+    const snapshot = this.options.pictures && t instanceof Trainer ? takeSnapshot(t) : null;
+    const all = await metrics;
     if (this.faulted()) throw new Error('GPU fault during the epoch');
-    const row = epochRow(m, { samplesPerSec: m.samples / trainSeconds, flopsPerSample: flopsPerSample(t.plan, this.cfg), seconds: trainSeconds,
-      lrScale: t.lrScale });
-    let why = divergence(m, this.reference, this.options.explodeFactor);
-    let state: TrainState | null = null;
-    if (!why) {
-      state = await captureState(t, 0, [...this.history, row]);
-      const bad = nonFiniteIn(state);
-      if (bad) why = `${bad} after epoch ${t.epoch}`;
-    }
-    if (why) {
-      this.rollback(`epoch ${m.epoch + 1}: ${why}`);
-      return null;
-    }
-    this.history.push(row);
-    this.good = state!;
-    this.reference = m.loss;
-    const result = { row, metrics: m, snapshot: await snapshot, stepBase, firstRecord };
+    const rows = all.map((m, i) => epochRow(m, { samplesPerSec: m.samples / trainSeconds, flopsPerSample: t.flopsPerSample(i),
+      seconds: trainSeconds, lrScale: t.lrScales[i] }));
+    const g = this.guards;
+    const capture = () => t.captureStates(0, this.histories.map((h, i) => (g.live(i) ? [...h, rows[i]] : h)));
+    const judged = await g.epochReports(all, this.options.explodeFactor, t.epoch, capture);
+    if (this.guard(judged.why.map((w) => w && `epoch ${all[0].epoch + 1}: ${w}`))) return null;
+    const states = judged.states ?? await capture();
+    const models = all.map((m, i) => (g.live(i) ? { row: rows[i], metrics: m } : null));
+    models.forEach((r, i) => { if (r) { this.histories[i].push(r.row); g.references[i] = r.metrics.loss; } });
+    this.goods = states;
+    const result = { row: rows[0], metrics: all[0], snapshot: await snapshot, stepBase, firstRecord, models };
     this.events.epoch?.(result);
     return result;
   }
@@ -247,14 +229,15 @@ export class Run {
     return 'done';
   }
 
-  private rollback(report: string): void {
-    this.divergences.push(report);
+  /** The divergence guard over each model's report (null: fine). A model past its rollbacks stops (failures[i]; the
+   * run throws once every model has); any other divergence rolls the whole batch back to the last good states with
+   * the diverged models' learning rates halved (the others redo the epoch to the same bits). True: rolled back. */
+  private guard(reports: (string | null)[]): boolean {
     const s = this.good;
-    if (this.divergences.length > this.options.maxRollbacks) throw new DivergenceError(this.divergences, { epoch: s.epoch, globalStep: s.globalStep }, this.cfg.optimizer.lr);
-    const lrScale = this.trainer.lrScale / 2;
-    this.install({ ...s, lrScale });
-    this.hooks.log(`divergence in ${report}; rolled back to the end of epoch ${s.epoch} (step ${s.globalStep}), learning rate halved ` +
-      `(×${lrScale} of the schedule), rollback ${this.divergences.length} of ${this.options.maxRollbacks}`);
+    const scales = this.guards.review(reports, { epoch: s.epoch, globalStep: s.globalStep }, this.models.map((c) => c.optimizer.lr),
+      this.engine.lrScales, this.divergences, (line) => this.hooks.log(line));
+    if (scales) this.install(this.goods.map((state, i) => ({ ...state, lrScale: scales[i] })));
+    return scales !== null;
   }
 
   /** A lost device or an uncaptured GPU error since the last check. */
@@ -267,34 +250,36 @@ export class Run {
     if (this.deviceFaults.length > this.options.maxDeviceLosses) {
       throw new Error(`${what}; ${this.deviceFaults.length - 1} earlier device faults were recovered, giving up:\n  ${this.deviceFaults.join('\n  ')}`);
     }
-    const lrScale = this.trainer.lrScale;
+    const lrScales = this.engine.lrScales;
     this.release();
     const t0 = performance.now();
     const gpu = await this.acquire();
     this.ownsGpu = true;
     await this.attach(gpu, new KernelCache(gpu), this.good.kernels);
-    this.install({ ...this.good, lrScale });
+    this.install(this.goods.map((g, i) => ({ ...g, lrScale: lrScales[i] })));
     this.hooks.log(`${what}: re-acquired ${gpu.adapter.name} in ${((performance.now() - t0) / 1000).toFixed(1)} s, ` +
       `rebuilt the trainer and resumed from the end of epoch ${this.good.epoch} (step ${this.good.globalStep})`);
   }
 
   /** A new trainer for `cfg` on `data` on this device, starting from `from` (its kernels win) or from fresh weights;
    * the current trainer stays if the new one cannot be built. History and the guard's memory come from `from`. */
-  async replace(cfg: TrainConfig, data: DataSplit, kernel: string | MatmulChoices, from: TrainState | null): Promise<void> {
-    const before = { trainer: this.trainer, live: this.live, cfg: this.cfg, data: this.data, kernel: this.kernel };
-    Object.assign(this, { cfg, data, kernel });
+  async replace(cfg: TrainConfig, data: RunData, kernel: string | MatmulChoices, from: TrainState | null): Promise<void> {
+    const before = { engine: this.engine, live: this.live, cfg: this.cfg, data: this.data, kernel: this.kernel };
+    const models = this.models;
+    Object.assign(this, { cfg, data, kernel, models: [cfg] });
     try {
       await this.attach(this.gpu, this.cache, from?.kernels ?? null);
     } catch (e) {
-      Object.assign(this, before);
+      Object.assign(this, before, { models });
       throw e;
     }
     before.live?.destroy();
-    before.trainer.destroy();
-    this.install(from ?? { ...(await captureState(this.trainer, 0, [])), history: [] });
+    before.engine.destroy();
+    this.setModels([cfg]);
+    this.install([from ?? { ...(await this.engine.captureStates(0, [[]]))[0], history: [] }]);
     this.divergences.splice(0);
-    this.reference = this.history.at(-1)?.loss ?? null;
-    this.good = await this.capture();
+    this.guards.references[0] = this.history.at(-1)?.loss ?? null;
+    this.goods = await this.captureAll();
   }
 
   /** Rebuild for `cfg` (same parameter tensors) on the current state, which `adjust` may edit first; the same kernel
@@ -305,6 +290,7 @@ export class Run {
     const divergences = [...this.divergences];
     await this.replace(cfg, this.data, kernel, kernel === this.kernel ? s : { ...s, kernels: {} });
     this.divergences.push(...divergences);
+    this.guards.reports[0].push(...divergences);
   }
 
   /** Evaluate the test split now (no step taken; nothing of the run changes) with the pictures' copies. */
@@ -316,14 +302,14 @@ export class Run {
 
   /** A new epoch goal or schedule (no rebuild: see Trainer.retarget). */
   retarget(cfg: TrainConfig): void {
-    this.trainer.retarget(cfg);
+    this.engine.retarget(cfg);
     this.cfg = cfg;
   }
 
   private liveReads: Promise<unknown> = Promise.resolve();
   private forwardLive(p: Promise<{ from: number; records: StepRecord[] }> | null): void {
     if (!p) return;
-    const base = this.trainer.globalStep - this.stepInEpoch;
+    const base = this.engine.globalStep - this.stepInEpoch;
     const delivered = p.then(({ from, records }) => this.events.steps?.(base + from, records), () => {});
     this.liveReads = Promise.all([this.liveReads, delivered]);
   }
@@ -343,7 +329,8 @@ export class Run {
   /** Destroy the trainer and give back a device the run acquired (also after a loss; both are idempotent there). */
   release(): void {
     this.live?.destroy();
-    this.trainer?.destroy();
+    this.engine?.destroy();
     if (this.ownsGpu) this.watch?.release();
+    else this.watch?.detach();
   }
 }

@@ -11,6 +11,7 @@ export interface TrainState {
   state: Float32Array; // (bufferFloats) running statistics
   m: Float32Array; // (paramFloats) optimizer moments (Adam's first, or SGD's momentum)
   v: Float32Array; // (paramFloats) Adam's second moments
+  counters?: Uint32Array; // (d_sae) a sparse autoencoder's dead-latent counters: samples since each latent fired
   epoch: number; // epochs completed
   globalStep: number; // steps taken: with the seed, the counter RNG's position (masks and noise hash (seed, step, …))
   stepInEpoch: number; // steps of the open epoch already taken (0 at an epoch boundary); the shuffle is (seed, epoch)
@@ -57,16 +58,33 @@ export function nonFiniteIn(s: Pick<TrainState, 'params' | 'state' | 'm' | 'v'>)
 
 /** Read `t`'s state at a step boundary (waits for the GPU); `stepInEpoch` and `history` are the driver's. */
 export async function captureState(t: Trainer, stepInEpoch: number, history: readonly EpochRow[]): Promise<TrainState> {
-  const s = await t.readSlabs();
+  return (await captureStates(t, stepInEpoch, [history]))[0];
+}
+
+/** The state of each of `t`'s batched models (`histories[i]`: model i's), in model order; only the models given
+ * histories are read into states. */
+export async function captureStates(t: Trainer, stepInEpoch: number, histories: readonly (readonly EpochRow[])[]): Promise<TrainState[]> {
+  const slabs = await t.readModelSlabs();
   const copy = (a: Float32Array) => Float32Array.from(a);
-  return { params: copy(s.params), state: copy(s.state), m: copy(s.m), v: copy(s.v), epoch: t.epoch, globalStep: t.globalStep,
-    stepInEpoch, lrScale: t.lrScale, kernels: resolvedChoices(t), history: [...history] };
+  const kernels = resolvedChoices(t);
+  return histories.map((history, i) => {
+    const s = slabs[i];
+    return { params: copy(s.params), state: copy(s.state), m: copy(s.m), v: copy(s.v), epoch: t.epoch, globalStep: t.globalStep,
+      stepInEpoch, lrScale: t.lrScales[i], kernels, history: [...history] };
+  });
 }
 
 /** Put `s` into `t` (a trainer for the same plan): slabs, position and learning-rate scale. */
 export function restoreState(t: Trainer, s: TrainState): void {
-  t.writeSlabs(s);
-  t.setPosition({ epoch: s.epoch, globalStep: s.globalStep, lrScale: s.lrScale });
+  restoreStates(t, [s]);
+}
+
+/** Put `states[i]` into `t`'s model i (one state per batched model, all at one position). */
+export function restoreStates(t: Trainer, states: readonly TrainState[]): void {
+  if (states.length !== t.models.length) throw new Error(`restoreStates: ${states.length} states for ${t.models.length} models`);
+  states.forEach((s, i) => t.writeSlabs(s, i));
+  const [s] = states;
+  t.setPosition({ epoch: s.epoch, globalStep: s.globalStep, lrScale: s.lrScale, lrScales: states.map((x) => x.lrScale) });
 }
 
 /** A state for `plan` at the start of a run, from given weights (the rest zero). */

@@ -20,15 +20,37 @@ const act = (a: Activation): Field => ['u32', ACT_CODES[a.kind]];
 const alpha = (a: Activation): Field => ['f32', a.alpha];
 const q = (n: number) => Math.ceil(n / 4);
 
-/** Step (common.wgsl): 48 bytes at the start of each 256-byte slot. */
-export const STEP_BYTES = 48;
-export const STEP_SLOT = 256;
-export interface StepValues { rows: number; step: number; seed: number; batchStart: number; lr: number; bc1: number; bc2: number; training: boolean; record: number; corrupt?: boolean }
+/** Step (common.wgsl): a 64-byte header and MAX_MODELS per-model entries at the start of each 512-byte slot. */
+export const MAX_MODELS = 16;
+export const STEP_HEADER = 64; // bytes before models[]: model m's seed is at STEP_HEADER + 16·m, its lr 4 bytes on
+export const STEP_BYTES = STEP_HEADER + 16 * MAX_MODELS;
+export const STEP_SLOT = 512;
+/** `capacity`, `param4`, `state4`: the model strides of a batched trainer (0 where only model 0 runs); `models`:
+ * each model's seed and learning rate (default: one model with `seed` and `lr`). */
+export interface StepValues {
+  rows: number; step: number; seed: number; batchStart: number; lr: number; bc1: number; bc2: number; training: boolean; record: number;
+  corrupt?: boolean; capacity?: number; param4?: number; state4?: number; models?: { seed: number; lr: number }[];
+}
 
 export function writeStep(target: ArrayBuffer, slot: number, s: StepValues): void {
+  const models = s.models ?? [{ seed: s.seed, lr: s.lr }];
+  if (models.length > MAX_MODELS) throw new Error(`a trainer batches at most ${MAX_MODELS} models, got ${models.length}`);
+  const perModel: Field[] = Array.from({ length: MAX_MODELS }, (_, m) => models[m]).flatMap((e) =>
+    [['u32', e?.seed ?? 0], ['f32', e?.lr ?? 0], ['u32', 0], ['u32', 0]] as Field[]);
   const bytes = pack('Step', STEP_BYTES, [['u32', s.rows], ['u32', s.step], ['u32', s.seed], ['u32', s.batchStart],
-    ['f32', s.lr], ['f32', s.bc1], ['f32', s.bc2], ['u32', s.training ? 1 : 0], ['u32', s.record], ['u32', s.corrupt ? 1 : 0], ['u32', 0], ['u32', 0]]);
+    ['f32', s.lr], ['f32', s.bc1], ['f32', s.bc2], ['u32', s.training ? 1 : 0], ['u32', s.record], ['u32', s.corrupt ? 1 : 0],
+    ['u32', s.capacity ?? 0], ['u32', s.param4 ?? 0], ['u32', s.state4 ?? 0], ['u32', 0], ['u32', 0], ['u32', 0], ...perModel]);
   new Uint8Array(target, slot * STEP_SLOT, STEP_BYTES).set(new Uint8Array(bytes));
+}
+
+/** A per-model uniform (Loss, Sparsity, Corrupt, Metrics): one struct per model, MAX_MODELS of them (the rest zero),
+ * indexed in WGSL by the dispatch's model index. */
+export function perModel(structs: ArrayBuffer[]): ArrayBuffer {
+  if (structs.length < 1 || structs.length > MAX_MODELS) throw new Error(`perModel: ${structs.length} models, need 1 to ${MAX_MODELS}`);
+  const size = structs[0].byteLength;
+  const out = new Uint8Array(size * MAX_MODELS);
+  structs.forEach((b, m) => out.set(new Uint8Array(b), m * size));
+  return out.buffer;
 }
 
 /** Options of a dense product beyond the layer itself (Jacobian products, BCE logits). */
@@ -47,10 +69,12 @@ export function denseGradUniform(n: number, k: number, wOff: number, bOff: numbe
     ['u32', o.fixedRows ?? 0], ['u32', o.rowMult ?? 1], ['u32', o.bias === false ? 0 : 1], ['u32', 0]]);
 }
 
-/** Norm (norm.wgsl, norm_grad.wgsl). */
-export function normUniform(f: number, gOff: number, bOff: number, rmOff: number, rvOff: number, eps: number, momentum: number, inAct: Activation): ArrayBuffer {
-  return pack('Norm', 48, [['u32', q(f)], ['u32', gOff / 4], ['u32', bOff / 4], ['u32', rmOff / 4], ['u32', rvOff / 4],
-    ['f32', eps], ['f32', momentum], act(inAct), alpha(inAct), ['u32', 0], ['u32', 0], ['u32', 0]]);
+/** Norm (norm.wgsl, norm_grad.wgsl). `drop`: a dropout right after the BatchNorm, fused into both kernels. */
+export function normUniform(f: number, gOff: number, bOff: number, rmOff: number, rvOff: number, eps: number, momentum: number, inAct: Activation,
+  drop?: { f: number; layer: number; p: number }): ArrayBuffer {
+  return pack('Norm', 64, [['u32', q(f)], ['u32', gOff / 4], ['u32', bOff / 4], ['u32', rmOff / 4], ['u32', rvOff / 4],
+    ['f32', eps], ['f32', momentum], act(inAct), alpha(inAct), ['u32', drop?.f ?? 0], ['u32', drop?.layer ?? 0], ['f32', drop?.p ?? 0],
+    ['f32', drop ? Math.fround(1 / (1 - drop.p)) : 0], ['u32', 0], ['u32', 0], ['u32', 0]]);
 }
 
 /** Dropout (dropout.wgsl). */
@@ -84,10 +108,11 @@ export function corruptUniform(d: number, kind: CorruptionKind, level: number, w
 }
 
 /** Metrics (reduce.wgsl); the buffer's layout is src/train/metrics.ts's. */
-export interface MetricsOptions { base: number; records: boolean; units: boolean; weight: number; contractive: number }
+/** `modelBase`, `unitsBase`: where this model's slice of the metrics and units buffers starts (floats). */
+export interface MetricsOptions { base: number; records: boolean; units: boolean; weight: number; contractive: number; modelBase?: number; unitsBase?: number }
 export function metricsUniform(d: number, z: number, o: MetricsOptions): ArrayBuffer {
-  return pack('Metrics', 32, [['u32', d], ['u32', q(z)], ['u32', z], ['f32', o.weight], ['u32', o.base], ['u32', o.records ? 1 : 0],
-    ['u32', o.units ? 1 : 0], ['f32', o.contractive]]);
+  return pack('Metrics', 48, [['u32', d], ['u32', q(z)], ['u32', z], ['f32', o.weight], ['u32', o.base], ['u32', o.records ? 1 : 0],
+    ['u32', o.units ? 1 : 0], ['f32', o.contractive], ['u32', o.modelBase ?? 0], ['u32', o.unitsBase ?? 0], ['u32', 0], ['u32', 0]]);
 }
 
 /** Optimizer (optimizer.wgsl). */
@@ -119,7 +144,7 @@ export function accumulateUniform(o: { count: number; dst?: number; src?: number
     ['u32', (o.src ?? 0) / 4], ['f32', 0], ['u32', o.count]]);
 }
 
-/** Gather (data.wgsl). */
-export function gatherUniform(pixels: number, count: number): ArrayBuffer {
-  return pack('Gather', 16, [['u32', q(pixels)], ['u32', count], ['u32', 0], ['u32', 0]]);
+/** Gather (data.wgsl). `orderStride`: entries of the order buffer per model (0: every model reads the same order). */
+export function gatherUniform(pixels: number, count: number, orderStride = 0): ArrayBuffer {
+  return pack('Gather', 16, [['u32', q(pixels)], ['u32', count], ['u32', orderStride], ['u32', 0]]);
 }

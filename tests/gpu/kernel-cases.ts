@@ -1,6 +1,7 @@
 // Every kernel against the float64 reference on fresh random inputs and odd sizes (not multiples of 4, so the
 // padding paths run). Platform-neutral: Node runs these through Dawn, the browser suite through Playwright.
 import type { Gpu } from '../../src/gpu/device.ts';
+import { KernelCache } from '../../src/gpu/kernels.ts';
 import type { ActivationKind } from '../../src/model/config.ts';
 import { ACT_CODES, pad4, type Activation } from '../../src/model/plan.ts';
 import { activationForward, activationGradFromOutput } from '../../src/ref/activation.ts';
@@ -12,9 +13,9 @@ import { adamUpdate } from '../../src/ref/optimizer.ts';
 import { klSparsityBackward, klSparsityForward, l1SparsityBackward, l1SparsityForward } from '../../src/ref/sparsity.ts';
 import { lossBackward } from '../../src/ref/loss.ts';
 import { corruptBatch } from '../../src/ref/corrupt.ts';
-import { denseSpecs, denseWorkgroups, KERNEL_SPECS, MATMUL_VARIANTS } from '../../src/train/kernels.ts';
+import { availableVariants, denseSpecs, denseWorkgroups, familyAvailable, KERNEL_SPECS, loadKernels, MATMUL_VARIANTS } from '../../src/train/kernels.ts';
 import * as U from '../../src/train/uniforms.ts';
-import { expectClose, padRows, runKernel, step, unpadRows } from './harness.ts';
+import { asSecondModel, expectClose, padRows, runKernel, step, unpadRows } from './harness.ts';
 import { saeKernelCases } from './sae-cases.ts';
 
 export type KernelCase = (gpu: Gpu, seed: number) => Promise<void>;
@@ -29,10 +30,18 @@ function denseCase(variant: string): KernelCase {
     const r = new TestRandom(seed);
     const specs = denseSpecs(MATMUL_VARIANTS[variant]);
     const v = MATMUL_VARIANTS[variant];
+    if (!familyAvailable(v.family, gpu)) {
+      // An adapter without subgroups (llvmpipe's OpenGL ES backend) cannot compile the family: it must be refused by
+      // name, never offered to the tuner. Its numerics are checked where it runs (SwiftShader, GPUs).
+      if (availableVariants(gpu).includes(variant)) throw new Error(`${variant} offered on ${gpu.adapter.name} without subgroups`);
+      const refused = await loadKernels(new KernelCache(gpu), variant).then(() => null, (e: Error) => e.message);
+      if (!refused?.includes('needs the WebGPU "subgroups" feature')) throw new Error(`${variant} on ${gpu.adapter.name}: expected a refusal naming subgroups, got ${refused}`);
+      return;
+    }
     const wg = (product: 'forward' | 'backwardInput' | 'backwardWeight', rows: number, quads: number) => denseWorkgroups(v.family, v[product], rows, quads);
     // Workgroup tiles span up to 128 rows × 64 columns and read the reduction 16 at a time: sizes past those take
     // several tiles and a partial last chunk.
-    const big = v.family === 'wt';
+    const big = v.family === 'wt' || v.family === 'sg';
     for (const actKind of ACTS) {
       const B = int(r, 1, big ? 150 : 37), K = int(r, 1, big ? 90 : 45), N = int(r, 1, big ? 140 : 41);
       const act: Activation = { kind: actKind, alpha: 0.1 };
@@ -78,7 +87,7 @@ const batchNorm: KernelCase = async (gpu, seed) => {
   const u = U.normUniform(F, 0, pad4(F), 0, pad4(F), eps, mom, inAct);
   for (const training of [true, false]) {
     const out = await runKernel(gpu, KERNEL_SPECS.normForward, step(B, { training }), u,
-      [padRows(x, B, F), params, { zeros: f4 * 32 }, { zeros: B * f4 * 16 }, state], Math.ceil(f4 / 16));
+      [padRows(x, B, F), params, { zeros: f4 * 32 }, { zeros: B * f4 * 16 }, state, { zeros: 16 }], Math.ceil(f4 / 16));
     const cache = batchNormForward(x, gamma, beta, B, F, eps);
     if (training) {
       expectClose(`batchNormForward training B=${B} F=${F}`, unpadRows(out[3], B, F, 'y'), cache.y, seed);
@@ -101,6 +110,44 @@ const batchNorm: KernelCase = async (gpu, seed) => {
       expectClose('running stats unchanged in eval', out[4], state, seed, 0, 0);
     }
   }
+};
+
+/** BatchNorm with the dropout after it fused in (norm.wgsl's drop_* fields): against the float64 reference of the
+ * pair, and bit for bit against the two unfused kernels run one after the other. */
+const batchNormDropout: KernelCase = async (gpu, seed) => {
+  const r = new TestRandom(seed, 7);
+  const B = int(r, 2, 40), F = int(r, 1, 30), f4 = pad4(F) / 4, eps = 1e-3, mom = 0.01, p = 0.2, stepN = int(r, 0, 1e6), layer = int(r, 0, 12);
+  const x = r.normal(B * F, 0.5, 2), gamma = r.uniform(F, 0.5, 1.5), beta = r.normal(F), dy = r.normal(B * F);
+  const params = new Float32Array(pad4(F) * 2);
+  params.set(padRows(gamma, 1, F)); params.set(padRows(beta, 1, F), pad4(F));
+  const state = new Float32Array(pad4(F) * 2).fill(1);
+  const inAct: Activation = { kind: 'leaky_relu', alpha: 0.1 };
+  const st = step(B, { step: stepN, seed });
+  const mask = dropoutMask(seed, stepN, layer, B, F, p);
+  const fused = U.normUniform(F, 0, pad4(F), 0, pad4(F), eps, mom, inAct, { f: F, layer, p });
+  const plain = U.normUniform(F, 0, pad4(F), 0, pad4(F), eps, mom, inAct);
+  const wg = Math.ceil(f4 / 16);
+  const fwdBuffers = () => [padRows(x, B, F), params, { zeros: f4 * 32 }, { zeros: B * f4 * 16 }, state, { zeros: B * f4 * 16 }];
+  const out = await runKernel(gpu, KERNEL_SPECS.normForward, st, fused, fwdBuffers(), wg);
+  const cache = batchNormForward(x, gamma, beta, B, F, eps);
+  expectClose(`fused batchNormForward y B=${B} F=${F}`, unpadRows(out[3], B, F, 'y'), cache.y, seed);
+  expectClose('fused dropout output', unpadRows(out[5], B, F, 'dropped'), cache.y.map((v, i) => v * mask[i]), seed);
+  const alone = await runKernel(gpu, KERNEL_SPECS.normForward, st, plain, fwdBuffers(), wg);
+  const drop = await runKernel(gpu, KERNEL_SPECS.dropoutForward, st, U.dropoutUniform(F, layer, p, IDENT), [alone[3], { zeros: B * f4 * 16 }], g(B * f4));
+  expectClose('fused forward = BatchNorm then dropout, bitwise', out[5], drop[1], seed, 0, 0);
+  const backBuffers = (g: Float32Array) => [padRows(x, B, F), params, out[2], g, { zeros: B * f4 * 16 }, { zeros: params.byteLength }];
+  const back = await runKernel(gpu, KERNEL_SPECS.normBackward, st, fused, backBuffers(padRows(dy, B, F)), wg);
+  const ref = batchNormBackward(dy.map((v, i) => v * mask[i]), cache, gamma, B, F);
+  const dxRef = ref.dx.map((d, i) => d * activationGradFromOutput(x[i], 'leaky_relu', 0.1));
+  expectClose('fused batchNormBackward dx', unpadRows(back[4], B, F, 'dx'), dxRef, seed, 1e-4, 1e-3);
+  expectClose('fused batchNormBackward dgamma', unpadRows(back[5].subarray(0, pad4(F)), 1, F, 'dg'), ref.dgamma, seed, 1e-4, 1e-4);
+  const dropBack = await runKernel(gpu, KERNEL_SPECS.dropoutBackward, st, U.dropoutUniform(F, layer, p, IDENT),
+    [padRows(dy, B, F), { zeros: B * f4 * 16 }, padRows(x, B, F)], g(B * f4));
+  const backAlone = await runKernel(gpu, KERNEL_SPECS.normBackward, st, plain, backBuffers(dropBack[1]), wg);
+  expectClose('fused backward = dropout then BatchNorm, bitwise', back[4], backAlone[4], seed, 0, 0);
+  expectClose('fused backward parameter gradients, bitwise', back[5], backAlone[5], seed, 0, 0);
+  const ev = await runKernel(gpu, KERNEL_SPECS.normForward, { ...st, training: false }, fused, fwdBuffers(), wg);
+  expectClose('fused dropout is the identity in evaluation', ev[5], ev[3], seed, 0, 0);
 };
 
 const dropout: KernelCase = async (gpu, seed) => {
@@ -139,7 +186,7 @@ const reconLoss: KernelCase = async (gpu, seed) => {
     const B = int(r, 1, 70), D = int(r, 1, 50), d4 = pad4(D) / 4;
     const logit = r.normal(B * D, 0, 3), x = r.uniform(B * D);
     const y = logit.map((v) => 1 / (1 + Math.exp(-v)));
-    const out = await runKernel(gpu, KERNEL_SPECS.reconLoss, step(B), U.lossUniform(D, { kind: 'sigmoid', alpha: 0 }, kind),
+    const out = await runKernel(gpu, KERNEL_SPECS.reconLoss, step(B), U.perModel([U.lossUniform(D, { kind: 'sigmoid', alpha: 0 }, kind)]),
       [padRows(y, B, D), padRows(x, B, D), { zeros: B * d4 * 16 }, { zeros: B * 8 }, padRows(logit, B, D)], g(B));
     // Gradient at the logits: the loss's gradient wrt x̂ times σ'(z) = x̂(1 − x̂).
     const dy = lossBackward(kind, y, x);
@@ -164,7 +211,7 @@ const sparsity: KernelCase = async (gpu, seed) => {
     const B = int(r, 2, 50), Z = int(r, 1, 30), z4 = pad4(Z) / 4, rho = 0.05, beta = 0.7;
     const z = code === 'tanh' ? r.uniform(B * Z, -0.99, 0.6) : code === 'sigmoid' ? r.uniform(B * Z, 0.001, 0.8) : r.uniform(B * Z, -0.5, 1).map((v) => Math.max(0, v));
     const tanh = code === 'tanh';
-    const u = U.sparsityUniform(Z, kind, rho, beta, { kind: code, alpha: 0 }, { kind: code, alpha: 0 });
+    const u = U.perModel([U.sparsityUniform(Z, kind, rho, beta, { kind: code, alpha: 0 }, { kind: code, alpha: 0 })]);
     const fwd = await runKernel(gpu, KERNEL_SPECS.sparsityForward, step(B), u, [padRows(z, B, Z), { zeros: 4 * z4 * 16 }], 1);
     const row = (k: number) => unpadRows(fwd[1].subarray(k * z4 * 4, (k + 1) * z4 * 4), 1, Z, `sp[${k}]`);
     const kl = klSparsityForward(z, B, Z, rho, tanh);
@@ -189,11 +236,11 @@ const corrupt: KernelCase = async (gpu, seed) => {
     const B = int(r, 1, 30), stepN = int(r, 0, 1e6);
     const x = r.uniform(B * D);
     const st = step(B, { seed, step: stepN, corrupt: true });
-    const out = await runKernel(gpu, KERNEL_SPECS.corrupt, st, U.corruptUniform(D, kind, level, width, height), [padRows(x, B, D), { zeros: B * d4 * 16 }], g(B * d4));
+    const out = await runKernel(gpu, KERNEL_SPECS.corrupt, st, U.perModel([U.corruptUniform(D, kind, level, width, height)]), [padRows(x, B, D), { zeros: B * d4 * 16 }], g(B * d4));
     const want = corruptBatch(x, B, D, kind, level, seed, stepN, width, height);
     // Gaussian noise goes through cos, which WGSL allows an absolute error of 2^-11, times σ·sqrt(−2 ln(1−u)) ≤ σ·5.8.
     expectClose(`corruptBatch ${kind} B=${B} ${width}x${height}`, unpadRows(out[1], B, D, 'noisy'), want, seed, kind === 'gaussian' ? level * 5.8 * 2 ** -11 : 2e-6, 1e-5);
-    const off = await runKernel(gpu, KERNEL_SPECS.corrupt, { ...st, corrupt: false }, U.corruptUniform(D, kind, level, width, height), [padRows(x, B, D), { zeros: B * d4 * 16 }], g(B * d4));
+    const off = await runKernel(gpu, KERNEL_SPECS.corrupt, { ...st, corrupt: false }, U.perModel([U.corruptUniform(D, kind, level, width, height)]), [padRows(x, B, D), { zeros: B * d4 * 16 }], g(B * d4));
     expectClose(`corruptBatch ${kind} off = clean copy`, unpadRows(off[1], B, D, 'copy'), Float32Array.from(x), seed, 0, 0);
   }
 };
@@ -227,7 +274,14 @@ const gather: KernelCase = async (gpu, seed) => {
   expectClose(`gatherBatch B=${B} D=${D}`, unpadRows(out[2], B, D, 'x'), want, seed, 1e-7, 1e-6);
 };
 
-export const kernelCases: Record<string, KernelCase> = {
+const batchable: Record<string, KernelCase> = {
   ...Object.fromEntries(Object.keys(MATMUL_VARIANTS).map((v) => [`dense (${v})`, denseCase(v)])),
-  batchNorm, dropout, activation, reconLoss, sparsity, corrupt, adam, gather, ...saeKernelCases,
+  batchNorm, batchNormDropout, dropout, activation, reconLoss, sparsity, corrupt, adam, gather,
+};
+
+export const kernelCases: Record<string, KernelCase> = {
+  ...batchable, ...saeKernelCases,
+  // The kernels that take the model index (docs/design.md "Batched sweeps"), as model 2 of a batch of 2.
+  ...Object.fromEntries(Object.entries(batchable).map(([name, run]) => [`${name} as model 2 of 2`,
+    ((gpu, seed) => asSecondModel(() => run(gpu, seed))) satisfies KernelCase])),
 };

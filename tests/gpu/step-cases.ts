@@ -11,7 +11,7 @@ import { TestRandom } from '../../src/ref/check.ts';
 import { refForwardBackward, refTrainStep, type ParamMap } from '../../src/ref/model.ts';
 import { Trainer } from '../../src/train/trainer.ts';
 import { Run } from '../../src/train/run.ts';
-import { DEFAULT_VARIANT } from '../../src/train/kernels.ts';
+import { DEFAULT_VARIANT, familyAvailable } from '../../src/train/kernels.ts';
 import { METRIC_RECORDS, RECORD_SIZE } from '../../src/train/metrics.ts';
 import { expectClose, unpadRows } from './harness.ts';
 import { corruptBatch } from '../../src/ref/corrupt.ts';
@@ -174,6 +174,14 @@ async function determinism(gpu: Gpu, seed: number): Promise<void> {
   expectClose('weights of two runs with the same seed', a.params, b.params, seed, 0, 0);
 }
 
+/** Whole steps with a subgroup matmul (sg family) where the device has subgroups; elsewhere Trainer.create must
+ * refuse that kernel by name. */
+async function subgroupSteps(gpu: Gpu, seed: number, variant: string, kernel: string): Promise<void> {
+  if (familyAvailable('sg', gpu)) return trainingSteps(gpu, seed, variant, kernel);
+  const refused = await trainingSteps(gpu, seed, variant, kernel).then(() => null, (e: Error) => e.message);
+  if (!refused?.includes('needs the WebGPU "subgroups" feature')) throw new Error(`${kernel} on ${gpu.adapter.name}: expected a refusal naming subgroups, got ${refused}`);
+}
+
 export const stepCases: Record<string, (gpu: Gpu, seed: number) => Promise<void>> = {
   ...Object.fromEntries(Object.keys(VARIANTS).map((v) => [`trainingSteps (${v})`, (gpu: Gpu, seed: number) => trainingSteps(gpu, seed, v)])),
   // The matrix-tile matmuls (dense_tile.wgsl) inside whole steps; the cases above run the default rb kernels.
@@ -184,6 +192,9 @@ export const stepCases: Record<string, (gpu: Gpu, seed: number) => Promise<void>
   'trainingSteps (mse + KL, wt64x64 matmuls)': (gpu: Gpu, seed: number) => trainingSteps(gpu, seed, 'mse + KL', 'wt64x64'),
   'trainingSteps (contractive, sigmoid stack, wt32x32 matmuls)': (gpu: Gpu, seed: number) => trainingSteps(gpu, seed, 'contractive, sigmoid stack', 'wt32x32'),
   'trainingSteps (contractive, 3 projections, mt8x16 matmuls)': (gpu: Gpu, seed: number) => trainingSteps(gpu, seed, 'contractive, 3 projections', 'mt8x16'),
+  // The subgroup tiles (dense_sg.wgsl, dense_grad_sg.wgsl): SwiftShader and GPUs with subgroups.
+  'trainingSteps (mse + KL, sg64x64 matmuls)': (gpu: Gpu, seed: number) => subgroupSteps(gpu, seed, 'mse + KL', 'sg64x64'),
+  'trainingSteps (contractive, sigmoid stack, sg32x32 matmuls)': (gpu: Gpu, seed: number) => subgroupSteps(gpu, seed, 'contractive, sigmoid stack', 'sg32x32'),
   determinism,
   ...saeStepCases,
 };
