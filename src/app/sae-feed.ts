@@ -1,9 +1,12 @@
 // Feeds the SAE dashboard from a training SaeTrainer: an inspector per trainer, and after each epoch the metrics at
 // once (live figures) then the inspection of the new parameters (atoms, densities, top samples).
-import type { SaeMetrics, SaeTrainer } from '../sae/trainer.ts';
+import type { EpochMetrics } from '../train/metrics.ts';
+import type { SaeTrainer } from '../sae/trainer.ts';
 import { ranksLatents } from '../ref/sae-kinds.ts';
 import { SaeInspector } from '../sae/inspect.ts';
-import type { SaeDashboard } from './sae-dashboard.ts';
+import type { SaeDashboard, SaeFigures } from './sae-dashboard.ts';
+
+type EpochFigures = Omit<SaeFigures, 'k' | 'dSae'>; // SaeTrainer's SaeMetrics have these fields
 
 export class SaeFeed {
   private inspector: Promise<SaeInspector> | null = null;
@@ -18,7 +21,7 @@ export class SaeFeed {
   }
 
   /** After an epoch's evaluation; resolves once the dashboard shows the new parameters. */
-  async epoch(m: SaeMetrics): Promise<void> {
+  async epoch(m: EpochFigures): Promise<void> {
     const pending = this.inspector;
     if (!pending) throw new Error('SaeFeed.epoch before SaeFeed.built: give the feed its trainer first');
     const inspector = await pending;
@@ -34,4 +37,11 @@ export class SaeFeed {
     void this.inspector?.then((i) => i.destroy(), () => {});
     this.inspector = null;
   }
+}
+
+/** The figures of a Run's epoch (EpochMetrics.sae; epochs counted from 1 as SaeMetrics count them), or null for a
+ * model that is not a sparse autoencoder. */
+export function saeFigures(m: EpochMetrics): EpochFigures | null {
+  const s = m.sae;
+  return s && { epoch: m.epoch + 1, l0: s.l0, deadFraction: s.dead_fraction, fvu: s.fvu, explainedVariance: s.explained_variance };
 }
