@@ -2,8 +2,7 @@
 // firing density; and for the chosen latent its atom large, its firing density on the log10 histogram of all latents,
 // and its top-activating held-out samples with their activations. It takes plain data (src/sae/inspect.ts's
 // SaeInspection, the held-out vectors, the metrics), so it is tested without a trainer; src/app/sae-feed.ts feeds it.
-import type { SaeInspection } from '../sae/inspect.ts';
-import { NO_SAMPLE } from '../sae/inspect.ts';
+import { NO_SAMPLE, type SaeInspection } from '../sae/inspect.ts';
 import type { ImageShape } from '../viz/grid.ts';
 import { el } from './dom.ts';
 import {
@@ -168,40 +167,65 @@ export class SaeDashboard {
 
   private drawDetail(d: SaeFeatures, j: number): void {
     const ins = d.inspection;
-    const big = el('canvas', { className: 'sae-atom-large' });
-    big.setAttribute('role', 'img');
-    const m = paintAtom(big, ins.atoms.subarray(j * ins.dIn, (j + 1) * ins.dIn), this.shape);
-    big.setAttribute('aria-label', `decoder atom of latent ${j}, weights from −${m.toPrecision(3)} (blue) to +${m.toPrecision(3)} (red)`);
-    const legend = el('div', { className: 'sae-colorbar' }, el('span', { textContent: `−${m.toPrecision(2)}` }), el('i'), el('span', { textContent: `+${m.toPrecision(2)}` }));
     const dead = ins.sinceFired[j] >= ins.deadAfter;
     const hist = el('canvas', { className: 'plot sae-hist' });
     hist.setAttribute('role', 'img');
     hist.setAttribute('aria-label', `log10 firing densities of all ${ins.dSae} latents, latent ${j} marked`);
-    const density = el('p', { className: 'sae-density-text' },
-      ins.fired[j] > 0 ? `fires on ${percent(ins.density[j])} of held-out samples (${ins.fired[j].toLocaleString('en')} of ${ins.samples.toLocaleString('en')}), ` +
-        `log10 density ${Math.log10(ins.density[j]).toFixed(2).replace('-', '−')}` : `fired on none of the ${ins.samples.toLocaleString('en')} held-out samples`,
-      el('br'), `${dead ? 'dead: ' : ''}last fired ${ins.sinceFired[j].toLocaleString('en')} training samples ago (dead after ${ins.deadAfter.toLocaleString('en')})`);
-    density.dataset.density = String(ins.density[j]);
-    const top = el('div', { className: 'sae-top' });
-    for (let t = 0; t < ins.topN; t++) {
-      const i = ins.topIndex[j * ins.topN + t];
-      if (i === NO_SAMPLE) break;
-      const c = el('canvas', { className: 'sae-sample' });
-      paintSample(c, d.sample(i), this.shape);
-      c.setAttribute('role', 'img');
-      const v = ins.topValue[j * ins.topN + t];
-      c.setAttribute('aria-label', `held-out sample ${i}, activation ${v.toPrecision(3)}`);
-      top.append(el('figure', {}, c, el('figcaption', {}, el('span', { className: 'act', textContent: v.toPrecision(3) }), el('span', { textContent: ` #${i}` }))));
-    }
-    if (!top.childElementCount) top.append(el('p', { className: 'empty', textContent: 'No held-out sample activates this latent.' }));
     this.detail.replaceChildren(el('h3', { textContent: `Latent ${j}` }, dead ? el('span', { className: 'sae-badge', textContent: 'dead' }) : ''),
-      el('div', { className: 'sae-detail-row' }, el('figure', { className: 'sae-atom-figure' }, big, legend,
-        el('figcaption', { className: 'caption', textContent: `W_dec row ${j} (unit norm)` })), el('div', { className: 'sae-density-box' }, density, hist)),
-      el('h4', { textContent: `Top ${Math.min(ins.topN, ins.fired[j])} activating held-out samples` }), top);
+      el('div', { className: 'sae-detail-row' }, atomFigure(ins, j, this.shape), el('div', { className: 'sae-density-box' }, densityText(ins, j), hist)),
+      el('h4', { textContent: `Top ${Math.min(ins.topN, ins.fired[j])} activating held-out samples` }), topSamples(d, j, this.shape));
     const bins = densityBins(ins.density, ins.samples);
     this.redrawHistogram = () => drawDensityHistogram(hist, bins, ins.density[j]);
     this.redrawHistogram();
   }
+}
+
+const counted = (n: number) => n.toLocaleString('en');
+
+/** Latent j's atom large, with its colour bar and its norm. */
+function atomFigure(ins: SaeInspection, j: number, shape: ImageShape | null): HTMLElement {
+  const row = ins.atoms.subarray(j * ins.dIn, (j + 1) * ins.dIn);
+  const big = el('canvas', { className: 'sae-atom-large' });
+  big.setAttribute('role', 'img');
+  const m = paintAtom(big, row, shape);
+  big.setAttribute('aria-label', `decoder atom of latent ${j}, weights from −${m.toPrecision(3)} (blue) to +${m.toPrecision(3)} (red)`);
+  const legend = el('div', { className: 'sae-colorbar' }, el('span', { textContent: `−${m.toPrecision(2)}` }), el('i'),
+    el('span', { textContent: `+${m.toPrecision(2)}` }));
+  const norm = Math.hypot(...row);
+  return el('figure', { className: 'sae-atom-figure' }, big, legend,
+    el('figcaption', { className: 'caption', textContent: `W_dec row ${j}, norm ${norm.toPrecision(3)}` }));
+}
+
+/** How often latent j fires on the held-out split, and when it last fired in training. */
+function densityText(ins: SaeInspection, j: number): HTMLElement {
+  const dead = ins.sinceFired[j] >= ins.deadAfter;
+  const fires = ins.fired[j] > 0
+    ? `fires on ${percent(ins.density[j])} of held-out samples (${counted(ins.fired[j])} of ${counted(ins.samples)}), ` +
+      `log10 density ${Math.log10(ins.density[j]).toFixed(2).replace('-', '−')}`
+    : `fired on none of the ${counted(ins.samples)} held-out samples`;
+  const p = el('p', { className: 'sae-density-text' }, fires, el('br'),
+    `${dead ? 'dead: ' : ''}last fired ${counted(ins.sinceFired[j])} training samples ago (dead after ${counted(ins.deadAfter)})`);
+  p.dataset.density = String(ins.density[j]);
+  return p;
+}
+
+/** Latent j's top-activating held-out samples, highest first, each with its activation and index. */
+function topSamples(d: SaeFeatures, j: number, shape: ImageShape | null): HTMLElement {
+  const ins = d.inspection;
+  const top = el('div', { className: 'sae-top' });
+  for (let t = 0; t < ins.topN; t++) {
+    const i = ins.topIndex[j * ins.topN + t];
+    if (i === NO_SAMPLE) break;
+    const c = el('canvas', { className: 'sae-sample' });
+    paintSample(c, d.sample(i), shape);
+    c.setAttribute('role', 'img');
+    const v = ins.topValue[j * ins.topN + t];
+    c.setAttribute('aria-label', `held-out sample ${i}, activation ${v.toPrecision(3)}`);
+    top.append(el('figure', {}, c, el('figcaption', {}, el('span', { className: 'act', textContent: v.toPrecision(3) }),
+      el('span', { textContent: ` #${i}` }))));
+  }
+  if (!top.childElementCount) top.append(el('p', { className: 'empty', textContent: 'No held-out sample activates this latent.' }));
+  return top;
 }
 
 /** A figure's values over the epochs as a small line (decorative: the value beside it says the same). */
