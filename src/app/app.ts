@@ -10,6 +10,7 @@ import type { EpochResult } from '../train/run.ts';
 import type { Snapshot } from '../train/snapshot.ts';
 import { AUTO_KERNEL, kernelSummary } from '../train/autotune.ts';
 import type { StepRecord, Trainer } from '../train/trainer.ts';
+import type { SaeTrainer } from '../sae/trainer.ts';
 import { Charts } from './charts.ts';
 import { describeData } from './data.ts';
 import { modelSummary } from './describe.ts';
@@ -20,6 +21,8 @@ import { FEATURE_VIEWS, type Stats, type ViewOptions } from './panel.ts';
 import { formatSeconds, ProgressView } from './progress-view.ts';
 import { RunStore } from './runs.ts';
 import { RunsView } from './runs-view.ts';
+import { SaeDashboard } from './sae-dashboard.ts';
+import { SaeFeed, saeFigures } from './sae-feed.ts';
 import { Session, type Progress, type RunState, type SessionView, type StepPoints } from './session.ts';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -33,6 +36,7 @@ export class App implements SessionView {
   readonly notices = new Notices($('notices'));
   readonly charts = new Charts({ loss: $('chart-loss'), test: $('chart-test'), lr: $('chart-lr') }, { loss: tools('loss'), test: tools('test'), lr: tools('lr') });
   readonly runs = new RunsView($('runs'), $('run-tools'), new RunStore(), (list) => this.charts.setOverlays(list));
+  readonly sae = new SaeFeed(new SaeDashboard($('sae')));
   private readonly progressView = new ProgressView($('progress'));
   private readonly pictures = new ModelViews(this.view, () => this.shape, (m) => this.error(m));
   private live = new Map<number, StepRecord>(); // live records of the open epoch, by global step (checked at its end)
@@ -72,6 +76,13 @@ export class App implements SessionView {
       : `Matmul variant ${k.variantName} for every product.`;
     this.progress(this.session.progress());
     this.onBuilt();
+  }
+
+  /** The SAE dashboard follows a sparse autoencoder's trainer (its card shows), or hides for another model. */
+  followSae(t: SaeTrainer | null): void {
+    $('sae').hidden = t === null;
+    if (t) this.sae.built(t);
+    else this.sae.destroy();
   }
 
   progress(p: Progress): void {
@@ -118,6 +129,8 @@ export class App implements SessionView {
     this.live.clear();
     this.charts.steps(r.stepBase + r.firstRecord, records, cfg);
     this.charts.epoch(m, cfg);
+    const figures = saeFigures(m);
+    if (figures) this.sae.epoch(figures).catch((e: Error) => this.error(`SAE dashboard: ${e.message}`));
     if (s) this.evaluated({ metrics: m, snapshot: s, cfg, after: m.epoch + 1 });
     this.runs.epoch(row, row.samples_per_s ?? 0, cfg, hashFromConfig(cfg));
     $('log').textContent += `${epochLine(row, cfg)}\n`;

@@ -11,10 +11,10 @@ export function histogram(values: ArrayLike<number>, bins: number, hi: number): 
   return counts;
 }
 
-const cssVar = (name: string, fallback: string) => getComputedStyle(document.documentElement).getPropertyValue(name).trim() || fallback;
+export const cssVar = (name: string, fallback: string) => getComputedStyle(document.documentElement).getPropertyValue(name).trim() || fallback;
 
 /** Size `canvas` to its CSS width × `H` at the device pixel ratio; drawing is then in CSS pixels. */
-function sized(canvas: HTMLCanvasElement, H: number): { ctx: CanvasRenderingContext2D; W: number } {
+export function sized(canvas: HTMLCanvasElement, H: number): { ctx: CanvasRenderingContext2D; W: number } {
   const dpr = window.devicePixelRatio || 1;
   const W = Math.max(200, canvas.clientWidth || 440);
   canvas.width = Math.round(W * dpr);
@@ -27,7 +27,7 @@ function sized(canvas: HTMLCanvasElement, H: number): { ctx: CanvasRenderingCont
 }
 
 /** The left and bottom axis lines of a plot area. */
-function axes(ctx: CanvasRenderingContext2D, pad: { l: number; r: number; t: number }, W: number, plotH: number, color: string): void {
+export function axes(ctx: CanvasRenderingContext2D, pad: { l: number; r: number; t: number }, W: number, plotH: number, color: string): void {
   ctx.strokeStyle = color;
   ctx.beginPath();
   ctx.moveTo(pad.l - 0.5, pad.t);

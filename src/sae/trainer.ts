@@ -10,7 +10,7 @@ import { readBuffer } from '../gpu/readback.ts';
 import { epochPermutation, identityPermutation } from '../data/shuffle.ts';
 import { SAE_KINDS, THRESHOLD_MIN } from '../ref/sae-kinds.ts';
 import type { SaeParams } from '../ref/sae.ts';
-import type { Dispatch } from '../train/bind.ts';
+import { makeBinder, type Bind, type BufferOwner, type Dispatch } from '../train/bind.ts';
 import { STEP_BYTES, STEP_SLOT, writeStep } from '../train/uniforms.ts';
 import { buildSaeGraph, type SaeGraph } from './graph.ts';
 import { initSae } from './init.ts';
@@ -151,34 +151,47 @@ export class SaeTrainer {
   /** Held-out metrics with the current parameters (evaluation records no step and changes no counter). */
   async evaluate(): Promise<SaeMetrics> {
     const { device } = this.gpu;
-    const { batch } = this.cfg;
-    const count = this.data.test.rows;
-    const batches = Math.ceil(count / batch);
     device.queue.writeBuffer(this.graph.stats, 0, new Float32Array(4 + 2 * this.layout.dIn));
-    device.queue.writeBuffer(this.graph.fires, 0, new Uint32Array(this.layout.dSae));
-    const per = this.streams.test?.steps ?? SLOTS;
-    const identity = this.streams.test ? identityPermutation(count) : null;
-    for (let b0 = 0; b0 < batches; b0 += per) {
-      const inSubmit = Math.min(per, batches - b0);
-      if (identity) this.streams.test!.feed(device.queue, identity, this.testOrder, b0, inSubmit);
-      const encoder = device.createCommandEncoder({ label: 'SaeTrainer.evaluate' });
-      const pass = encoder.beginComputePass({ label: 'SaeTrainer.evaluate' });
-      for (let s = 0; s < inSubmit; s++) {
-        const b = b0 + s;
-        writeStep(this.stepData, s, { rows: Math.min(batch, count - b * batch), step: this.globalStep, seed: this.cfg.seed, batchStart: b * batch,
-          lr: 0, bc1: 1, bc2: 1, training: false, record: 0 });
-        this.record(pass, [this.gatherTest, ...this.graph.evaluate], s);
-      }
-      pass.end();
-      device.queue.writeBuffer(this.stepBuffer, 0, this.stepData, 0, (inSubmit - 1) * STEP_SLOT + STEP_BYTES);
-      device.queue.submit([encoder.finish()]);
-    }
+    this.submitHeldOut();
     const [stats, sums, counters, fires] = await Promise.all([this.graph.stats, this.graph.sums, this.graph.counters, this.graph.fires]
       .map((b) => readBuffer(device, b)));
     const dict = this.data.dictionary;
     const mmcs = dict ? meanMaxCosine(this.decoderRows((await this.readState()).params), dict) : null;
     return saeMetrics(this.epoch, { stats: new Float32Array(stats), sums: new Float32Array(sums), counters: new Uint32Array(counters),
       fires: new Uint32Array(fires, 0, this.layout.dSae) }, this.layout, this.cfg, mmcs, this.heldOutVariance ??= totalVariance(this.data.test));
+  }
+
+  /** Submits the held-out split batch by batch through the gather, the evaluation's dispatches and then `after`
+   * (src/sae/inspect.ts's top lists); the firing counts (`graph.fires`) start from 0, no step is recorded and no
+   * training counter changes. */
+  submitHeldOut(after: Dispatch[] = []): void {
+    const { device } = this.gpu;
+    const { batch } = this.cfg;
+    const count = this.data.test.rows;
+    const batches = Math.ceil(count / batch);
+    device.queue.writeBuffer(this.graph.fires, 0, new Uint32Array(this.layout.dSae));
+    const per = this.streams.test?.steps ?? SLOTS;
+    const identity = this.streams.test ? identityPermutation(count) : null;
+    for (let b0 = 0; b0 < batches; b0 += per) {
+      const inSubmit = Math.min(per, batches - b0);
+      if (identity) this.streams.test!.feed(device.queue, identity, this.testOrder, b0, inSubmit);
+      const encoder = device.createCommandEncoder({ label: 'SaeTrainer.heldOut' });
+      const pass = encoder.beginComputePass({ label: 'SaeTrainer.heldOut' });
+      for (let s = 0; s < inSubmit; s++) {
+        const b = b0 + s;
+        writeStep(this.stepData, s, { rows: Math.min(batch, count - b * batch), step: this.globalStep, seed: this.cfg.seed, batchStart: b * batch,
+          lr: 0, bc1: 1, bc2: 1, training: false, record: 0 });
+        this.record(pass, [this.gatherTest, ...this.graph.evaluate, ...after], s);
+      }
+      pass.end();
+      device.queue.writeBuffer(this.stepBuffer, 0, this.stepData, 0, (inSubmit - 1) * STEP_SLOT + STEP_BYTES);
+      device.queue.submit([encoder.finish()]);
+    }
+  }
+
+  /** Binds dispatches that run in this trainer's passes (its Step slots at binding 0); `owner` frees their uniforms. */
+  binder(owner: BufferOwner): Bind {
+    return makeBinder(this.gpu.device, this.stepBuffer, owner);
   }
 
   private decoderRows(params: Float32Array): { rows: number; cols: number; values: Float32Array } {
