@@ -9,7 +9,10 @@ import { epochLine, type EpochMetrics, type EpochRow } from '../train/metrics.ts
 import type { EpochResult } from '../train/run.ts';
 import type { Snapshot } from '../train/snapshot.ts';
 import { AUTO_KERNEL, kernelSummary } from '../train/autotune.ts';
-import type { StepRecord, Trainer } from '../train/trainer.ts';
+import { Trainer, type StepRecord } from '../train/trainer.ts';
+import type { Engine } from '../train/engine.ts';
+import { SaeEngine } from '../sae/engine.ts';
+import { describeModel } from '../model/describe.ts';
 import type { SaeTrainer } from '../sae/trainer.ts';
 import { Charts } from './charts.ts';
 import { describeData } from './data.ts';
@@ -57,23 +60,26 @@ export class App implements SessionView {
     return { rows: this.session.data.train.rows, cols: this.session.data.train.cols };
   }
 
-  built(t: Trainer, fresh: boolean, history: EpochRow[]): void {
-    this.charts.reset(this.session.cfg, t.globalStep, !fresh);
+  built(e: Engine, fresh: boolean, history: EpochRow[]): void {
+    const t = e instanceof Trainer ? e : null; // the MLP's views; a sparse autoencoder has the dashboard instead
+    this.followSae(e instanceof SaeEngine ? e.trainer : null);
+    for (const card of document.querySelectorAll<HTMLElement>('.mlp-only')) card.hidden = t === null; // pictures of an MLP
+    this.charts.reset(this.session.cfg, e.globalStep, !fresh);
     this.live.clear();
-    this.pictures.built(t, fresh);
+    if (t) this.pictures.built(t, fresh);
     if (fresh) {
       Object.assign(this.stats, { loss: '–', test: '–', lr: '–', throughput: '–', eta: '–' }); // nothing stale
       $('log').textContent = '';
       this.runs.begin(this.session.cfg, hashFromConfig(this.session.cfg), describeData(this.session.data));
       this.replay(history);
     }
-    $('model').textContent = `${modelSummary(this.session.cfg)} · ${t.plan.paramFloats.toLocaleString('en')} parameter floats (padded) · ` +
-      `${t.stepsPerEpoch} steps per epoch`;
+    $('model').textContent = t ? `${modelSummary(this.session.cfg)} · ${t.plan.paramFloats.toLocaleString('en')} parameter floats (padded) · ` +
+      `${t.stepsPerEpoch} steps per epoch` : `${describeModel(this.session.cfg)} · ${e.stepsPerEpoch} steps per epoch`;
     this.stats.data = describeData(this.session.data);
-    const k = t.kernels;
-    $('kernel-choice').textContent = this.session.kernel === AUTO_KERNEL
-      ? `Matmul variants chosen by timing each product on this adapter (forward / input gradient / weight gradient): ${kernelSummary(k.choices)}.`
-      : `Matmul variant ${k.variantName} for every product.`;
+    $('kernel-choice').textContent = !t ? 'The sparse autoencoder runs its own kernels (shaders/sae_*.wgsl).'
+      : this.session.kernel === AUTO_KERNEL
+        ? `Matmul variants chosen by timing each product on this adapter (forward / input gradient / weight gradient): ${kernelSummary(t.kernels.choices)}.`
+        : `Matmul variant ${t.kernels.variantName} for every product.`;
     this.progress(this.session.progress());
     this.onBuilt();
   }

@@ -67,14 +67,14 @@ export class Controls implements PanelActions {
   }
 
   private showRunState(s: RunState): void {
-    const hasModel = this.app.session.trainer !== null;
+    const hasModel = this.app.session.engine !== null;
     this.panel.setRunState(s, hasModel, this.gpu.hasTimestamps);
     this.toolbar.setRunState(s, hasModel);
   }
 
   /** True when there is nothing trained to lose, or the user agreed to discard it. */
   private async mayDiscard(what: string): Promise<boolean> {
-    const t = this.app.session.trainer;
+    const t = this.app.session.engine;
     if (!t || t.globalStep === 0) return true;
     return confirmDiscard(`${what} throws away the model trained so far (epoch ${t.epoch}, step ${t.globalStep}). ` +
       'Its settings and curves stay in the run list.');
@@ -130,7 +130,7 @@ export class Controls implements PanelActions {
   /** Hand a valid config to the session and report what it did; the engine's own refusals are shown too. */
   async apply(cfg: TrainConfig): Promise<boolean> {
     const before = this.app.session.cfg;
-    const hadModel = this.app.session.trainer !== null;
+    const hadModel = this.app.session.engine !== null;
     try {
       const outcome = await this.busy.during('Building the model…', async () => {
         await this.tune(cfg);
@@ -140,7 +140,7 @@ export class Controls implements PanelActions {
         const [a, b] = [widthsText(before.model), widthsText(cfg.model)];
         this.app.notices.notice(`Architecture changed (${a !== b ? `${a} → ${b}` : 'new layer list'}): the model was rebuilt with new weights; press start.`);
       } else if (outcome === 'continued' || outcome === 'epochs') {
-        const t = this.app.session.trainer!;
+        const t = this.app.session.engine!;
         this.app.notices.notice(`Applied at step ${t.globalStep}: ${describeChange(before, cfg)}; training continues from the current weights.`);
       }
       this.showActive();
@@ -190,7 +190,7 @@ export class Controls implements PanelActions {
   async loadFile(file: File): Promise<void> {
     try {
       const { notes } = await loadCheckpoint(this.app.session, new Uint8Array(await file.arrayBuffer()), file.name);
-      const t = this.app.session.trainer!;
+      const t = this.app.session.engine!;
       this.app.notices.notice(`Loaded ${file.name}: epoch ${t.epoch}, step ${t.globalStep}${notes.length ? `; ${notes.join('; ')}` : ''}.`);
     } catch (e) {
       this.app.error(`Could not load ${file.name}: ${(e as Error).message}\nThe current model is unchanged.`);

@@ -12,7 +12,8 @@ import { Run, type EpochResult } from '../train/run.ts';
 import { extendRun } from '../train/schedule.ts';
 import type { Snapshot } from '../train/snapshot.ts';
 import type { TrainState } from '../train/state.ts';
-import type { Trainer } from '../train/trainer.ts';
+import type { Engine } from '../train/engine.ts';
+import { Trainer } from '../train/trainer.ts';
 import { ThroughputMeter } from './meter.ts';
 
 export type RunState = 'idle' | 'running' | 'paused' | 'finished';
@@ -21,7 +22,7 @@ export interface StepPoints { firstStep: number; records: StepRecord[] } // glob
 
 /** Where a session's results go; every call hands over copies. */
 export interface SessionView {
-  built(t: Trainer, fresh: boolean, history: EpochRow[]): void; // fresh: new weights or history, so curves restart
+  built(e: Engine, fresh: boolean, history: EpochRow[]): void; // fresh: new weights or history, so curves restart; an MLP's Trainer or an SaeEngine
   progress(p: Progress): void;
   steps(p: StepPoints): void;
   epoch(r: EpochResult & { cfg: TrainConfig }): void;
@@ -45,7 +46,10 @@ export class Session {
     void this.drive();
   }
 
-  get trainer(): Trainer | null { return this.run?.trainer ?? null; }
+  /** The MLP autoencoder's trainer (pictures, latent view, profiles); null before a model and for a sparse autoencoder. */
+  get trainer(): Trainer | null { const e = this.run?.engine; return e instanceof Trainer ? e : null; }
+  /** What the run trains, whichever kind. */
+  get engine(): Engine | null { return this.run?.engine ?? null; }
   get gpu(): Gpu { return this.run?.gpu ?? this.device0; } // the current device (a lost one is replaced)
 
   /** Run `fn` between chunks, after the commands queued before it; its error goes to the caller. */
@@ -98,9 +102,9 @@ export class Session {
     Object.assign(this, { cfg, data });
     this.attach(this.run!);
     this.meter.reset();
-    this.view.built(this.run!.trainer, true, this.run!.history);
+    this.view.built(this.run!.engine, true, this.run!.history);
     this.setState(this.run!.done ? 'finished' : 'idle');
-    if (from) this.view.evaluated({ ...(await this.run!.preview()), cfg, after: this.run!.position.epoch });
+    if (from && this.trainer) this.view.evaluated({ ...(await this.run!.preview()), cfg, after: this.run!.position.epoch });
   }
 
   private attach(run: Run): void {
@@ -114,7 +118,7 @@ export class Session {
   private async recover(): Promise<void> {
     await this.need().recoverDevice();
     this.attach(this.need());
-    this.view.built(this.need().trainer, false, this.need().history);
+    this.view.built(this.need().engine, false, this.need().history);
   }
 
   /** Apply `cfg` between steps: a new goal needs no rebuild, new parameter tensors mean new weights, and anything else
@@ -158,7 +162,7 @@ export class Session {
     Object.assign(this, { cfg, kernel });
     this.attach(run);
     this.meter.restart(); // the rebuild's time is not training time
-    this.view.built(run.trainer, false, run.history);
+    this.view.built(run.engine, false, run.history);
     this.setState(run.done ? 'finished' : this.mode !== 'stop' ? 'running' : this.runState === 'idle' ? 'idle' : 'paused');
   }
 
