@@ -2,6 +2,7 @@
 // (the embedded digits as 784-d vectors), Start trains it through the one Run; the feature dashboard appears with
 // d_sae atoms and L0 = k, the MLP autoencoder's picture cards step aside, and each epoch has its log line.
 import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { openBrowserPage, type BrowserPage } from './support/browser.ts';
 import { press, waitForState, waitReady } from './support/app.ts';
@@ -27,5 +28,8 @@ test('an SAE preset from a link trains in the page and feeds the dashboard', { t
   assert.equal(log.trim().split('\n').length, 2, log);
   assert.match(log, /L0 8\.00/);
   assert.match((await page.textContent('#model')) ?? '', /784.*64.*steps per epoch/);
+  mkdirSync('test-results', { recursive: true });
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.screenshot({ path: 'test-results/app-sae.png', fullPage: true });
   assert.deepEqual(b.problems, []);
 });

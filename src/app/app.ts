@@ -63,7 +63,7 @@ export class App implements SessionView {
   built(e: Engine, fresh: boolean, history: EpochRow[]): void {
     const t = e instanceof Trainer ? e : null; // the MLP's views; a sparse autoencoder has the dashboard instead
     this.followSae(e instanceof SaeEngine ? e.trainer : null);
-    for (const card of document.querySelectorAll<HTMLElement>('.mlp-only')) card.hidden = t === null; // pictures of an MLP
+    for (const card of document.querySelectorAll<HTMLElement>('.mlp-only')) card.hidden = t === null; // an MLP's pictures and per-step curves (an SAE records none)
     this.charts.reset(this.session.cfg, e.globalStep, !fresh);
     this.live.clear();
     if (t) this.pictures.built(t, fresh);
