@@ -9,7 +9,8 @@ import { defaultTrainConfig } from '../src/model/config.ts';
 import { buildPlan } from '../src/model/plan.ts';
 import { preset } from '../src/model/presets.ts';
 import { ScratchStep } from '../src/train/autotune.ts';
-import { countStepDispatches, GPU_STEPS_PER_SUBMIT, MAX_STEPS_PER_SUBMIT, stepsPerSubmit } from '../src/train/dispatch-plan.ts';
+import { countStepDispatches, GPU_STEPS_PER_SUBMIT, MAX_STEPS_PER_SUBMIT, modelsPerBatch, stepsPerSubmit } from '../src/train/dispatch-plan.ts';
+import { MAX_MODELS } from '../src/train/uniforms.ts';
 import { loadKernels } from '../src/train/kernels.ts';
 
 const adapter = (name: string, isFallback = false): { adapter: AdapterDescription } =>
@@ -24,6 +25,12 @@ describe('dispatch plan', () => {
     assert.equal(stepsPerSubmit(adapter('nvidia hopper NVIDIA H200'), 3), 3);
     assert.equal(stepsPerSubmit(adapter('mesa llvmpipe'), MAX_STEPS_PER_SUBMIT), MAX_STEPS_PER_SUBMIT);
     for (const bad of [0, 65, 2.5, Number.NaN]) assert.throws(() => stepsPerSubmit(adapter('x'), bad), /steps per submit .*whole number from 1 to 64/);
+  });
+
+  test('a batched sweep groups at most 4 models on CPU adapters (8 measured slower than one by one), 16 on GPUs', () => {
+    assert.equal(modelsPerBatch(adapter('mesa llvmpipe (LLVM 15.0.6, 256 bits)')), 4);
+    assert.equal(modelsPerBatch(adapter('Google SwiftShader Device (Subzero)', true)), 4);
+    assert.equal(modelsPerBatch(adapter('nvidia hopper NVIDIA H200')), MAX_MODELS);
   });
 
   describe('dispatches per step on a real graph (llvmpipe)', () => {

@@ -11,6 +11,7 @@ import { DEFAULT_VARIANT } from '../train/kernels.ts';
 import { Trainer, limitsFor, type EpochMetrics } from '../train/trainer.ts';
 import { Run } from '../train/run.ts';
 import { groupForBatches } from '../train/batch.ts';
+import { modelsPerBatch } from '../train/dispatch-plan.ts';
 import { restoreState, type TrainState } from '../train/state.ts';
 import type { GrayImage } from '../viz/grid.ts';
 import { trainerPictures } from '../viz/trainer-pictures.ts';
@@ -124,7 +125,7 @@ export async function runExperiment(gpu: Gpu, data: DataSplit, exp: Experiment, 
   const runs: RunResult[] = specs.map((spec, i) => ({ label: spec.label, spec, config: configs[i], epochs: [], evals: {}, error: null }));
   const pictures: (RunPictures | null)[] = specs.map(() => null);
   const indices = specs.map((_, i) => i);
-  const { groups, alone } = o.batched === false ? { groups: [], alone: indices } : groupForBatches(indices, (i) => configs[i]);
+  const { groups, alone } = o.batched === false ? { groups: [], alone: indices } : groupForBatches(indices, (i) => configs[i], modelsPerBatch(gpu));
   if (groups.length > 0) o.log?.(`batched: ${groups.map((g) => `${g.length} runs`).join(' + ')} train as ${groups.length === 1 ? 'one model batch' : `${groups.length} model batches`}`);
   const contractive = alone.filter((i) => configs[i].contractive > 0).length;
   if (o.batched !== false && contractive > 0) o.log?.(`${contractive} contractive run${contractive === 1 ? '' : 's'} train one by one (the Jacobian pass is not batched)`);

@@ -2,6 +2,7 @@
 // dispatches one step records (Graph.step, counted for reports and tests).
 import type { AdapterDescription } from '../gpu/device.ts';
 import type { Dispatch } from './graph.ts';
+import { MAX_MODELS } from './uniforms.ts';
 
 /** Steps one submit can hold: the Trainer's Step-uniform slots (SLOTS in trainer.ts). */
 export const MAX_STEPS_PER_SUBMIT = 64;
@@ -33,6 +34,16 @@ export function stepsPerSubmit(gpu: { adapter: AdapterDescription }, override?: 
   }
   return isCpuAdapter(gpu.adapter) ? 1 : GPU_STEPS_PER_SUBMIT;
 }
+
+/**
+ * Models one batched sweep trains together on `gpu`'s adapter (src/train/batch.ts): at most 4 on CPU adapters, where
+ * 4 models measured 1.11× one by one and 8 measured 0.92× (docs/performance.md "Batched sweeps": a dispatch over
+ * more models' slabs leaves less in cache), and up to the Step uniform's MAX_MODELS elsewhere.
+ */
+export function modelsPerBatch(gpu: { adapter: AdapterDescription }): number {
+  return isCpuAdapter(gpu.adapter) ? CPU_MODELS_PER_BATCH : MAX_MODELS;
+}
+const CPU_MODELS_PER_BATCH = 4;
 
 export interface StepCount { total: number; dense: number; byKernel: Record<string, number> }
 
