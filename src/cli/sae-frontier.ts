@@ -19,6 +19,7 @@ export const FRONTIER_USAGE = `Usage: npm run experiment -- sae-frontier [option
   --ae-epochs N         epochs of the seed autoencoder whose hidden layer is the second dataset (default 10)
   --lr η                Adam's constant learning rate of every SAE (default: the presets', 0.001)
   --batch B             SAE batch size (default: the presets', 256)
+  --threshold-init θ    JumpReLU's initial threshold (default: the preset's, 0.01)
   --kinds A,B           some of ${SAE_KINDS.join(',')} (default all)
   --values N            only the first N values of each kind's sweep
   --subset TRAIN/TEST   only the first TRAIN training and TEST test images
@@ -41,6 +42,13 @@ function rate(raw: string | undefined): number | undefined {
   return v;
 }
 
+function threshold(raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const v = Number(raw);
+  if (!(v > 0 && v < 1e3)) throw new Error(`--threshold-init ${JSON.stringify(raw)}: must be a positive number below 1000`);
+  return v;
+}
+
 function commit(): string {
   try { return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim(); } catch { return 'unknown'; }
 }
@@ -48,7 +56,7 @@ function commit(): string {
 export async function frontierMain(argv: string[]): Promise<void> {
   const { values: a, positionals } = parseArgs({ args: argv, strict: true, allowPositionals: true, options: {
     data: { type: 'string' }, 'd-sae': { type: 'string' }, epochs: { type: 'string' }, 'ae-epochs': { type: 'string' }, kinds: { type: 'string' },
-    values: { type: 'string' }, lr: { type: 'string' }, batch: { type: 'string' }, subset: { type: 'string' }, seed: { type: 'string' }, adapter: { type: 'string' }, out: { type: 'string' },
+    values: { type: 'string' }, lr: { type: 'string' }, batch: { type: 'string' }, 'threshold-init': { type: 'string' }, subset: { type: 'string' }, seed: { type: 'string' }, adapter: { type: 'string' }, out: { type: 'string' },
     quiet: { type: 'boolean' }, help: { type: 'boolean' } } });
   if (a.help) { console.log(FRONTIER_USAGE); return; }
   if (positionals.length > 0) throw new Error(`unexpected ${positionals.join(' ')}\n\n${FRONTIER_USAGE}`);
@@ -60,7 +68,7 @@ export async function frontierMain(argv: string[]): Promise<void> {
   const subset = a.subset?.match(/^(\d+)\/(\d+)$/);
   if (a.subset !== undefined && !subset) throw new Error(`--subset ${JSON.stringify(a.subset)}: must be TRAIN/TEST, e.g. 10000/2000`);
   const options = { dSae: count('d-sae', a['d-sae'], 256), epochs: count('epochs', a.epochs, 5), aeEpochs: count('ae-epochs', a['ae-epochs'], 10),
-    seed: count('seed', a.seed, 0, 0), kinds, batch: a.batch === undefined ? undefined : count('batch', a.batch, 1), lr: rate(a.lr), values: a.values === undefined ? undefined : count('values', a.values, 1) };
+    seed: count('seed', a.seed, 0, 0), kinds, batch: a.batch === undefined ? undefined : count('batch', a.batch, 1), lr: rate(a.lr), thresholdInit: threshold(a['threshold-init']), values: a.values === undefined ? undefined : count('values', a.values, 1) };
   const out = resolve(a.out ?? join('runs', 'experiments', 'sae-frontier'));
   try { mkdirSync(out, { recursive: true }); } catch (e) { throw new Error(`--out ${out}: cannot create the directory (${(e as Error).message})`); }
   const log = (s: string) => { if (!a.quiet) console.log(s); };

@@ -71,7 +71,7 @@ export function frontierReport(r: FrontierResult, c: FrontierContext): { files: 
   const md = `# Sparse autoencoders: the sparsity–fidelity frontier\n\n` +
     `FVU (fraction of variance unexplained, held-out) against L0 (mean active latents per held-out sample) for the four SAE kinds at one ` +
     `size, d_sae = ${o.dSae}, each swept over its own sparsity knob: TopK and BatchTopK over k, JumpReLU over its L0 weight, ` +
-    `L1 over its weight. Inputs normalised to mean squared norm d_in; Adam at a constant learning rate ${o.lr ?? 'of the presets'}; batch ${o.batch ?? 'of the presets'}; ${o.epochs} epochs per SAE; seed ${o.seed}. ` +
+    `L1 over its weight. Inputs normalised to mean squared norm d_in; Adam at a constant learning rate ${o.lr ?? 'of the presets'}; batch ${o.batch ?? 'of the presets'}; JumpReLU's θ starting at ${o.thresholdInit ?? 'the preset\'s 0.01'}; ${o.epochs} epochs per SAE; seed ${o.seed}. ` +
     `Data ${c.data}; adapter ${c.adapter}; commit ${c.commit}; ${c.seconds.toFixed(0)} s in all. Lower and further left is better.\n\n${sections.join('\n')}`;
   files.push({ name: 'report.md', content: md });
   return { files, tables: tables.join('\n\n') };

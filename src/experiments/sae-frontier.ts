@@ -45,6 +45,7 @@ export interface FrontierOptions {
   seed: number;
   lr?: number; // Adam's constant learning rate for every SAE (default: the presets')
   batch?: number; // SAE batch size (default: the presets')
+  thresholdInit?: number; // JumpReLU's initial θ (default: the preset's)
   kinds?: SaeKind[];
   values?: number; // only the first N values of each sweep (smoke tests)
   log?: (line: string) => void;
@@ -58,10 +59,11 @@ export interface FrontierResult {
 }
 
 /** The SAE config of one point: the kind's preset at d_in, its knob set, inputs normalised (mean squared norm d_in). */
-export function frontierConfig(kind: SaeKind, value: number, dim: number, o: Pick<FrontierOptions, 'dSae' | 'epochs' | 'seed' | 'lr' | 'batch'>): TrainConfig {
+export function frontierConfig(kind: SaeKind, value: number, dim: number, o: Pick<FrontierOptions, 'dSae' | 'epochs' | 'seed' | 'lr' | 'batch' | 'thresholdInit'>): TrainConfig {
   const cfg = preset(saePresetOf(kind), o.dSae, dim);
   const sae: SaeSettings = { ...cfg.sae!, [FRONTIER_SWEEPS[kind].knob]: value, normalize: true };
   if (sae.kAux > o.dSae) sae.kAux = o.dSae;
+  if (o.thresholdInit !== undefined) sae.thresholdInit = o.thresholdInit;
   return { ...cfg, sae, epochs: o.epochs, seed: o.seed, batch: o.batch ?? cfg.batch, optimizer: { ...cfg.optimizer, lr: o.lr ?? cfg.optimizer.lr } };
 }
 
