@@ -1,11 +1,11 @@
 // The sparse-autoencoder step as data: every batch buffer and bind group made once, and the ordered dispatch lists
 // (train step, evaluation) of the configured kind that SaeTrainer records into one encoder — the same shape as
 // src/train/graph.ts for the MLP models.
-import type { KernelCache } from '../gpu/kernels.ts';
+import type { Kernel, KernelCache } from '../gpu/kernels.ts';
 import { unitRows } from '../ref/sae-kinds.ts';
-import { BufferOwner, groups, makeBinder, type Dispatch, type Slabs } from '../train/bind.ts';
+import { BufferOwner, groups, makeBinder, type Bind, type Dispatch, type Slabs } from '../train/bind.ts';
 import { optimizerUniform } from '../train/uniforms.ts';
-import { auxLatents, denseEncoder, encodeProduct, encodeThreads, listStride, SAE_SPECS, SAE_WG, saeUniform, type SaeLayout, type SaeShape } from './kernels.ts';
+import { auxLatents, batchSelectionWords, denseEncoder, encodeProduct, encodeThreads, listStride, SAE_SPECS, SAE_WG, saeUniform, type SaeLayout, type SaeShape } from './kernels.ts';
 
 export interface SaeOptimizerHyper { beta1: number; beta2: number; eps: number }
 
@@ -27,6 +27,15 @@ export interface SaeGraph {
   evaluate: Dispatch[]; // encode, codes, decode, statistics after the gather
   gather(data: GPUBuffer, order: GPUBuffer, count: number): Dispatch;
   destroy(): void;
+}
+
+/** BatchTopK's selection over the batch (sae_batch.wgsl): 32 bisection passes of count and decide, then the ties,
+ * the codes and θ's estimate. `buffers`: h, the selection state, z, the parameter slab. */
+export function batchSelection(bind: Bind, k: Record<string, Kernel>, u: ArrayBuffer, buffers: GPUBuffer[], batch: number, dSae: number): Dispatch[] {
+  const at = (name: string, groups: number) => bind(`Sae.${name}`, k[name], u, buffers, groups);
+  const count = at('batchCount', batch), decide = at('batchDecide', 1);
+  return [at('batchStart', 1), ...Array.from({ length: 32 }, () => [count, decide]).flat(), at('batchTies', batch), at('batchScan', 1),
+    at('batchWrite', batch), at('batchThreshold', Math.ceil(dSae / 64))];
 }
 
 export async function buildSaeGraph(device: GPUDevice, cache: KernelCache, l: SaeLayout, s: SaeShape, opt: SaeOptimizerHyper,
@@ -52,7 +61,7 @@ export async function buildSaeGraph(device: GPUDevice, cache: KernelCache, l: Sa
     : [bind('Sae.encode', k.encode, u, [x, params, h], perRow(encodeThreads(B, dSae)))];
   const codes = bind('Sae.codes', k.codes, u, [h, params, z, idx, val], B);
   const trainCodes = s.kind === 'topk' ? [bind('Sae.topk', k.topk, u, [h, counters, z, idx, val], B)]
-    : s.kind === 'batchtopk' ? [bind('Sae.batchTopk', k.batchTopk, u, [h, counters, z, idx, val, params], 1), codes] : [codes];
+    : s.kind === 'batchtopk' ? [...batchSelection(bind, k, u, [h, f('batchSelection', batchSelectionWords(B)), z, params], B, dSae), codes] : [codes];
   const evalCodes = s.kind === 'topk' ? trainCodes : [codes];
   const decode = bind('Sae.decode', k.decode, u, [params, idx, val, auxIdx, auxVal, xhat, ehat], perRow(B * Math.ceil(dIn / 4)));
   const latentStats = bind('Sae.latentStats', k.latentStats, u, [z, counters, latent, fires], perRow(dSae));

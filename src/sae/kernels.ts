@@ -22,7 +22,13 @@ export const SAE_SPECS = {
   encodeProduct: denseSpecs(variantByName(ENCODE_VARIANT)).denseBackwardInput,
   topk: spec('topk', 'saeTopk', [r, r, w, w, w]),
   topkAux: spec('topk', 'saeTopkAux', [r, r, w, w, w]),
-  batchTopk: spec('topk', 'saeBatchTopk', [r, r, w, w, w, w]),
+  batchStart: spec('batch', 'saeBatchStart', [r, w, w, w]),
+  batchCount: spec('batch', 'saeBatchCount', [r, w, w, w]),
+  batchDecide: spec('batch', 'saeBatchDecide', [r, w, w, w]),
+  batchTies: spec('batch', 'saeBatchTies', [r, w, w, w]),
+  batchScan: spec('batch', 'saeBatchScan', [r, w, w, w]),
+  batchWrite: spec('batch', 'saeBatchWrite', [r, w, w, w]),
+  batchThreshold: spec('batch', 'saeBatchThreshold', [r, w, w, w]),
   codes: spec('codes', 'saeCodes', [r, r, w, w, w]),
   decode: spec('forward', 'saeDecode', [r, r, r, r, r, w, w]),
   loss: spec('forward', 'saeLoss', [r, r, r, r, w, w, r, r]),
@@ -42,6 +48,8 @@ export const SAE_SPECS = {
   adam: KERNEL_SPECS.adam,
 } satisfies Record<string, KernelSpec>;
 export const SAE_WG = 256;
+/** BatchTopK's selection state (sae_batch.wgsl b_sel): 8 words, then two per row. */
+export const batchSelectionWords = (batch: number): number => 8 + 2 * batch;
 /** Threads of saeEncode: one per 8 samples × 4 latents. */
 export const encodeThreads = (batch: number, dSae: number): number => Math.ceil(batch / 8) * Math.ceil(dSae / 4);
 /** Whether the encoder runs as the dense product (sae_encode.wgsl): its operands must be whole vec4 rows. */
