@@ -48,7 +48,7 @@ export async function buildSaeGraph(device: GPUDevice, cache: KernelCache, l: Sa
   const idx = f('idx', B * list), val = f('val', B * list), auxIdx = f('auxIdx', B * kAux), auxVal = f('auxVal', B * kAux);
   const xhat = f('xhat', B * dIn), ehat = f('ehat', B * dIn), gx = f('gx', B * dIn), ge = f('ge', B * dIn), gh = f('gh', B * dSae);
   const loss = f('loss', 8), sums = f('sums', 4), counters = f('counters', dSae), fires = f('fires', dSae), stats = f('stats', 4 + 2 * dIn);
-  const xc = f('xc', B * dIn), scratch = f('scratch', 4);
+  const xc = f('xc', B * dIn), scratch = f('scratch', 4), thetaTerms = f('thetaTerms', s.kind === 'jumprelu' ? B * dSae : 1);
   const latent = f('latent', 2 * dSae), norms = f('norms', dSae), samples = f('samples', dSae * B), count = f('count', dSae);
   const u = saeUniform(l, s);
   const bind = makeBinder(device, stepBuffer, owner);
@@ -80,12 +80,13 @@ export async function buildSaeGraph(device: GPUDevice, cache: KernelCache, l: Sa
     ...when(s.kind === 'l1', bind('Sae.l1DecoderGrad', k.l1DecoderGrad, u, [params, latent, norms, grads], perRow(dSae * dIn))),
     bind('Sae.encoderGrad', k.encoderGrad, u, [x, params, gh, grads, samples, count], perRow((Math.ceil(dIn / 4) + 1) * dSae)),
     bind('Sae.biasGrad', k.biasGrad, u, [params, gx, grads], perRow(dIn)),
-    ...when(s.kind === 'jumprelu', bind('Sae.thresholdGrad', k.thresholdGrad, u, [params, h, gx, grads], perRow(dSae))),
+    ...when(s.kind === 'jumprelu', bind('Sae.thresholdTerms', k.thresholdTerms, u, [params, h, gx, thetaTerms], perRow(B * dSae)),
+      bind('Sae.thresholdGrad', k.thresholdGrad, u, [thetaTerms, grads], perRow(dSae))),
     ...when(unitRows(s.kind), bind('Sae.projectRows', k.projectRows, u, [params, grads], perRow(dSae))),
     bind('Sae.adam', k.adam, optimizerUniform(l.floats, opt.beta1, opt.beta2, opt.eps, 0), [params, grads, m, v], groups(l.floats / 4)),
     ...when(unitRows(s.kind), bind('Sae.normaliseRows', k.normaliseRows, u, [params], perRow(dSae))),
   ];
-  const evaluate = [...encode, ...evalCodes, decode, latentStats, bind('Sae.evalStats', k.evalStats, u, [x, xhat, z, stats], 1)];
+  const evaluate = [...encode, ...evalCodes, decode, latentStats, bind('Sae.evalStats', k.evalStats, u, [x, xhat, stats], 1)];
   const gather = (data: GPUBuffer, order: GPUBuffer, count: number) =>
     bind('Sae.gather', k.gather, saeUniform(l, s, count), [data, order, x], perRow(B * dIn));
   return { x, h, z, zAux, idx, val, xhat, ehat, loss, sums, counters, fires, stats, step, evaluate, gather, destroy: () => owner.destroy() };

@@ -39,12 +39,13 @@ export const SAE_SPECS = {
   l1DecoderGrad: spec('codes', 'saeL1DecoderGrad', [r, r, r, w]),
   encoderGrad: spec('backward', 'saeEncoderGrad', [r, r, r, w, r, r]),
   biasGrad: spec('backward', 'saeBiasGrad', [r, r, w]),
-  thresholdGrad: spec('codes', 'saeThresholdGrad', [r, r, r, w]),
+  thresholdTerms: spec('codes', 'saeThresholdTerms', [r, r, r, w]),
+  thresholdGrad: spec('codes', 'saeThresholdGrad', [r, w]),
   rowNorms: spec('update', 'saeRowNorms', [r, w]),
   projectRows: spec('update', 'saeProjectRows', [r, w]),
   normaliseRows: spec('update', 'saeNormaliseRows', [w]),
   latentStats: spec('update', 'saeLatentStats', [r, w, w, w]),
-  evalStats: spec('update', 'saeEvalStats', [r, r, r, w]),
+  evalStats: spec('update', 'saeEvalStats', [r, r, w]),
   adam: KERNEL_SPECS.adam,
 } satisfies Record<string, KernelSpec>;
 export const SAE_WG = 256;

@@ -37,12 +37,13 @@ export function firingDensity(fires: Uint32Array, samples: number): FiringDensit
 }
 
 /** GPU sums read back after an evaluation: `stats` (sae_update.wgsl saeEvalStats), the epoch's training `sums`, the
- * dead-latent `counters` and each latent's held-out firing count `fires`. */
+ * dead-latent `counters` and each latent's held-out firing count `fires` (their sum gives L0). */
 export interface SaeSums { stats: Float32Array; sums: Float32Array; counters: Uint32Array; fires: Uint32Array }
 
 export function saeMetrics(epoch: number, g: SaeSums, l: SaeLayout, cfg: { deadAfter: number }, mmcs: number | null): SaeMetrics {
   const { stats, sums } = g;
-  const [errSq, active, samples] = stats;
+  const [errSq, , samples] = stats;
+  const active = g.fires.reduce((a, c) => a + c, 0); // held-out (sample, latent) pairs with z > 0
   let variance = 0;
   for (let i = 0; i < l.dIn; i++) variance += stats[4 + l.dIn + i] - stats[4 + i] ** 2 / samples;
   const fvu = errSq / variance;
