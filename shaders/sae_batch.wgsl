@@ -17,6 +17,7 @@ const SEL_KEFF = 3u;   // min(k·rows, rows·d_sae)
 const SEL_LEAST = 4u;  // bits of the smallest positive selected code (positive floats order as u32)
 const SEL_ROWS = 8u;   // per row r: keys above T at SEL_ROWS + r, ties at T (then ties taken) at SEL_ROWS + batch + r
 const BATCH_WG = 64u;
+const COUNT_ROWS = 16u; // rows per saeBatchCount workgroup: 16 × d_sae / 64 ≤ 4096 iterations a thread at d_sae 16384
 const INF_BITS = 0x7f800000u;
 
 var<workgroup> w_count: atomic<u32>;
@@ -33,15 +34,19 @@ fn saeBatchStart() {
   atomicStore(&b_sel[SEL_LEAST], INF_BITS);
 }
 
+// A workgroup per COUNT_ROWS rows: fewer, longer workgroups (32 passes of one per row cost more in launches than in
+// counting on llvmpipe).
 @compute @workgroup_size(BATCH_WG)
 fn saeBatchCount(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let row = groupIndex(wid, nwg);
-  if (row >= st.rows) { return; }
+  let first = groupIndex(wid, nwg) * COUNT_ROWS;
+  if (first >= st.rows) { return; }
   if (lid == 0u) { atomicStore(&w_count, 0u); }
   workgroupBarrier();
   let trial = atomicLoad(&b_sel[SEL_T]) | (1u << atomicLoad(&b_sel[SEL_BIT]));
   var c = 0u;
-  for (var j = lid; j < p.d_sae; j += BATCH_WG) { c += select(0u, 1u, reluKey(row * p.d_sae + j) >= trial); }
+  for (var row = first; row < min(first + COUNT_ROWS, st.rows); row++) {
+    for (var j = lid; j < p.d_sae; j += BATCH_WG) { c += select(0u, 1u, reluKey(row * p.d_sae + j) >= trial); }
+  }
   atomicAdd(&w_count, c);
   workgroupBarrier();
   if (lid == 0u) { atomicAdd(&b_sel[SEL_COUNT], atomicLoad(&w_count)); }

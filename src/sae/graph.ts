@@ -33,7 +33,7 @@ export interface SaeGraph {
  * the codes and θ's estimate. `buffers`: h, the selection state, z, the parameter slab. */
 export function batchSelection(bind: Bind, k: Record<string, Kernel>, u: ArrayBuffer, buffers: GPUBuffer[], batch: number, dSae: number): Dispatch[] {
   const at = (name: string, groups: number) => bind(`Sae.${name}`, k[name], u, buffers, groups);
-  const count = at('batchCount', batch), decide = at('batchDecide', 1);
+  const count = at('batchCount', Math.ceil(batch / 16)), decide = at('batchDecide', 1); // 16 rows a workgroup
   return [at('batchStart', 1), ...Array.from({ length: 32 }, () => [count, decide]).flat(), at('batchTies', batch), at('batchScan', 1),
     at('batchWrite', batch), at('batchThreshold', Math.ceil(dSae / 64))];
 }

@@ -82,7 +82,7 @@ const batchTopk: Case = async (gpu, seed) => {
         [state, z, params] = [out[1], out[2], out[3]];
       };
       await run('batchStart', 1);
-      for (let bit = 0; bit < 32; bit++) { await run('batchCount', B); await run('batchDecide', 1); }
+      for (let bit = 0; bit < 32; bit++) { await run('batchCount', Math.ceil(B / 16)); await run('batchDecide', 1); }
       for (const [name, groups] of [['batchTies', B], ['batchScan', 1], ['batchWrite', B], ['batchThreshold', Math.ceil(dSae / 64)]] as const) await run(name, groups);
       const want = trainingCodes(p, h.subarray(0, rows * dSae), rows, hp);
       const what = `saeBatch* rows=${rows} d_sae=${dSae} k=${k} round ${round}`;
