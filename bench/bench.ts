@@ -135,7 +135,7 @@ async function runBatched(adapter: NodeAdapterChoice, budget: TrainBudget): Prom
   try {
     console.log(`== batched sweeps on ${adapter} in Node: ${gpu.adapter.name}`);
     return { adapter, rows: await benchBatched(gpu, data, budget, (r) => console.log(`  ${r.models} × ${r.preset} batched ` +
-      `${r.batchedSamplesPerS.toFixed(1).padStart(8)} samples/s per model, one by one ${r.aloneSamplesPerS.toFixed(1)}: ×${r.speedup.toFixed(2)}`)) };
+      `${r.batchedSamplesPerS.toFixed(1).padStart(8)} samples/s per model, one by one ${r.oneByOneSamplesPerS.toFixed(1)}: ×${r.speedup.toFixed(2)}`)) };
   } finally {
     gpu.release();
   }

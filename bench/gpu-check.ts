@@ -113,7 +113,7 @@ async function main(): Promise<void> {
     log('== batched sweeps: N sae-l1 models as one model batch vs one by one (samples/s per model)');
     results.batched = await benchBatched(gpu, data, quick ? { reps: 2, repSeconds: 0.3, warmupSteps: 2, maxStepsPerRep: 16 }
       : { reps: 3, repSeconds: 1, warmupSteps: 8, maxStepsPerRep: 512 }, (r) =>
-      log(`  ${r.models} models batched ${r.batchedSamplesPerS.toFixed(0).padStart(9)} samples/s per model, one by one ${r.aloneSamplesPerS.toFixed(0)}: ×${r.speedup.toFixed(2)}`));
+      log(`  ${r.models} models batched ${r.batchedSamplesPerS.toFixed(0).padStart(9)} samples/s per model, one by one ${r.oneByOneSamplesPerS.toFixed(0)}: ×${r.speedup.toFixed(2)}`));
     save();
 
     const parity = await writeParityDump(gpu, configAt(256), digits, cache, out);

@@ -2,7 +2,7 @@
 // Register-blocked: each invocation owns an RM × 4·CN output block in registers and loads only vec4s, with no
 // workgroup memory and no barriers (the fast shape on CPU adapters). RM and CN are module consts.
 // Batched models: workgroup_id.z is the model; its X, Y, dY, dX slices start at model · capacity · width and its
-// parameters at model · param4 (common.wgsl Step). Only this family takes the model index (docs/design.md).
+// parameters at model · param4 (common.wgsl Step). Every family's entry sets these bases with enterModel.
 
 struct Dense {
   n: u32,        // output features N of the layer (logical)
@@ -37,15 +37,29 @@ override WG: u32 = 64u;
 @group(0) @binding(5) var<storage, read_write> aux: array<vec4f>;  // forward: pre-activation (M, n4) if write_pre;
                                                                     // backward: X (M, k4), the producer's output (read)
 
+// This invocation's model's slices: where lhs (X, or dY), out and aux (Y and the pre-activation, or dX and X) and
+// the parameters start, in vec4s.
+var<private> lhs_base: u32;
+var<private> out_base: u32;
+var<private> par_base: u32;
+
+fn enterModel(model: u32, forward: bool) {
+  let x = model * st.capacity * p.k4;
+  let y = model * st.capacity * p.n4;
+  lhs_base = select(y, p.x_off + x, forward);
+  out_base = select(x, y, forward);
+  par_base = model * st.param4;
+}
+
 // Epilogues shared by the tiled families (dense_tile.wgsl, dense_wg.wgsl): one vec4 of an output row each.
 // Forward: bias, activation, pad columns exactly zero, optional pre-activation.
 fn storeForwardRow(row: u32, col: u32, v: vec4f, rows: u32) {
   if (row >= rows || col >= p.n4) { return; }
-  let bias = select(vec4f(0.0), params[p.b_off + col], p.use_bias == 1u);
+  let bias = select(vec4f(0.0), params[par_base + p.b_off + col], p.use_bias == 1u);
   let live = (vec4u(col * 4u) + vec4u(0u, 1u, 2u, 3u)) < vec4u(p.n);
   let pre = select(vec4f(0.0), v + bias, live);
-  out[row * p.n4 + col] = select(vec4f(0.0), activate(p.act, p.alpha, pre), live);
-  if (p.write_pre == 1u) { aux[row * p.n4 + col] = pre; }
+  out[out_base + row * p.n4 + col] = select(vec4f(0.0), activate(p.act, p.alpha, pre), live);
+  if (p.write_pre == 1u) { aux[out_base + row * p.n4 + col] = pre; }
 }
 
 // Input gradient: times the derivative of the producer's activation.
@@ -53,8 +67,8 @@ fn storeInputGradRow(row: u32, col: u32, v: vec4f, rows: u32) {
   if (row >= rows || col >= p.k4) { return; }
   var g = v;
   // X has one row per sample: Jacobian row r belongs to sample r / row_mult.
-  if (p.in_act != ACT_IDENTITY) { g *= activateGrad(p.in_act, p.in_alpha, aux[(row / p.row_mult) * p.k4 + col]); }
-  out[row * p.k4 + col] = g;
+  if (p.in_act != ACT_IDENTITY) { g *= activateGrad(p.in_act, p.in_alpha, aux[out_base + (row / p.row_mult) * p.k4 + col]); }
+  out[out_base + row * p.k4 + col] = g;
 }
 
 @compute @workgroup_size(WG)
@@ -66,9 +80,10 @@ fn denseForward(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg:
   let row0 = (t / col_blocks) * RM;
   let col0 = (t % col_blocks) * CN;
   if (row0 >= rows) { return; }
-  let xb = p.x_off + wid.z * st.capacity * p.k4;
-  let pb = wid.z * st.param4;
-  let ob = wid.z * st.capacity * p.n4;
+  enterModel(wid.z, true);
+  let xb = lhs_base;
+  let pb = par_base;
+  let ob = out_base;
   var acc: array<array<vec4f, CN>, RM>;
   for (var kk = 0u; kk < p.k4; kk++) {
     var x: array<vec4f, RM>;
@@ -110,9 +125,10 @@ fn denseBackwardInput(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups
   let row0 = (t / col_blocks) * RM;
   let col0 = (t % col_blocks) * CN;
   if (row0 >= rows) { return; }
-  let yb = wid.z * st.capacity * p.n4;
-  let pb = wid.z * st.param4;
-  let xb = wid.z * st.capacity * p.k4;
+  enterModel(wid.z, false);
+  let yb = lhs_base;
+  let pb = par_base;
+  let xb = out_base;
   var acc: array<array<vec4f, CN>, RM>;
   for (var nn = 0u; nn < p.n4; nn++) {
     var dy: array<vec4f, RM>;

@@ -1,7 +1,8 @@
 // Weight and bias gradients of a dense layer: dW = dYᵀ · X and db = Σ_rows dY, one pass over the batch.
 // Each invocation owns 4·RM rows × 4·CN columns of dW as outer-product updates of vec4 loads (no barriers);
 // invocations in the first column block also accumulate the bias gradient of their rows.
-// Batched models: workgroup_id.z is the model; dY and X slices at model · capacity · width, dW at model · param4.
+// Batched models: workgroup_id.z is the model; dY and X slices at model · capacity · width, dW at model · param4:
+// every family's entry sets these bases with enterModel.
 
 struct DenseGrad {
   n4: u32,         // ceil(N/4): vec4 columns of dY, rows/4 of dW
@@ -15,6 +16,17 @@ struct DenseGrad {
 }
 
 override WG: u32 = 64u;
+
+// This invocation's model's slices of dY, X and the gradient slab, in vec4s.
+var<private> dy_base: u32;
+var<private> x_base: u32;
+var<private> g_base: u32;
+
+fn enterModel(model: u32) {
+  dy_base = model * st.capacity * p.n4;
+  x_base = model * st.capacity * p.k4;
+  g_base = model * st.param4;
+}
 
 @group(0) @binding(0) var<uniform> st: Step;
 @group(0) @binding(1) var<uniform> p: DenseGrad;
@@ -33,9 +45,10 @@ fn denseBackwardWeight(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroup
   var acc: array<array<vec4f, CN>, RM * 4u>;
   var bias: array<vec4f, RM>;
   let rows = select(st.rows * p.row_mult, p.fixed_rows, p.fixed_rows > 0u);
-  let yb = wid.z * st.capacity * p.n4;
-  let xb = wid.z * st.capacity * p.k4;
-  let gb = wid.z * st.param4;
+  enterModel(wid.z);
+  let yb = dy_base;
+  let xb = x_base;
+  let gb = g_base;
   // Four batch rows per iteration, so each accumulator update sums four outer-product terms (a mat4x4 · vec4):
   // a quarter of the accumulator read-modify-writes, which SwiftShader keeps in memory rather than registers.
   for (var m = 0u; m < rows; m += 4u) {

@@ -6,19 +6,21 @@ fn dyQuad(m: u32, q: u32, rows: u32) -> mat4x4f {
   let c = min(q, p.n4 - 1u);
   let last = rows - 1u;
   let live = vec4f(vec4<bool>(true, m + 1u < rows, m + 2u < rows, m + 3u < rows)); // rows past the end count zero
-  return transpose(mat4x4f(dy[m * p.n4 + c], dy[min(m + 1u, last) * p.n4 + c] * live.y,
-                           dy[min(m + 2u, last) * p.n4 + c] * live.z, dy[min(m + 3u, last) * p.n4 + c] * live.w));
+  let b = dy_base + c;
+  return transpose(mat4x4f(dy[b + m * p.n4], dy[b + min(m + 1u, last) * p.n4] * live.y,
+                           dy[b + min(m + 2u, last) * p.n4] * live.z, dy[b + min(m + 3u, last) * p.n4] * live.w));
 }
 
 fn xQuad(m: u32, q: u32, rows: u32) -> mat4x4f {
   let c = min(q, p.k4 - 1u);
   let last = rows - 1u;
-  return mat4x4f(x[m * p.k4 + c], x[min(m + 1u, last) * p.k4 + c], x[min(m + 2u, last) * p.k4 + c], x[min(m + 3u, last) * p.k4 + c]);
+  let b = x_base + c;
+  return mat4x4f(x[b + m * p.k4], x[b + min(m + 1u, last) * p.k4], x[b + min(m + 2u, last) * p.k4], x[b + min(m + 3u, last) * p.k4]);
 }
 
 fn storeGradQuad(row4: u32, col: u32, a: mat4x4f) {
   if (row4 >= p.n4 || col >= p.k4) { return; }
-  let at = p.w_off + row4 * 4u * p.k4 + col;
+  let at = g_base + p.w_off + row4 * 4u * p.k4 + col;
   grads[at] = a[0];
   grads[at + p.k4] = a[1];
   grads[at + 2u * p.k4] = a[2];
@@ -33,12 +35,13 @@ fn storeGrad(t: Tile, row4: u32, col0: u32) {
 }
 
 fn storeBias(q: u32, b: vec4f) {
-  if (q < p.n4) { grads[p.b_off + q] = b; }
+  if (q < p.n4) { grads[g_base + p.b_off + q] = b; }
 }
 
 @compute @workgroup_size(WG)
 fn denseBackwardWeightTiled(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
                             @builtin(local_invocation_index) lid: u32) {
+  enterModel(wid.z);
   let t = groupIndex(wid, nwg) * WG + lid;
   let col_blocks = (p.k4 + CN - 1u) / CN;
   let row4 = (t / col_blocks) * RM;

@@ -13,6 +13,7 @@ var<workgroup> tileX: array<vec4f, MQ * TQ>;  // X rows × this tile's column qu
 @compute @workgroup_size(64)
 fn denseBackwardWeightShared(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
                              @builtin(local_invocation_index) lid: u32) {
+  enterModel(wid.z);
   let tile = groupIndex(wid, nwg);
   let col_tiles = (p.k4 + TQ - 1u) / TQ;
   let n0 = (tile / col_tiles) * TN;
@@ -27,11 +28,11 @@ fn denseBackwardWeightShared(@builtin(workgroup_id) wid: vec3u, @builtin(num_wor
     // Rows past the end load as zero, so they add nothing to dW or db.
     for (var i = lid; i < MQ * TN; i += 64u) {
       let m = m0 + i / TN;
-      tileDy[i] = select(vec4f(0.0), dy[min(m, rows - 1u) * p.n4 + min(n0 + i % TN, p.n4 - 1u)], m < rows);
+      tileDy[i] = select(vec4f(0.0), dy[dy_base + min(m, rows - 1u) * p.n4 + min(n0 + i % TN, p.n4 - 1u)], m < rows);
     }
     for (var i = lid; i < MQ * TQ; i += 64u) {
       let m = m0 + i / TQ;
-      tileX[i] = select(vec4f(0.0), x[min(m, rows - 1u) * p.k4 + min(k0 + i % TQ, p.k4 - 1u)], m < rows);
+      tileX[i] = select(vec4f(0.0), x[x_base + min(m, rows - 1u) * p.k4 + min(k0 + i % TQ, p.k4 - 1u)], m < rows);
     }
     workgroupBarrier();
     for (var m = 0u; m < MQ; m++) {
@@ -56,10 +57,10 @@ fn denseBackwardWeightShared(@builtin(workgroup_id) wid: vec3u, @builtin(num_wor
     for (var j = 0u; j < 4u; j++) {
       for (var c = 0u; c < CN; c++) {
         let col = k0 + q0 + c;
-        if (col < p.k4) { grads[p.w_off + (quad * 4u + j) * p.k4 + col] = acc[4u * r + j][c]; }
+        if (col < p.k4) { grads[g_base + p.w_off + (quad * 4u + j) * p.k4 + col] = acc[4u * r + j][c]; }
       }
     }
     // Every invocation sums its rows' bias gradient; those of the first column quad store it.
-    if (k0 + q0 == 0u && p.write_bias == 1u) { grads[p.b_off + quad] = bias[r]; }
+    if (k0 + q0 == 0u && p.write_bias == 1u) { grads[g_base + p.b_off + quad] = bias[r]; }
   }
 }

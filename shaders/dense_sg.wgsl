@@ -4,11 +4,12 @@
 // (X or dY), which every invocation of a block row needs, is loaded once per team of lanes and passed around with
 // subgroupShuffle instead of through workgroup memory: no barriers, one storage read serves T = min(S, 8) lanes.
 // Needs one subgroup size S dividing 64 (Gpu.subgroupSize); on adapters without subgroups the family is not offered.
-// Helpers: subgroup.wgsl.
+// Helpers: subgroup.wgsl. Batched models: workgroup_id.z is the model (enterModel in dense.wgsl sets the bases).
 
 @compute @workgroup_size(64)
 fn denseForwardSubgroup(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
                         @builtin(subgroup_invocation_id) lane: u32, @builtin(subgroup_size) size: u32) {
+  enterModel(wid.z, true);
   let rows = rowCount();
   let slot = blockSlot(lane, size);
   let o = sgTileOrigin(groupIndex(wid, nwg), p.n4);
@@ -22,14 +23,14 @@ fn denseForwardSubgroup(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgrou
     let mine = k0 + lane % team;
     var held: array<vec4f, RM>; // X[row0 + i, mine]
     for (var i = 0u; i < RM; i++) {
-      held[i] = select(vec4f(0.0), lhs[p.x_off + min(row0 + i, rows - 1u) * p.k4 + min(mine, p.k4 - 1u)], mine < p.k4);
+      held[i] = select(vec4f(0.0), lhs[lhs_base + min(row0 + i, rows - 1u) * p.k4 + min(mine, p.k4 - 1u)], mine < p.k4);
     }
     for (var j = 0u; j < team; j++) {
       let kk = min(k0 + j, p.k4 - 1u);
       var x: array<vec4f, RM>;
       for (var i = 0u; i < RM; i++) { x[i] = subgroupShuffle(held[i], teamLane(lane, size, j)); }
       for (var c = 0u; c < CN; c++) {
-        let w = p.w_off + min(col0 + c, p.n4 - 1u) * 4u * p.k4 + kk;
+        let w = par_base + p.w_off + min(col0 + c, p.n4 - 1u) * 4u * p.k4 + kk;
         let w0 = params[w];
         let w1 = params[w + p.k4];
         let w2 = params[w + 2u * p.k4];
@@ -48,6 +49,7 @@ fn denseForwardSubgroup(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgrou
 @compute @workgroup_size(64)
 fn denseBackwardInputSubgroup(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
                               @builtin(subgroup_invocation_id) lane: u32, @builtin(subgroup_size) size: u32) {
+  enterModel(wid.z, false);
   let rows = rowCount();
   let slot = blockSlot(lane, size);
   let o = sgTileOrigin(groupIndex(wid, nwg), p.k4);
@@ -59,14 +61,14 @@ fn denseBackwardInputSubgroup(@builtin(workgroup_id) wid: vec3u, @builtin(num_wo
     let mine = n0 + lane % team;
     var held: array<vec4f, RM>; // dY[row0 + i, mine]
     for (var i = 0u; i < RM; i++) {
-      held[i] = select(vec4f(0.0), lhs[min(row0 + i, rows - 1u) * p.n4 + min(mine, p.n4 - 1u)], mine < p.n4);
+      held[i] = select(vec4f(0.0), lhs[lhs_base + min(row0 + i, rows - 1u) * p.n4 + min(mine, p.n4 - 1u)], mine < p.n4);
     }
     for (var j = 0u; j < team; j++) {
       let nn = min(n0 + j, p.n4 - 1u);
       var dy: array<vec4f, RM>;
       for (var i = 0u; i < RM; i++) { dy[i] = subgroupShuffle(held[i], teamLane(lane, size, j)); }
       for (var c = 0u; c < CN; c++) {
-        let w = p.w_off + nn * 4u * p.k4 + min(col0 + c, p.k4 - 1u);
+        let w = par_base + p.w_off + nn * 4u * p.k4 + min(col0 + c, p.k4 - 1u);
         let w0 = params[w];
         let w1 = params[w + p.k4];
         let w2 = params[w + 2u * p.k4];

@@ -10,7 +10,8 @@ fn lhsQuad(off: u32, r: u32, kk: u32, stride: u32, rows: u32) -> mat4x4f {
 }
 
 // Four consecutive rows of W (from vec4 index w, row stride k4).
-fn wRows(w: u32) -> mat4x4f {
+fn wRows(w0: u32) -> mat4x4f {
+  let w = par_base + w0;
   return mat4x4f(params[w], params[w + p.k4], params[w + 2u * p.k4], params[w + 3u * p.k4]);
 }
 
@@ -37,6 +38,7 @@ fn storeForwardQuad(row0: u32, col: u32, a: mat4x4f, rows: u32) {
 @compute @workgroup_size(WG)
 fn denseForwardTiled(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
                      @builtin(local_invocation_index) lid: u32) {
+  enterModel(wid.z, true);
   let t = groupIndex(wid, nwg) * WG + lid;
   let rows = rowCount();
   let col_blocks = (p.n4 + CN - 1u) / CN;
@@ -48,8 +50,8 @@ fn denseForwardTiled(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups)
   var t10: Tile;
   var t11: Tile;
   for (var kk = 0u; kk < p.k4; kk++) {
-    let x0 = lhsQuad(p.x_off, row0, kk, p.k4, rows);
-    let x1 = lhsQuad(p.x_off, row0 + 4u, kk, p.k4, rows);
+    let x0 = lhsQuad(lhs_base, row0, kk, p.k4, rows);
+    let x1 = lhsQuad(lhs_base, row0 + 4u, kk, p.k4, rows);
     let w0 = wForward(col0, kk);
     let w1 = wForward(col0 + 1u, kk);
     mac(&t00, x0, x1, w0, w1);
@@ -61,8 +63,8 @@ fn denseForwardTiled(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups)
       mac(&t01, x0, x1, w2, w3);
     }
     if (RM == 16u) {
-      let x2 = lhsQuad(p.x_off, row0 + 8u, kk, p.k4, rows);
-      let x3 = lhsQuad(p.x_off, row0 + 12u, kk, p.k4, rows);
+      let x2 = lhsQuad(lhs_base, row0 + 8u, kk, p.k4, rows);
+      let x3 = lhsQuad(lhs_base, row0 + 12u, kk, p.k4, rows);
       mac(&t10, x2, x3, w0, w1);
       if (CN == 4u) { mac(&t11, x2, x3, w2, w3); }
     }
@@ -95,6 +97,7 @@ fn wInput(q: u32, nn: u32) -> mat4x4f {
 @compute @workgroup_size(WG)
 fn denseBackwardInputTiled(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
                            @builtin(local_invocation_index) lid: u32) {
+  enterModel(wid.z, false);
   let t = groupIndex(wid, nwg) * WG + lid;
   let rows = rowCount();
   let col_blocks = (p.k4 + CN - 1u) / CN;
@@ -106,8 +109,8 @@ fn denseBackwardInputTiled(@builtin(workgroup_id) wid: vec3u, @builtin(num_workg
   var t10: Tile;
   var t11: Tile;
   for (var nn = 0u; nn < p.n4; nn++) {
-    let d0 = lhsQuad(0u, row0, nn, p.n4, rows);
-    let d1 = lhsQuad(0u, row0 + 4u, nn, p.n4, rows);
+    let d0 = lhsQuad(lhs_base, row0, nn, p.n4, rows);
+    let d1 = lhsQuad(lhs_base, row0 + 4u, nn, p.n4, rows);
     let w0 = wInput(col0, nn);
     let w1 = wInput(col0 + 1u, nn);
     mac(&t00, d0, d1, w0, w1);
@@ -119,8 +122,8 @@ fn denseBackwardInputTiled(@builtin(workgroup_id) wid: vec3u, @builtin(num_workg
       mac(&t01, d0, d1, w2, w3);
     }
     if (RM == 16u) {
-      let d2 = lhsQuad(0u, row0 + 8u, nn, p.n4, rows);
-      let d3 = lhsQuad(0u, row0 + 12u, nn, p.n4, rows);
+      let d2 = lhsQuad(lhs_base, row0 + 8u, nn, p.n4, rows);
+      let d3 = lhsQuad(lhs_base, row0 + 12u, nn, p.n4, rows);
       mac(&t10, d2, d3, w0, w1);
       if (CN == 4u) { mac(&t11, d2, d3, w2, w3); }
     }

@@ -29,6 +29,7 @@ fn loadRows(lid: u32, off: u32, o: u32, k0: u32, width: u32, rows: u32) {
 @compute @workgroup_size(64)
 fn denseForwardShared(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
                       @builtin(local_invocation_index) lid: u32) {
+  enterModel(wid.z, true);
   let rows = rowCount();
   let o = tileOrigin(groupIndex(wid, nwg), p.n4);
   if (o.x >= rows) { return; } // the same for the whole workgroup, so the barriers below stay uniform
@@ -36,11 +37,11 @@ fn denseForwardShared(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups
   let q0 = (lid % 8u) * CN;
   var acc: array<array<vec4f, CN>, RM>;
   for (var k0 = 0u; k0 < p.k4; k0 += KQ) {
-    loadRows(lid, p.x_off, o.x, k0, p.k4, rows);
+    loadRows(lid, lhs_base, o.x, k0, p.k4, rows);
     for (var i = lid; i < 4u * TQ * KQ; i += 64u) {
       let kk = k0 + i % KQ;
       let w = p.w_off + min(o.y * 4u + i / KQ, 4u * p.n4 - 1u) * p.k4 + min(kk, p.k4 - 1u);
-      tileB[i] = select(vec4f(0.0), params[w], kk < p.k4);
+      tileB[i] = select(vec4f(0.0), params[par_base + w], kk < p.k4);
     }
     workgroupBarrier();
     for (var kk = 0u; kk < KQ; kk++) {
@@ -67,6 +68,7 @@ fn denseForwardShared(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups
 @compute @workgroup_size(64)
 fn denseBackwardInputShared(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
                             @builtin(local_invocation_index) lid: u32) {
+  enterModel(wid.z, false);
   let rows = rowCount();
   let o = tileOrigin(groupIndex(wid, nwg), p.k4);
   if (o.x >= rows) { return; }
@@ -74,11 +76,11 @@ fn denseBackwardInputShared(@builtin(workgroup_id) wid: vec3u, @builtin(num_work
   let q0 = (lid % 8u) * CN;
   var acc: array<array<vec4f, CN>, RM>;
   for (var n0 = 0u; n0 < p.n4; n0 += KQ) {
-    loadRows(lid, 0u, o.x, n0, p.n4, rows);
+    loadRows(lid, lhs_base, o.x, n0, p.n4, rows);
     for (var i = lid; i < 4u * TQ * KQ; i += 64u) {
       let n = n0 * 4u + i / TQ; // W row; rows past 4·n4 count zero
       let w = p.w_off + min(n, 4u * p.n4 - 1u) * p.k4 + min(o.y + i % TQ, p.k4 - 1u);
-      tileB[i] = select(vec4f(0.0), params[w], n < 4u * p.n4);
+      tileB[i] = select(vec4f(0.0), params[par_base + w], n < 4u * p.n4);
     }
     workgroupBarrier();
     for (var nn = 0u; nn < KQ; nn++) {

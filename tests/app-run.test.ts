@@ -9,6 +9,7 @@ import { defaultTrainConfig, seedModel } from '../src/model/config.ts';
 import { encodeCheckpoint } from '../src/train/checkpoint.ts';
 import { Run } from '../src/train/run.ts';
 import { limitsFor } from '../src/train/trainer.ts';
+import { STEP_HEADER, STEP_SLOT } from '../src/train/uniforms.ts';
 import { openBrowserPage, type BrowserPage } from './support/browser.ts';
 import {
   answerDiscard, checkpointTensors, loadCheckpoint, logLines, messages, press, saveCheckpoint, setField, values, VIEWPORT, waitForEpochLines, waitForMessage, waitForState,
@@ -21,9 +22,9 @@ let b: BrowserPage;
 before(async () => {
   b = await openBrowserPage('llvmpipe', `/#${HASH}`, 'preview');
   await b.page.setViewportSize(VIEWPORT);
-  // Poison the learning rate of the next `injectLr` training steps the page uploads (the Step uniform's lr at byte
-  // 16 of each 256-byte slot, training flag at byte 28), as a bad setting or a bug would.
-  await b.page.addInitScript(() => {
+  // Poison the learning rate of the next `injectLr` training steps the page uploads (the Step uniform's model 0 lr,
+  // training flag at byte 28 of each slot), as a bad setting or a bug would.
+  await b.page.addInitScript(({ slot, lrAt }) => {
     const write = GPUQueue.prototype.writeBuffer;
     GPUQueue.prototype.writeBuffer = function (this: GPUQueue, buffer: GPUBuffer, offset: number, data: BufferSource, dataOffset = 0, size?: number) {
       const w = window as unknown as { injectLr?: number };
@@ -33,12 +34,12 @@ before(async () => {
         const copy = (src as ArrayBuffer).slice(0);
         const view = new DataView(copy);
         const end = dataOffset + (size ?? copy.byteLength - dataOffset);
-        for (let at = dataOffset; at + 32 <= end; at += 256) if (view.getUint32(at + 28, true) === 1) view.setFloat32(at + 16, 1e30, true);
+        for (let at = dataOffset; at + lrAt + 4 <= end; at += slot) if (view.getUint32(at + 28, true) === 1) view.setFloat32(at + lrAt, 1e30, true);
         return write.call(this, buffer, offset, copy, dataOffset, size);
       }
       return write.call(this, buffer, offset, data, dataOffset, size);
     } as typeof GPUQueue.prototype.writeBuffer;
-  });
+  }, { slot: STEP_SLOT, lrAt: STEP_HEADER + 4 });
   await b.page.reload();
   await waitReady(b.page);
 });

@@ -2,6 +2,11 @@
 // of training them one by one on the same adapter — every epoch's metrics and the final slabs — and configs group
 // by shape, with per-model seeds, sparsity weights, losses and corruptions.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import type { Gpu } from '../src/gpu/device.ts';
 import { acquireNodeGpu } from '../src/gpu/node.ts';
@@ -14,6 +19,8 @@ import { Trainer, limitsFor, type EpochMetrics } from '../src/train/trainer.ts';
 import { batchKey, groupForBatches } from '../src/train/batch.ts';
 import { DEFAULT_VARIANT } from '../src/train/kernels.ts';
 import { experiment } from '../src/experiments/definitions.ts';
+import { Run } from '../src/train/run.ts';
+import { DivergenceError } from '../src/train/guard.ts';
 import { runExperiment, type ExperimentResult } from '../src/experiments/runner.ts';
 
 const EPOCHS = 2;
@@ -35,8 +42,8 @@ function sweeps(): TrainConfig[][] {
 
 interface Trained { epochs: EpochMetrics[][]; slabs: Float32Array[] } // epochs[e][model]; slabs: params, state, m, v per model
 
-async function train(gpu: Gpu, cache: KernelCache, data: DataSplit, models: TrainConfig[]): Promise<Trained> {
-  const t = await Trainer.create(gpu, models[0], data, DEFAULT_VARIANT, cache, { models });
+async function train(gpu: Gpu, cache: KernelCache, data: DataSplit, models: TrainConfig[], kernel = DEFAULT_VARIANT): Promise<Trained> {
+  const t = await Trainer.create(gpu, models[0], data, kernel, cache, { models });
   try {
     const epochs: EpochMetrics[][] = [];
     for (let e = 0; e < EPOCHS; e++) {
@@ -81,6 +88,18 @@ describe('batched sweeps (Node/Dawn, llvmpipe)', () => {
     }
   });
 
+  test('every matmul family trains a batch to the one-by-one bits (mt8x16, wt32x32)', async () => {
+    const [models] = sweeps();
+    for (const kernel of ['mt8x16', 'wt32x32']) {
+      const batched = await train(gpu, cache, data, models, kernel);
+      for (const [m, cfg] of models.entries()) {
+        const alone = await train(gpu, cache, data, [cfg], kernel);
+        assert.deepStrictEqual(batched.epochs.map((e) => e[m]), alone.epochs.map((e) => e[0]), `${kernel}, model ${m}: metrics`);
+        assert.deepStrictEqual(new Uint32Array(batched.slabs[m].buffer), new Uint32Array(alone.slabs[0].buffer), `${kernel}, model ${m}: slabs`);
+      }
+    }
+  });
+
   test('an experiment run batched gives the one-by-one results: tables, ‖J‖²_F, extra evaluations, pictures', async () => {
     // losses: three losses on one shape; noise-level: a plain ae batched with denoising ones (σ 0.1, 0.2).
     for (const name of ['losses', 'noise-level']) {
@@ -98,6 +117,46 @@ describe('batched sweeps (Node/Dawn, llvmpipe)', () => {
     }
   });
 
+  test('a diverging model is rolled back with its own lr halved, then stopped; the others keep the one-by-one bits', async () => {
+    const good = sweeps()[0][0];
+    const bad = { ...sweeps()[0][1], optimizer: { ...good.optimizer, lr: 1e4 } }; // diverges in its first epoch
+    const lines: string[] = [];
+    const batch = await Run.start({ gpu, hooks: { log: (l) => lines.push(l) }, cfg: good, models: [good, bad], data, kernel: DEFAULT_VARIANT, cache,
+      options: { maxRollbacks: 1 } });
+    const alone = await Run.start({ gpu, hooks: { log: () => {} }, cfg: good, data, kernel: DEFAULT_VARIANT, cache });
+    try {
+      await batch.train();
+      await alone.train();
+      assert.ok(batch.failures[1] instanceof DivergenceError && batch.failures[0] === null, 'the diverging model stopped, the other did not');
+      assert.ok(lines.some((l) => /model 2, epoch 1: .*rolled back .* learning rate halved \(×0\.5 of the schedule\)/.test(l)), lines.join('\n'));
+      assert.ok(lines.some((l) => /model 2, epoch 1: .*this model stops/.test(l)), lines.join('\n'));
+      assert.deepStrictEqual(batch.trainer.lrScales, [1, 0.5], 'only the diverged model\'s rate was halved');
+      const strip = (h: typeof batch.history) => h.map(({ seconds: _s, samples_per_s: _p, gflops: _g, ...row }) => row);
+      assert.equal(batch.histories[1].length, 0, 'the stopped model has no good epoch');
+      assert.deepStrictEqual(strip(batch.history), strip(alone.history), 'the other model: the same epochs as alone, through the rollback');
+      assert.deepStrictEqual(new Uint32Array(batch.goods[0].params.buffer), new Uint32Array(alone.good.params.buffer), 'the same final parameters');
+    } finally {
+      batch.release();
+      alone.release();
+    }
+  });
+
+  test('retarget: the learning rate follows the new schedule (model 0 is cfg), and a batch refuses it', async () => {
+    const [l1] = sweeps();
+    const t = await Trainer.create(gpu, l1[0], data, DEFAULT_VARIANT, cache);
+    const batch = await Trainer.create(gpu, l1[0], data, DEFAULT_VARIANT, cache, { models: l1 });
+    try {
+      assert.equal(t.lrAt(EPOCHS, 0), 0, 'past the period T = EPOCHS: rate 0');
+      const longer = { ...l1[0], epochs: 2 * EPOCHS, schedule: { ...l1[0].schedule, T: 2 * EPOCHS } };
+      t.retarget(longer);
+      assert.ok(t.lrAt(EPOCHS, 0) > 0 && t.models[0] === longer, 'the new period drives the rate');
+      assert.throws(() => batch.retarget({ ...longer, seed: l1[0].seed }), /a batched trainer keeps its configs/);
+    } finally {
+      t.destroy();
+      batch.destroy();
+    }
+  });
+
   test('configs group by shape; seeds, λ, σ, loss and lr may differ; contractive runs train alone', () => {
     const [l1, dae, seed] = sweeps();
     const cae = { ...l1[0], contractive: 0.1 };
@@ -109,5 +168,18 @@ describe('batched sweeps (Node/Dawn, llvmpipe)', () => {
     const chunks = groupForBatches(Array.from({ length: 5 }, (_, s) => ({ ...l1[0], seed: s })), (c) => c, 2);
     assert.deepStrictEqual(chunks.groups.map((g) => g.length), [2, 2]);
     assert.equal(chunks.alone.length, 1);
+  });
+
+  test('npm run experiment --batched (the default) and --sequential write the same results; both flags at once are refused', async () => {
+    const run = promisify(execFile);
+    const dir = mkdtempSync(join(tmpdir(), 'batched-cli-'));
+    const cli = (...flags: string[]) => run(process.execPath, ['--import', 'tsx', 'src/cli/experiment.ts', 'losses', '--runs', '2', '--epochs', '1',
+      '--subset', '256/128', '--adapter', 'llvmpipe', '--out', join(dir, flags.join('') || 'default'), ...flags], { timeout: 300_000 });
+    const batched = await cli();
+    assert.match(batched.stdout, /^batched: 2 runs train as one model batch$/m);
+    const sequential = await cli('--sequential');
+    assert.doesNotMatch(sequential.stdout, /^batched:/m);
+    assert.equal(readFileSync(join(dir, 'default', 'results.csv'), 'utf8'), readFileSync(join(dir, '--sequential', 'results.csv'), 'utf8'));
+    await assert.rejects(cli('--batched', '--sequential'), (e: { stderr: string }) => /--batched and --sequential exclude each other/.test(e.stderr));
   });
 });

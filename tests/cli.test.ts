@@ -54,7 +54,7 @@ test('presets and objective flags build the right config', () => {
   assert.deepEqual(kl.cfg.sparsity, { kind: 'kl', weight: 0.5, rho: 0.1 });
   // ae's code is linear: its activity is not in (0, 1), so KL on it cannot mean anything.
   assert.throws(() => parseCli(['--preset', 'ae', '--sparsity', 'kl']), /--sparsity: KL sparsity needs a code activity in \(0, 1\).*code activation is identity/);
-  assert.throws(() => parseCli(['--preset', 'vae']), /--preset: preset must be one of seed, ae, sae-l1, sae-kl, cae, dae, got "vae"/);
+  assert.throws(() => parseCli(['--preset', 'vae']), /--preset: preset must be one of seed, ae, sae-l1, sae-kl, cae, dae, topk-sae, batchtopk-sae, jumprelu-sae, l1-sae, got "vae"/);
   const ae = parseCli(['--preset', 'ae', '--hidden', '64']); // H scales the preset's hidden layers, as on the page
   assert.ok(ae !== 'help');
   assert.deepEqual(ae.cfg.model.encoder.filter((l) => l.kind === 'linear').map((l) => (l as { units: number }).units), [64, 32, 32]);

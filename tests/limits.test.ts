@@ -10,7 +10,7 @@ import { acquireNodeGpu } from '../src/gpu/node.ts';
 import { readBuffer } from '../src/gpu/readback.ts';
 import { BufferOwner, groups, makeBinder } from '../src/train/bind.ts';
 import { KERNEL_SPECS } from '../src/train/kernels.ts';
-import { optimizerUniform, STEP_BYTES, writeStep } from '../src/train/uniforms.ts';
+import { optimizerUniform, STEP_BYTES, STEP_SLOT, writeStep } from '../src/train/uniforms.ts';
 import { fitProblems } from '../src/train/fit.ts';
 import { defaultTrainConfig, seedModel } from '../src/model/config.ts';
 import type { DataSplit } from '../src/data/dataset.ts';
@@ -54,8 +54,8 @@ test('a dispatch of more than 65,535 workgroups is split and updates every eleme
   try {
     const { device } = gpu;
     const kernel = await new KernelCache(gpu).get(KERNEL_SPECS.sgd);
-    const step = device.createBuffer({ size: 256, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
-    const data = new ArrayBuffer(256);
+    const step = device.createBuffer({ size: STEP_SLOT, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    const data = new ArrayBuffer(STEP_SLOT);
     writeStep(data, 0, { rows: 0, step: 0, seed: 0, batchStart: 0, lr: 1, bc1: 1, bc2: 1, training: true, record: 0 });
     device.queue.writeBuffer(step, 0, data, 0, STEP_BYTES);
     const [params, grads, m, v] = ['params', 'grads', 'm', 'v'].map((n) => storageBuffer(device, `test.${n}`, bytes));

@@ -67,7 +67,8 @@ test('CLI: SAE metrics per epoch, the held-out split, metrics file, SAELens name
   const shapes = Object.fromEntries([...ck.tensors].map(([n, t]) => [n, `${t.dtype}${JSON.stringify(t.shape)}`]));
   assert.deepEqual(shapes, { W_enc: 'F32[16,48]', b_enc: 'F32[48]', W_dec: 'F32[48,16]', b_dec: 'F32[16]', 'optimizer.W_enc.exp_avg': 'F32[16,48]',
     'optimizer.W_enc.exp_avg_sq': 'F32[16,48]', 'optimizer.b_enc.exp_avg': 'F32[48]', 'optimizer.b_enc.exp_avg_sq': 'F32[48]', 'optimizer.W_dec.exp_avg': 'F32[48,16]',
-    'optimizer.W_dec.exp_avg_sq': 'F32[48,16]', 'optimizer.b_dec.exp_avg': 'F32[16]', 'optimizer.b_dec.exp_avg_sq': 'F32[16]', dead_latent_counters: 'I64[48]' });
+    'optimizer.W_dec.exp_avg_sq': 'F32[48,16]', 'optimizer.b_dec.exp_avg': 'F32[16]', 'optimizer.b_dec.exp_avg_sq': 'F32[16]', dead_latent_counters: 'I64[48]',
+    threshold: 'F32[48]', 'optimizer.threshold.exp_avg': 'F32[48]', 'optimizer.threshold.exp_avg_sq': 'F32[48]' }); // θ is in every kind's slab
   assert.ok(ck.metadata.metadata_sha256 && ck.metadata.tensors_sha256 && ck.metadata.normalize_factor === '1');
   const cfgJson = JSON.parse(readFileSync(join(exported, 'cfg.json'), 'utf8'));
   assert.deepEqual([cfgJson.architecture, cfgJson.d_in, cfgJson.d_sae, cfgJson.k, cfgJson.normalize_activations], ['topk', 16, 48, 3, 'none']);

@@ -14,10 +14,11 @@ import { plural } from '../model/describe.ts';
 import { experimentLimits, runExperiment } from '../experiments/runner.ts';
 import { fmt } from '../experiments/table.ts';
 import { AUTO_KERNEL } from '../train/autotune.ts';
+import { frontierMain } from './sae-frontier.ts';
 import { DEFAULT_VARIANT, MATMUL_VARIANTS } from '../train/kernels.ts';
 
 const USAGE = `Usage: npm run experiment -- NAME [options]
-  NAME                  ${EXPERIMENT_NAMES.join('|')}
+  NAME                  ${EXPERIMENT_NAMES.join('|')}|sae-frontier (its options: sae-frontier --help)
   --data default|DIR    the embedded digits (default) or a directory of MNIST-format IDX files
   --epochs N            epochs per run (default: the experiment's, 5; presets 10)
   --out DIR             output directory (default runs/experiments/NAME)
@@ -50,6 +51,7 @@ function codeVersion(): string {
 }
 
 async function main(argv: string[]): Promise<void> {
+  if (argv[0] === 'sae-frontier') return frontierMain(argv.slice(1)); // its own runs, options and report
   const { values: a, positionals } = parseArgs({ args: argv, strict: true, allowPositionals: true, options: {
     data: { type: 'string' }, epochs: { type: 'string' }, out: { type: 'string' }, seed: { type: 'string' }, kernel: { type: 'string' },
     adapter: { type: 'string' }, runs: { type: 'string' }, subset: { type: 'string' }, quiet: { type: 'boolean' }, help: { type: 'boolean' },

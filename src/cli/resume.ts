@@ -7,7 +7,7 @@ import { decodeSafetensors } from '../io/safetensors.ts';
 import type { TrainConfig } from '../model/config.ts';
 import { plural } from '../model/describe.ts';
 import { validateConfig } from '../model/validate.ts';
-import { tensorPlan } from '../sae/plan.ts';
+import { tensorPlan, weightsPlan } from '../sae/plan.ts';
 import { checkpointConfig, checkpointState, decodeCheckpoint } from '../train/checkpoint.ts';
 import type { RunData } from '../train/engines.ts';
 import { isVectors } from '../train/engines.ts';
@@ -66,7 +66,10 @@ export async function readResume(o: CliOptions, data: RunData, log: (s: string) 
 export async function readInit(o: CliOptions): Promise<TrainState> {
   let path = o.init!;
   if (o.cfg.sae && isDirectory(path)) path = join(path, 'sae_weights.safetensors');
-  const ck = await decodeCheckpoint((await readCheckpointFile(path, 'init')).bytes, tensorPlan(o.cfg), path);
+  const { bytes } = await readCheckpointFile(path, 'init');
+  const { plan, finish } = weightsPlan(o.cfg, new Set(decodeSafetensors(bytes, path).tensors.keys()));
+  const ck = await decodeCheckpoint(bytes, plan, path);
+  finish(ck.params);
   const zeros = () => new Float32Array(ck.params.length);
   console.log(`initialised from ${path} (trained ${plural(ck.meta.epoch, 'epoch')}, ${plural(ck.meta.step, 'step')})`);
   return { params: ck.params, state: ck.state, m: zeros(), v: zeros(), epoch: 0, globalStep: 0, stepInEpoch: 0, lrScale: 1, kernels: {}, history: [] };

@@ -7,7 +7,7 @@ import type { AdapterDescription, Gpu, LimitRequest } from '../gpu/device.ts';
 import { KernelCache } from '../gpu/kernels.ts';
 import type { TrainConfig } from '../model/config.ts';
 import { preset } from '../model/presets.ts';
-import { DEFAULT_VARIANT, MATMUL_VARIANTS } from '../train/kernels.ts';
+import { DEFAULT_VARIANT } from '../train/kernels.ts';
 import { Trainer, limitsFor, type EpochMetrics } from '../train/trainer.ts';
 import { Run } from '../train/run.ts';
 import { groupForBatches } from '../train/batch.ts';
@@ -125,11 +125,7 @@ export async function runExperiment(gpu: Gpu, data: DataSplit, exp: Experiment, 
   const pictures: (RunPictures | null)[] = specs.map(() => null);
   const indices = specs.map((_, i) => i);
   const { groups, alone } = o.batched === false ? { groups: [], alone: indices } : groupForBatches(indices, (i) => configs[i]);
-  if (groups.length > 0) {
-    const rb = kernel in MATMUL_VARIANTS && MATMUL_VARIANTS[kernel].family === 'rb';
-    o.log?.(`batched: ${groups.map((g) => `${g.length} runs`).join(' + ')} train as ${groups.length === 1 ? 'one model batch' : `${groups.length} model batches`}` +
-      (rb ? '' : ` with ${DEFAULT_VARIANT} (only the rb matmul kernels take the model index; --sequential runs ${kernel})`));
-  }
+  if (groups.length > 0) o.log?.(`batched: ${groups.map((g) => `${g.length} runs`).join(' + ')} train as ${groups.length === 1 ? 'one model batch' : `${groups.length} model batches`}`);
   const contractive = alone.filter((i) => configs[i].contractive > 0).length;
   if (o.batched !== false && contractive > 0) o.log?.(`${contractive} contractive run${contractive === 1 ? '' : 's'} train one by one (the Jacobian pass is not batched)`);
 

@@ -54,7 +54,8 @@ export const SAE_SETTINGS: readonly Setting[] = [
     bounds: range(THRESHOLD_MIN, 1e6), needs: saeNeeds(['jumprelu']), help: `jumprelu: initial threshold of every latent (θ stays ≥ ${THRESHOLD_MIN})` }),
   row('l1Weight', { key: 'l1Weight', flag: 'l1-weight', label: 'L1 weight λ', what: 'L1 weight', arg: 'λ', kind: 'number', bounds: range(0, 1e6),
     needs: saeNeeds(['l1']), help: 'l1: λ of the penalty λ·Σ_j z_j·‖W_dec,j‖ (Anthropic)' }),
-  row('bDecInit', { key: 'bDecInit', flag: 'b-dec-init', label: 'b_dec init', what: 'b_dec initialisation', kind: 'enum', choices: ['mean', 'median'],
+  // No panel field: an initialisation, set before training (flag and link), like Adam's and BatchNorm's constants.
+  row('bDecInit', { key: 'bDecInit', flag: 'b-dec-init', label: null, what: 'b_dec initialisation', kind: 'enum', choices: ['mean', 'median'],
     needs: saeNeeds(), help: 'b_dec from the training vectors: their mean, or their geometric median' }),
   row('normalize', { key: 'normalize', flag: 'normalize', label: 'normalise ‖x‖² to d_in', what: 'normalisation', kind: 'bool', needs: saeNeeds(),
     help: 'scale the vectors so their mean squared norm is d_in (the factor is saved, and folded into exported weights)' }),

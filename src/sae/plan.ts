@@ -20,3 +20,14 @@ export function tensorPlan(cfg: TrainConfig): Plan {
   const l = saeLayout(dIn, cfg.sae.dSae);
   return { ...buildPlan(saeModel(dIn, cfg.sae.dSae)), ops: [], params: saeTensors(l), buffers: [], paramFloats: l.floats, bufferFloats: 0 };
 }
+
+/** How to read starting weights for `cfg` from a file whose tensors are `names`: SAELens's TopK and standard SAEs have
+ * no θ, so then the plan leaves it out and `finish` gives it its starting value (JumpReLU: --threshold-init; the
+ * BatchTopK estimate and the kinds without one: 0). */
+export function weightsPlan(cfg: TrainConfig, names: ReadonlySet<string>): { plan: Plan; finish(params: Float32Array): void } {
+  const plan = tensorPlan(cfg);
+  const theta = plan.params.find((t) => t.name === 'threshold');
+  if (!cfg.sae || !theta || names.has('threshold')) return { plan, finish: () => {} };
+  const start = cfg.sae.kind === 'jumprelu' ? cfg.sae.thresholdInit : 0;
+  return { plan: { ...plan, params: plan.params.filter((t) => t !== theta) }, finish: (p) => p.fill(start, theta.offset, theta.offset + theta.shape[0]) };
+}

@@ -9,10 +9,16 @@ export class DeviceWatch {
   private readonly errors: string[] = [];
   private readonly lostSignal: Promise<void>;
   private releasing = false;
+  private readonly onError = (e: Event) => this.errors.push((e as GPUUncapturedErrorEvent).error.message.replace(/\s+/g, ' ').trim());
 
   constructor(readonly gpu: Gpu) {
     this.lostSignal = gpu.device.lost.then((info) => { if (!this.releasing) this.lost = `${info.reason}: ${info.message || 'no message'}`; });
-    gpu.device.addEventListener('uncapturederror', (e) => this.errors.push((e as GPUUncapturedErrorEvent).error.message.replace(/\s+/g, ' ').trim()));
+    gpu.device.addEventListener('uncapturederror', this.onError);
+  }
+
+  /** Stop listening (a device shared by many runs one after another would otherwise collect one listener per run). */
+  detach(): void {
+    this.gpu.device.removeEventListener('uncapturederror', this.onError);
   }
 
   /** Lost, or an uncaptured error happened, since this watch began. */
@@ -27,6 +33,7 @@ export class DeviceWatch {
   /** Give the device back without it counting as a loss. */
   release(): void {
     this.releasing = true;
+    this.detach();
     this.gpu.release();
   }
 }

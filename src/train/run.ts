@@ -96,7 +96,7 @@ export class Run {
   private async attach(gpu: Gpu, cache: KernelCache, kernels: MatmulChoices | null): Promise<void> {
     this.gpu = gpu;
     this.cache = cache;
-    if (this.watch?.gpu !== gpu) this.watch = new DeviceWatch(gpu);
+    if (this.watch?.gpu !== gpu) { this.watch?.detach(); this.watch = new DeviceWatch(gpu); }
     const recorded = kernels && Object.keys(kernels).length > 0 ? kernels : null;
     const { jacobianMetric, maxBindingBytes } = this.options;
     const options = { jacobianMetric, maxBindingBytes, ...(this.models.length > 1 ? { models: this.models } : {}) };
@@ -331,5 +331,6 @@ export class Run {
     this.live?.destroy();
     this.engine?.destroy();
     if (this.ownsGpu) this.watch?.release();
+    else this.watch?.detach();
   }
 }

@@ -14,7 +14,7 @@ import { epochPermutation, identityPermutation } from '../data/shuffle.ts';
 import { checkFits, jacobianMetricPlan } from './fit.ts';
 import { buildGraph, type Dispatch, type Graph, type Slabs } from './graph.ts';
 import { kernelsFor } from './autotune.ts';
-import { DEFAULT_VARIANT, loadKernels, MATMUL_VARIANTS, type KernelSet, type MatmulChoices } from './kernels.ts';
+import { DEFAULT_VARIANT, loadKernels, type KernelSet, type MatmulChoices } from './kernels.ts';
 import { corruptedInputMse } from './baseline.ts';
 import { learningRate } from './schedule.ts';
 import { MAX_MODELS, STEP_BYTES, STEP_SLOT, writeStep } from './uniforms.ts';
@@ -69,7 +69,7 @@ export interface SlabCopy { params: Float32Array; state: Float32Array; m: Float3
 export class Trainer implements Engine {
   readonly plan: Plan;
   readonly stepsPerEpoch: number;
-  readonly models: readonly TrainConfig[]; // the batched models' configs; models[0] is cfg
+  private configs: readonly TrainConfig[]; // the batched models' configs; configs[0] is cfg
   private position = { epoch: 0, globalStep: 0, lrScales: [1] }; // lrScales: each model's guard factor
   private corruptedMse: (number | null)[];
   private readonly stepData = new ArrayBuffer(SLOTS * STEP_SLOT);
@@ -89,7 +89,7 @@ export class Trainer implements Engine {
 
   private constructor(readonly gpu: Gpu, public cfg: TrainConfig, readonly data: DataSplit, readonly kernels: KernelSet, private readonly options: TrainerOptions) {
     const { device } = gpu;
-    this.models = options.models ?? [cfg];
+    this.configs = options.models ?? [cfg];
     const M = this.models.length;
     if (this.models[0] !== cfg) throw new Error('Trainer: options.models must start with cfg');
     if (M > MAX_MODELS) throw new Error(`a trainer batches at most ${MAX_MODELS} models, got ${M}: split the sweep`);
@@ -135,12 +135,11 @@ export class Trainer implements Engine {
    * `cache`: pass one KernelCache to trainers built one after another on a device so they share compiled pipelines. */
   static async create(gpu: Gpu, cfg: TrainConfig, data: DataSplit, kernel: string | MatmulChoices = DEFAULT_VARIANT,
     cache = new KernelCache(gpu), options: TrainerOptions = {}): Promise<Trainer> {
-    const batched = (options.models?.length ?? 1) > 1;
-    if (batched) kernel = batchedKernel(kernel);
     const kernels = typeof kernel === 'string' ? await kernelsFor(gpu, cache, cfg, kernel) : await loadKernels(cache, DEFAULT_VARIANT, kernel);
     return new Trainer(gpu, cfg, data, kernels, options);
   }
 
+  get models(): readonly TrainConfig[] { return this.configs; } // the batched models' configs; models[0] is cfg
   get epoch(): number { return this.position.epoch; } // epochs completed
   get globalStep(): number { return this.position.globalStep; } // optimisation steps taken: the counter RNG's position
   get lrScale(): number { return this.position.lrScales[0]; } // the divergence guard's factor on the schedule (src/train/run.ts)
@@ -163,6 +162,7 @@ export class Trainer implements Engine {
     if (rest(cfg) !== rest(this.cfg)) throw new Error('Trainer.retarget: only epochs and the schedule may change without a rebuild');
     if (this.models.length > 1) throw new Error('Trainer.retarget: a batched trainer keeps its configs; build a new one');
     this.cfg = cfg;
+    this.configs = [cfg];
   }
 
   /** Model `m`'s learning rate: its schedule times its guard factor. */
@@ -341,14 +341,4 @@ export class Trainer implements Engine {
     this.graph.destroy();
     for (const b of [this.stepBuffer, this.order, this.testOrder, this.trainImages, this.testImages, ...Object.values(this.slabs)]) b.destroy();
   }
-}
-
-/** The matmul request of a batched trainer: only the register-blocked family ('rb') takes the model index, so other
- * variants (and tuning, which may pick them) fall back to the default variant. */
-function batchedKernel(kernel: string | MatmulChoices): string | MatmulChoices {
-  const rb = (v: string) => MATMUL_VARIANTS[v]?.family === 'rb';
-  if (typeof kernel === 'string') return rb(kernel) ? kernel : DEFAULT_VARIANT;
-  const all = Object.values(kernel).flatMap((c) => Object.values(c));
-  if (all.every(rb)) return kernel;
-  throw new Error(`batched training needs register-blocked (rb*) matmul kernels; these choices name ${all.filter((v) => !rb(v)).join(', ')}`);
 }

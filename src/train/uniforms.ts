@@ -22,7 +22,8 @@ const q = (n: number) => Math.ceil(n / 4);
 
 /** Step (common.wgsl): a 64-byte header and MAX_MODELS per-model entries at the start of each 512-byte slot. */
 export const MAX_MODELS = 16;
-export const STEP_BYTES = 64 + 16 * MAX_MODELS;
+export const STEP_HEADER = 64; // bytes before models[]: model m's seed is at STEP_HEADER + 16·m, its lr 4 bytes on
+export const STEP_BYTES = STEP_HEADER + 16 * MAX_MODELS;
 export const STEP_SLOT = 512;
 /** `capacity`, `param4`, `state4`: the model strides of a batched trainer (0 where only model 0 runs); `models`:
  * each model's seed and learning rate (default: one model with `seed` and `lr`). */

@@ -1,10 +1,11 @@
 // Runs single kernels on a device for tests (Node or browser): uploads typed arrays, binds them in order after
 // the Step and kernel uniforms, dispatches once, and reads every buffer back. Plus padding helpers and allclose.
+// `asSecondModel` runs a case's kernels as model 2 of a batch of 2 (docs/design.md "Batched sweeps").
 import type { Gpu } from '../../src/gpu/device.ts';
 import { dispatch, KernelCache, storageBuffer, uniformBuffer, type KernelSpec } from '../../src/gpu/kernels.ts';
 import { readBuffer } from '../../src/gpu/readback.ts';
 import { pad4 } from '../../src/model/plan.ts';
-import { STEP_BYTES, STEP_SLOT, writeStep, type StepValues } from '../../src/train/uniforms.ts';
+import { MAX_MODELS, STEP_BYTES, STEP_SLOT, writeStep, type StepValues } from '../../src/train/uniforms.ts';
 import { firstMismatch } from '../../src/ref/check.ts';
 
 export type Input = Float32Array | Uint32Array | { zeros: number /* bytes */ };
@@ -19,8 +20,57 @@ export function cacheFor(gpu: Gpu): KernelCache {
   return c;
 }
 
+// Batched kernels find model m's slice of a buffer from strides: the case's buffers hold `st.rows` rows (the
+// capacity), and these name the inputs that are slabs (param4 / state4 from their size) and those all models share.
+const SLABS: Record<string, { param?: number; state?: number; shared?: number[] }> = {
+  denseForward: { param: 1 }, denseBackwardInput: { param: 1 }, denseBackwardWeight: { param: 2 }, batchNormForward: { param: 1, state: 4 },
+  batchNormBackward: { param: 1 }, adamUpdate: { param: 0 }, gatherBatch: { shared: [0, 1] },
+};
+const PER_MODEL_UNIFORM = ['reconLoss', 'sparsityForward', 'sparsityBackward', 'corruptBatch'];
+let secondModel = false;
+
+/** Run `work`'s kernels as model 2 of 2: each buffer gets a decoy slice for model 1 in front of the case's own (its
+ * bytes reversed), model 1 runs too with another seed and learning rate, and the case sees only model 2's slices —
+ * so a kernel that reads or writes the wrong model's slice, seed, rate or uniform entry fails the case's checks. */
+export async function asSecondModel(work: () => Promise<void>): Promise<void> {
+  secondModel = true;
+  try { await work(); } finally { secondModel = false; }
+}
+
+function asModels(spec: KernelSpec, st: StepValues, uniform: ArrayBuffer, inputs: Input[]) {
+  const layout = SLABS[spec.entry.replace(/(Tiled|Shared|Subgroup)$/, '')] ?? {}; // every matmul family binds alike
+  const bytes = (x: Input) => ('zeros' in x ? x.zeros : x.byteLength);
+  const sliced = inputs.map((x, i) => {
+    if (layout.shared?.includes(i)) return x;
+    if ('zeros' in x) return { zeros: 2 * x.zeros };
+    const both = new Uint8Array(2 * x.byteLength);
+    const own = new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
+    both.set(own.slice().reverse()); // the decoy: other values, mostly finite
+    both.set(own, x.byteLength);
+    return new Uint32Array(both.buffer);
+  });
+  const size = uniform.byteLength / MAX_MODELS;
+  const u = PER_MODEL_UNIFORM.includes(spec.entry) ? new Uint8Array(uniform.byteLength) : null;
+  if (u) { u.set(new Uint8Array(uniform, 0, size)); u.set(new Uint8Array(uniform, 0, size), size); }
+  // The header's seed and lr (single-model kernels) are model 1's too: batched kernels must read models[m].
+  const decoy = { seed: (st.seed ^ 0x5bd1e995) >>> 0, lr: 3 * st.lr + 0.5 };
+  const step: StepValues = { ...st, ...decoy, capacity: st.rows, param4: layout.param === undefined ? 0 : bytes(inputs[layout.param]) / 16,
+    state4: layout.state === undefined ? 0 : bytes(inputs[layout.state]) / 16, models: [decoy, { seed: st.seed, lr: st.lr }] };
+  const ownSlice = (i: number) => (all: Float32Array) => (layout.shared?.includes(i) ? all : all.subarray(all.length / 2));
+  return { inputs: sliced, uniform: u ? u.buffer : uniform, step, outputs: inputs.map((_, i) => ownSlice(i)) };
+}
+
 /** Dispatch `spec` once with buffers bound at 2, 3, …; returns every buffer's contents afterwards as f32. */
 export async function runKernel(gpu: Gpu, spec: KernelSpec, st: StepValues, uniform: ArrayBuffer, inputs: Input[], workgroups: number): Promise<Float32Array[]> {
+  if (secondModel) {
+    const m = asModels(spec, st, uniform, inputs);
+    const all = await runKernelOn(gpu, spec, m.step, m.uniform, m.inputs, workgroups, 2);
+    return all.map((b, i) => m.outputs[i](b));
+  }
+  return runKernelOn(gpu, spec, st, uniform, inputs, workgroups, 1);
+}
+
+async function runKernelOn(gpu: Gpu, spec: KernelSpec, st: StepValues, uniform: ArrayBuffer, inputs: Input[], workgroups: number, models: number): Promise<Float32Array[]> {
   const { device } = gpu;
   const kernel = await cacheFor(gpu).get(spec);
   const stepData = new ArrayBuffer(STEP_SLOT);
@@ -41,7 +91,7 @@ export async function runKernel(gpu: Gpu, spec: KernelSpec, st: StepValues, unif
   device.pushErrorScope('validation');
   const encoder = device.createCommandEncoder();
   const pass = encoder.beginComputePass();
-  dispatch(pass, kernel, group, workgroups, 0);
+  dispatch(pass, kernel, group, workgroups, 0, models);
   pass.end();
   device.queue.submit([encoder.finish()]);
   const err = await device.popErrorScope();

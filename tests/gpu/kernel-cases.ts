@@ -15,7 +15,7 @@ import { lossBackward } from '../../src/ref/loss.ts';
 import { corruptBatch } from '../../src/ref/corrupt.ts';
 import { availableVariants, denseSpecs, denseWorkgroups, familyAvailable, KERNEL_SPECS, loadKernels, MATMUL_VARIANTS } from '../../src/train/kernels.ts';
 import * as U from '../../src/train/uniforms.ts';
-import { expectClose, padRows, runKernel, step, unpadRows } from './harness.ts';
+import { asSecondModel, expectClose, padRows, runKernel, step, unpadRows } from './harness.ts';
 import { saeKernelCases } from './sae-cases.ts';
 
 export type KernelCase = (gpu: Gpu, seed: number) => Promise<void>;
@@ -274,7 +274,14 @@ const gather: KernelCase = async (gpu, seed) => {
   expectClose(`gatherBatch B=${B} D=${D}`, unpadRows(out[2], B, D, 'x'), want, seed, 1e-7, 1e-6);
 };
 
-export const kernelCases: Record<string, KernelCase> = {
+const batchable: Record<string, KernelCase> = {
   ...Object.fromEntries(Object.keys(MATMUL_VARIANTS).map((v) => [`dense (${v})`, denseCase(v)])),
-  batchNorm, batchNormDropout, dropout, activation, reconLoss, sparsity, corrupt, adam, gather, ...saeKernelCases,
+  batchNorm, batchNormDropout, dropout, activation, reconLoss, sparsity, corrupt, adam, gather,
+};
+
+export const kernelCases: Record<string, KernelCase> = {
+  ...batchable, ...saeKernelCases,
+  // The kernels that take the model index (docs/design.md "Batched sweeps"), as model 2 of a batch of 2.
+  ...Object.fromEntries(Object.entries(batchable).map(([name, run]) => [`${name} as model 2 of 2`,
+    ((gpu, seed) => asSecondModel(() => run(gpu, seed))) satisfies KernelCase])),
 };
