@@ -60,24 +60,39 @@ fn saeCodes(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec
 @group(0) @binding(2) var<storage, read> j_params: array<f32>;
 @group(0) @binding(3) var<storage, read> j_h: array<f32>;            // (batch, d_sae)
 @group(0) @binding(4) var<storage, read> j_gx: array<f32>;           // (batch, d_in) d loss / d x̂
-@group(0) @binding(5) var<storage, read_write> j_grads: array<f32>;  // gradient slab
+@group(0) @binding(5) var<storage, read_write> j_terms: array<f32>;  // (batch, d_sae) each sample's term of dL/dθ_j
 
 // dL/dθ_j = Σ_b −(1/ε)·K((h_bj − θ_j)/ε)·(θ_j·∂L/∂z_bj + l0_weight/rows), K the rectangle on (−½, ½): one thread per
-// latent; ∂L/∂z_bj = Σ_i gx_bi·W_dec,ji is computed only inside the window (few samples when ε is small).
+// (sample, latent) writes its term, ∂L/∂z_bj = Σ_i gx_bi·W_dec,ji computed only inside the window; saeThresholdGrad
+// sums them per latent. (One thread per latent looping over samples and inputs could exceed llvmpipe's 65,535 loop
+// iterations per invocation: sae_batch.wgsl.)
+@compute @workgroup_size(SAE_WG)
+fn saeThresholdTerms(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let n = saeThread(wid, nwg, lid);
+  if (n >= st.rows * p.d_sae) { return; }
+  let b = n / p.d_sae;
+  let j = n % p.d_sae;
+  let theta = j_params[p.threshold + j];
+  let u = (j_h[n] - theta) / p.bandwidth;
+  var term = 0.0;
+  if (u > -0.5 && u < 0.5) {
+    var gz = 0.0;
+    for (var i = 0u; i < p.d_in; i++) { gz += j_gx[b * p.d_in + i] * j_params[p.w_dec + j * p.d_in + i]; }
+    term = -(theta * gz + p.l0_weight / f32(st.rows)) / p.bandwidth;
+  }
+  j_terms[n] = term;
+}
+
+@group(0) @binding(2) var<storage, read> t_terms: array<f32>;        // (batch, d_sae)
+@group(0) @binding(3) var<storage, read_write> t_grads: array<f32>;  // gradient slab
+
 @compute @workgroup_size(SAE_WG)
 fn saeThresholdGrad(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
   let j = saeThread(wid, nwg, lid);
   if (j >= p.d_sae) { return; }
-  let theta = j_params[p.threshold + j];
   var g = 0.0;
-  for (var b = 0u; b < st.rows; b++) {
-    let u = (j_h[b * p.d_sae + j] - theta) / p.bandwidth;
-    if (!(u > -0.5 && u < 0.5)) { continue; }
-    var gz = 0.0;
-    for (var i = 0u; i < p.d_in; i++) { gz += j_gx[b * p.d_in + i] * j_params[p.w_dec + j * p.d_in + i]; }
-    g -= (theta * gz + p.l0_weight / f32(st.rows)) / p.bandwidth;
-  }
-  j_grads[p.threshold + j] = g;
+  for (var b = 0u; b < st.rows; b++) { g += t_terms[b * p.d_sae + j]; }
+  t_grads[p.threshold + j] = g;
 }
 
 @group(0) @binding(2) var<storage, read> m_params: array<f32>;

@@ -96,10 +96,10 @@ fn saeLatentStats(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nw
 
 @group(0) @binding(2) var<storage, read> v_x: array<f32>;
 @group(0) @binding(3) var<storage, read> v_xhat: array<f32>;
-@group(0) @binding(4) var<storage, read> v_z: array<f32>;
-@group(0) @binding(5) var<storage, read_write> v_stats: array<f32>; // Σ(x̂ − x)², Σ active, samples, 0, then Σx (d_in), Σx² (d_in)
+@group(0) @binding(4) var<storage, read_write> v_stats: array<f32>; // Σ(x̂ − x)², 0, samples, 0, then Σx (d_in), Σx² (d_in)
 
-// Evaluation sums over the test split, one workgroup per batch: each thread owns whole input dimensions.
+// Evaluation sums over the test split, one workgroup per batch: each thread owns whole input dimensions. (L0 comes
+// from saeLatentStats's firing counts.)
 @compute @workgroup_size(SAE_WG)
 fn saeEvalStats(@builtin(local_invocation_index) lid: u32) {
   var acc = vec2f(0.0);
@@ -116,7 +116,6 @@ fn saeEvalStats(@builtin(local_invocation_index) lid: u32) {
     v_stats[4u + i] += sx;
     v_stats[4u + p.d_in + i] += sxx;
   }
-  for (var n = lid; n < st.rows * p.d_sae; n += SAE_WG) { acc.y += select(0.0, 1.0, v_z[n] > 0.0); }
   let t = rowSum(acc, lid);
-  if (lid == 0u) { v_stats[0] += t.x; v_stats[1] += t.y; v_stats[2] += f32(st.rows); }
+  if (lid == 0u) { v_stats[0] += t.x; v_stats[2] += f32(st.rows); }
 }

@@ -1,11 +1,11 @@
 // The sparse-autoencoder step as data: every batch buffer and bind group made once, and the ordered dispatch lists
 // (train step, evaluation) of the configured kind that SaeTrainer records into one encoder — the same shape as
 // src/train/graph.ts for the MLP models.
-import type { KernelCache } from '../gpu/kernels.ts';
+import type { Kernel, KernelCache } from '../gpu/kernels.ts';
 import { unitRows } from '../ref/sae-kinds.ts';
-import { BufferOwner, groups, makeBinder, type Dispatch, type Slabs } from '../train/bind.ts';
+import { BufferOwner, groups, makeBinder, type Bind, type Dispatch, type Slabs } from '../train/bind.ts';
 import { optimizerUniform } from '../train/uniforms.ts';
-import { auxLatents, denseEncoder, encodeProduct, encodeThreads, listStride, SAE_SPECS, SAE_WG, saeUniform, type SaeLayout, type SaeShape } from './kernels.ts';
+import { auxLatents, batchSelectionWords, denseEncoder, encodeProduct, encodeThreads, listStride, SAE_SPECS, SAE_WG, saeUniform, type SaeLayout, type SaeShape } from './kernels.ts';
 
 export interface SaeOptimizerHyper { beta1: number; beta2: number; eps: number }
 
@@ -29,6 +29,15 @@ export interface SaeGraph {
   destroy(): void;
 }
 
+/** BatchTopK's selection over the batch (sae_batch.wgsl): 32 bisection passes of count and decide, then the ties,
+ * the codes and θ's estimate. `buffers`: h, the selection state, z, the parameter slab. */
+export function batchSelection(bind: Bind, k: Record<string, Kernel>, u: ArrayBuffer, buffers: GPUBuffer[], batch: number, dSae: number): Dispatch[] {
+  const at = (name: string, groups: number) => bind(`Sae.${name}`, k[name], u, buffers, groups);
+  const count = at('batchCount', Math.ceil(batch / 16)), decide = at('batchDecide', 1); // 16 rows a workgroup
+  return [at('batchStart', 1), ...Array.from({ length: 32 }, () => [count, decide]).flat(), at('batchTies', batch), at('batchScan', 1),
+    at('batchWrite', batch), at('batchThreshold', Math.ceil(dSae / 64))];
+}
+
 export async function buildSaeGraph(device: GPUDevice, cache: KernelCache, l: SaeLayout, s: SaeShape, opt: SaeOptimizerHyper,
   slabs: Omit<Slabs, 'state'>, stepBuffer: GPUBuffer): Promise<SaeGraph> {
   const k = Object.fromEntries(await Promise.all(Object.entries(SAE_SPECS).map(async ([name, spec]) => [name, await cache.get(spec)])));
@@ -39,7 +48,7 @@ export async function buildSaeGraph(device: GPUDevice, cache: KernelCache, l: Sa
   const idx = f('idx', B * list), val = f('val', B * list), auxIdx = f('auxIdx', B * kAux), auxVal = f('auxVal', B * kAux);
   const xhat = f('xhat', B * dIn), ehat = f('ehat', B * dIn), gx = f('gx', B * dIn), ge = f('ge', B * dIn), gh = f('gh', B * dSae);
   const loss = f('loss', 8), sums = f('sums', 4), counters = f('counters', dSae), fires = f('fires', dSae), stats = f('stats', 4 + 2 * dIn);
-  const xc = f('xc', B * dIn), scratch = f('scratch', 4);
+  const xc = f('xc', B * dIn), scratch = f('scratch', 4), thetaTerms = f('thetaTerms', s.kind === 'jumprelu' ? B * dSae : 1);
   const latent = f('latent', 2 * dSae), norms = f('norms', dSae), samples = f('samples', dSae * B), count = f('count', dSae);
   const u = saeUniform(l, s);
   const bind = makeBinder(device, stepBuffer, owner);
@@ -52,7 +61,7 @@ export async function buildSaeGraph(device: GPUDevice, cache: KernelCache, l: Sa
     : [bind('Sae.encode', k.encode, u, [x, params, h], perRow(encodeThreads(B, dSae)))];
   const codes = bind('Sae.codes', k.codes, u, [h, params, z, idx, val], B);
   const trainCodes = s.kind === 'topk' ? [bind('Sae.topk', k.topk, u, [h, counters, z, idx, val], B)]
-    : s.kind === 'batchtopk' ? [bind('Sae.batchTopk', k.batchTopk, u, [h, counters, z, idx, val, params], 1), codes] : [codes];
+    : s.kind === 'batchtopk' ? [...batchSelection(bind, k, u, [h, f('batchSelection', batchSelectionWords(B)), z, params], B, dSae), codes] : [codes];
   const evalCodes = s.kind === 'topk' ? trainCodes : [codes];
   const decode = bind('Sae.decode', k.decode, u, [params, idx, val, auxIdx, auxVal, xhat, ehat], perRow(B * Math.ceil(dIn / 4)));
   const latentStats = bind('Sae.latentStats', k.latentStats, u, [z, counters, latent, fires], perRow(dSae));
@@ -71,12 +80,13 @@ export async function buildSaeGraph(device: GPUDevice, cache: KernelCache, l: Sa
     ...when(s.kind === 'l1', bind('Sae.l1DecoderGrad', k.l1DecoderGrad, u, [params, latent, norms, grads], perRow(dSae * dIn))),
     bind('Sae.encoderGrad', k.encoderGrad, u, [x, params, gh, grads, samples, count], perRow((Math.ceil(dIn / 4) + 1) * dSae)),
     bind('Sae.biasGrad', k.biasGrad, u, [params, gx, grads], perRow(dIn)),
-    ...when(s.kind === 'jumprelu', bind('Sae.thresholdGrad', k.thresholdGrad, u, [params, h, gx, grads], perRow(dSae))),
+    ...when(s.kind === 'jumprelu', bind('Sae.thresholdTerms', k.thresholdTerms, u, [params, h, gx, thetaTerms], perRow(B * dSae)),
+      bind('Sae.thresholdGrad', k.thresholdGrad, u, [thetaTerms, grads], perRow(dSae))),
     ...when(unitRows(s.kind), bind('Sae.projectRows', k.projectRows, u, [params, grads], perRow(dSae))),
     bind('Sae.adam', k.adam, optimizerUniform(l.floats, opt.beta1, opt.beta2, opt.eps, 0), [params, grads, m, v], groups(l.floats / 4)),
     ...when(unitRows(s.kind), bind('Sae.normaliseRows', k.normaliseRows, u, [params], perRow(dSae))),
   ];
-  const evaluate = [...encode, ...evalCodes, decode, latentStats, bind('Sae.evalStats', k.evalStats, u, [x, xhat, z, stats], 1)];
+  const evaluate = [...encode, ...evalCodes, decode, latentStats, bind('Sae.evalStats', k.evalStats, u, [x, xhat, stats], 1)];
   const gather = (data: GPUBuffer, order: GPUBuffer, count: number) =>
     bind('Sae.gather', k.gather, saeUniform(l, s, count), [data, order, x], perRow(B * dIn));
   return { x, h, z, zAux, idx, val, xhat, ehat, loss, sums, counters, fires, stats, step, evaluate, gather, destroy: () => owner.destroy() };

@@ -22,7 +22,13 @@ export const SAE_SPECS = {
   encodeProduct: denseSpecs(variantByName(ENCODE_VARIANT)).denseBackwardInput,
   topk: spec('topk', 'saeTopk', [r, r, w, w, w]),
   topkAux: spec('topk', 'saeTopkAux', [r, r, w, w, w]),
-  batchTopk: spec('topk', 'saeBatchTopk', [r, r, w, w, w, w]),
+  batchStart: spec('batch', 'saeBatchStart', [r, w, w, w]),
+  batchCount: spec('batch', 'saeBatchCount', [r, w, w, w]),
+  batchDecide: spec('batch', 'saeBatchDecide', [r, w, w, w]),
+  batchTies: spec('batch', 'saeBatchTies', [r, w, w, w]),
+  batchScan: spec('batch', 'saeBatchScan', [r, w, w, w]),
+  batchWrite: spec('batch', 'saeBatchWrite', [r, w, w, w]),
+  batchThreshold: spec('batch', 'saeBatchThreshold', [r, w, w, w]),
   codes: spec('codes', 'saeCodes', [r, r, w, w, w]),
   decode: spec('forward', 'saeDecode', [r, r, r, r, r, w, w]),
   loss: spec('forward', 'saeLoss', [r, r, r, r, w, w, r, r]),
@@ -33,15 +39,18 @@ export const SAE_SPECS = {
   l1DecoderGrad: spec('codes', 'saeL1DecoderGrad', [r, r, r, w]),
   encoderGrad: spec('backward', 'saeEncoderGrad', [r, r, r, w, r, r]),
   biasGrad: spec('backward', 'saeBiasGrad', [r, r, w]),
-  thresholdGrad: spec('codes', 'saeThresholdGrad', [r, r, r, w]),
+  thresholdTerms: spec('codes', 'saeThresholdTerms', [r, r, r, w]),
+  thresholdGrad: spec('codes', 'saeThresholdGrad', [r, w]),
   rowNorms: spec('update', 'saeRowNorms', [r, w]),
   projectRows: spec('update', 'saeProjectRows', [r, w]),
   normaliseRows: spec('update', 'saeNormaliseRows', [w]),
   latentStats: spec('update', 'saeLatentStats', [r, w, w, w]),
-  evalStats: spec('update', 'saeEvalStats', [r, r, r, w]),
+  evalStats: spec('update', 'saeEvalStats', [r, r, w]),
   adam: KERNEL_SPECS.adam,
 } satisfies Record<string, KernelSpec>;
 export const SAE_WG = 256;
+/** BatchTopK's selection state (sae_batch.wgsl b_sel): 8 words, then two per row. */
+export const batchSelectionWords = (batch: number): number => 8 + 2 * batch;
 /** Threads of saeEncode: one per 8 samples × 4 latents. */
 export const encodeThreads = (batch: number, dSae: number): number => Math.ceil(batch / 8) * Math.ceil(dSae / 4);
 /** Whether the encoder runs as the dense product (sae_encode.wgsl): its operands must be whole vec4 rows. */

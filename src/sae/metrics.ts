@@ -37,7 +37,7 @@ export function firingDensity(fires: Uint32Array, samples: number): FiringDensit
 }
 
 /** GPU sums read back after an evaluation: `stats` (sae_update.wgsl saeEvalStats), the epoch's training `sums`, the
- * dead-latent `counters` and each latent's held-out firing count `fires`. */
+ * dead-latent `counters` and each latent's held-out firing count `fires` (their sum gives L0). */
 export interface SaeSums { stats: Float32Array; sums: Float32Array; counters: Uint32Array; fires: Uint32Array }
 
 /** Σ over rows and dimensions of (x − the dimension's mean)², in float64: FVU's denominator. (From the GPU's f32 Σx and
@@ -54,7 +54,8 @@ export function totalVariance(m: { rows: number; cols: number; values: Float32Ar
 /** `variance`: totalVariance of the held-out vectors the GPU evaluated. */
 export function saeMetrics(epoch: number, g: SaeSums, l: SaeLayout, cfg: { deadAfter: number }, mmcs: number | null, variance: number): SaeMetrics {
   const { stats, sums } = g;
-  const [errSq, active, samples] = stats;
+  const [errSq, , samples] = stats;
+  const active = g.fires.reduce((a, c) => a + c, 0); // held-out (sample, latent) pairs with z > 0
   const fvu = errSq / variance;
   const dead = g.counters.reduce((a, c) => a + (c >= cfg.deadAfter ? 1 : 0), 0);
   const steps = Math.max(1, sums[2]);

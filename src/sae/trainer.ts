@@ -239,6 +239,8 @@ export function checkSaeConfig(cfg: SaeConfig, dIn: number): void {
   need(Number.isFinite(cfg.auxWeight) && cfg.auxWeight >= 0, `--auxk-weight must be ≥ 0, got ${cfg.auxWeight}`);
   need(Number.isInteger(cfg.deadAfter) && cfg.deadAfter >= 1, `--dead-after must be a positive integer (samples), got ${cfg.deadAfter}`);
   need(Number.isInteger(cfg.batch) && cfg.batch >= 1 && cfg.batch <= 65535, `--batch must be an integer in [1, 65535], got ${cfg.batch}`);
+  // BatchTopK's scan runs one thread over the rows twice (sae_batch.wgsl), within llvmpipe's loop budget.
+  need(cfg.kind !== 'batchtopk' || cfg.batch <= 16384, `--batch must be at most 16384 for BatchTopK, got ${cfg.batch}`);
   need(Number.isFinite(cfg.l0Weight) && cfg.l0Weight >= 0, `--l0-weight must be ≥ 0, got ${cfg.l0Weight}`);
   const jump = cfg.kind === 'jumprelu'; // ε and θ's start matter to JumpReLU only
   need(!jump || (Number.isFinite(cfg.bandwidth) && cfg.bandwidth > 0), `--jump-bandwidth must be > 0, got ${cfg.bandwidth}`);

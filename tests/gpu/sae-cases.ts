@@ -92,8 +92,9 @@ async function pieces(gpu: Gpu, seed: number, kind: SaeKind): Promise<void> {
     expectClose(`saeL1DecoderGrad ${what}`, unpackParams(l1[3], l).Wdec, g.Wdec, seed, 1e-6, 1e-4);
   }
   if (kind === 'jumprelu') {
-    const tg = await run('thresholdGrad', [slab, f32(f.h), f32(gx), { zeros: l.floats * 4 }], wg(dSae));
-    expectClose(`saeThresholdGrad ${what}`, unpackParams(tg[3], l).threshold, thresholdGrad(p, f.h, gx, B, hp), seed, 1e-6, 1e-4);
+    const terms = await run('thresholdTerms', [slab, f32(f.h), f32(gx), { zeros: B * dSae * 4 }], wg(B * dSae));
+    const tg = await run('thresholdGrad', [terms[3], { zeros: l.floats * 4 }], wg(dSae));
+    expectClose(`saeThresholdTerms + saeThresholdGrad ${what}`, unpackParams(tg[1], l).threshold, thresholdGrad(p, f.h, gx, B, hp), seed, 1e-6, 1e-4);
   }
   const eg = await run('encoderGrad', [f32(x), slab, f32(gh), { zeros: l.floats * 4 }, samples, count], wg((Math.ceil(dIn / 4) + 1) * dSae));
   const grads = unpackParams(eg[3], l);

@@ -5,7 +5,7 @@ import type { Gpu } from '../../src/gpu/device.ts';
 import { TestRandom } from '../../src/ref/check.ts';
 import { evaluationCodes, thresholdEstimate, topkIndices, trainingCodes, type SaeKind } from '../../src/ref/sae-kinds.ts';
 import { deadMask } from '../../src/ref/sae.ts';
-import { packParams, SAE_SPECS, saeLayout, saeUniform, unpackParams } from '../../src/sae/kernels.ts';
+import { batchSelectionWords, packParams, SAE_SPECS, saeLayout, saeUniform, unpackParams } from '../../src/sae/kernels.ts';
 import { initSae } from '../../src/sae/init.ts';
 import { hyper } from '../support/sae.ts';
 import { expectClose, runKernel, step } from './harness.ts';
@@ -60,23 +60,37 @@ const topk: Case = async (gpu, seed) => {
   }
 };
 
-/** BatchTopK: the k·rows largest ReLU(h) of the batch (ties to the lower flat index) and θ's running estimate. */
+/** BatchTopK (sae_batch.wgsl, its dispatches chained as the graph records them): the k·rows largest ReLU(h) of the
+ * batch (ties to the lower flat index) and θ's running estimate, twice in a row (the state must reset itself), up to
+ * 256 × 4096 values (beyond what one workgroup's loops may run on llvmpipe). */
 const batchTopk: Case = async (gpu, seed) => {
   const r = new TestRandom(seed, 23);
-  for (const [dSae, maxB] of [[int(r, 1, 40), 9], [int(r, 200, 700), 9], [4096, 16]]) {
-    const B = int(r, 1, maxB), rows = int(r, 1, B), k = int(r, 1, Math.min(64, dSae)), dIn = 2;
-    const h = ties(r, B * dSae);
-    if (r.uniform(1)[0] < 0.2) h.fill(-1); // no positive code: θ unchanged
+  for (const [dSae, maxB] of [[int(r, 1, 40), 9], [int(r, 200, 700), 9], [4096, 256]]) {
+    const B = dSae === 4096 ? 256 : int(r, 1, maxB), k = int(r, 1, Math.min(64, dSae)), dIn = 2;
     const l = saeLayout(dIn, dSae);
     const hp = hyper({ kind: 'batchtopk', k });
     const p = { ...initSae(dIn, dSae, seed, null), threshold: new Float64Array(dSae).fill(0.375) };
-    const out = await runKernel(gpu, SAE_SPECS.batchTopk, step(rows), saeUniform(l, { ...hp, batch: B }),
-      [f32(h), new Uint32Array(dSae), { zeros: B * dSae * 4 }, { zeros: 4 }, { zeros: 4 }, packParams(p, l)], 1);
-    const z = trainingCodes(p, h.subarray(0, rows * dSae), rows, hp);
-    const what = `saeBatchTopk rows=${rows} d_sae=${dSae} k=${k}`;
-    expectClose(`${what} z`, out[2].subarray(0, rows * dSae), z, seed, 0, 0);
-    const theta = thresholdEstimate(0.375, z);
-    expectClose(`${what} θ`, unpackParams(out[5], l).threshold, new Float64Array(dSae).fill(theta), seed, 1e-7, 1e-6);
+    let state: Float32Array = new Float32Array(batchSelectionWords(B)), params: Float32Array = packParams(p, l); // state: u32 words
+    for (let round = 0; round < 2; round++) {
+      const rows = round === 0 ? B : int(r, 1, B);
+      const h = ties(r, B * dSae);
+      if (r.uniform(1)[0] < 0.2) h.fill(-1); // no positive code: θ unchanged
+      const u = saeUniform(l, { ...hp, batch: B });
+      let z: Float32Array = new Float32Array(B * dSae);
+      const run = async (name: keyof typeof SAE_SPECS, groups: number) => {
+        const out = await runKernel(gpu, SAE_SPECS[name], step(rows), u, [f32(h), state, z, params], groups);
+        [state, z, params] = [out[1], out[2], out[3]];
+      };
+      await run('batchStart', 1);
+      for (let bit = 0; bit < 32; bit++) { await run('batchCount', Math.ceil(B / 16)); await run('batchDecide', 1); }
+      for (const [name, groups] of [['batchTies', B], ['batchScan', 1], ['batchWrite', B], ['batchThreshold', Math.ceil(dSae / 64)]] as const) await run(name, groups);
+      const want = trainingCodes(p, h.subarray(0, rows * dSae), rows, hp);
+      const what = `saeBatch* rows=${rows} d_sae=${dSae} k=${k} round ${round}`;
+      expectClose(`${what} z`, z.subarray(0, rows * dSae), want, seed, 0, 0);
+      p.threshold.fill(thresholdEstimate(p.threshold[0], want));
+      expectClose(`${what} θ`, unpackParams(params, l).threshold, p.threshold, seed, 1e-7, 1e-6);
+      expectClose(`${what} per-row state reset`, u32(state).subarray(8, 8 + 2 * B), new Uint32Array(2 * B), seed, 0, 0);
+    }
   }
 };
 
