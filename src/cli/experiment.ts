@@ -19,7 +19,7 @@ import { DEFAULT_VARIANT, MATMUL_VARIANTS } from '../train/kernels.ts';
 const USAGE = `Usage: npm run experiment -- NAME [options]
   NAME                  ${EXPERIMENT_NAMES.join('|')}
   --data default|DIR    the embedded digits (default) or a directory of MNIST-format IDX files
-  --epochs N            epochs per run (default: the experiment's, 5; presets 10)
+  --epochs N            epochs per run (default: the experiment's, as seed 001: latent 15, the others 10)
   --out DIR             output directory (default runs/experiments/NAME)
   --seed S              seed of every run (default 0)
   --kernel K            matmul variant (default ${DEFAULT_VARIANT}: fixed, so re-runs give identical numbers; ${AUTO_KERNEL} tunes by timing)

@@ -59,7 +59,7 @@ const SPARSITY_COLUMNS: Column[] = ['x', 'test_mse', 'mean_activity', 'populatio
 
 export const EXPERIMENTS: Experiment[] = [
   {
-    name: 'losses', title: 'Reconstruction loss: MSE vs BCE vs MAE', epochs: 5,
+    name: 'losses', title: 'Reconstruction loss: MSE vs BCE vs MAE', epochs: 10,
     question: 'Exercise 1: which loss gives the lowest error in each metric, and the sharpest reconstructions?',
     runs: (['mse', 'bce', 'mae'] as const).map((loss) => ({ label: loss, preset: 'ae', loss })),
     evaluate: (['mse', 'bce', 'mae'] as const).map((loss) => ({ label: `test ${loss.toUpperCase()}`, loss })),
@@ -68,14 +68,14 @@ export const EXPERIMENTS: Experiment[] = [
     pictures: 'recon',
   },
   {
-    name: 'latent', title: 'Latent dimension 2…256', epochs: 5, xTitle: 'Z',
+    name: 'latent', title: 'Latent dimension 2…256', epochs: 15, xTitle: 'Z',
     question: 'How does the test error fall with the code size?',
     runs: [2, 4, 8, 16, 32, 64, 128, 256].map((z) => ({ label: `Z=${z}`, preset: 'ae', latent: z, x: z })),
     columns: ['x', 'loss', 'test_mse'],
     plots: [{ kind: 'xy', title: 'test MSE vs latent dimension', x: 'x', y: ['test_mse'], logX: true, logY: true, points: true }],
   },
   {
-    name: 'l1-weight', title: 'L1 sparsity weight λ', epochs: 5, xTitle: 'λ',
+    name: 'l1-weight', title: 'L1 sparsity weight λ', epochs: 10, xTitle: 'λ',
     question: 'Exercise 2: how does λ trade reconstruction error against sparsity?',
     runs: [1e-4, 1e-3, 1e-2, 1e-1, 1].map((w) => ({ label: `λ=${w}`, preset: 'sae-l1', sparsity: { kind: 'l1', weight: w }, x: w })),
     columns: SPARSITY_COLUMNS,
@@ -83,7 +83,7 @@ export const EXPERIMENTS: Experiment[] = [
     pictures: 'features',
   },
   {
-    name: 'kl-weight', title: 'KL sparsity weight β (ρ = 0.05)', epochs: 5, xTitle: 'β',
+    name: 'kl-weight', title: 'KL sparsity weight β (ρ = 0.05)', epochs: 10, xTitle: 'β',
     question: 'Exercise 2: how does β trade reconstruction error against sparsity?',
     runs: [1e-3, 1e-2, 1e-1, 1, 10].map((w) => ({ label: `β=${w}`, preset: 'sae-kl', sparsity: { kind: 'kl', weight: w, rho: 0.05 }, x: w })),
     columns: SPARSITY_COLUMNS,
@@ -91,7 +91,7 @@ export const EXPERIMENTS: Experiment[] = [
     pictures: 'features',
   },
   {
-    name: 'l1-vs-kl', title: 'L1 (λ = 0.01) vs KL (β = 0.1, ρ = 0.05)', epochs: 5,
+    name: 'l1-vs-kl', title: 'L1 (λ = 0.01) vs KL (β = 0.1, ρ = 0.05)', epochs: 10,
     question: 'Exercise 3: training dynamics, final sparsity and features of the two penalties at similar strength.',
     runs: [
       { label: 'L1 λ=0.01', preset: 'sae-l1', sparsity: { kind: 'l1', weight: 0.01 } },
@@ -105,14 +105,14 @@ export const EXPERIMENTS: Experiment[] = [
     pictures: 'features',
   },
   {
-    name: 'contractive', title: 'Contractive penalty λ', epochs: 5, xTitle: 'λ',
+    name: 'contractive', title: 'Contractive penalty λ', epochs: 10, xTitle: 'λ',
     question: 'Exercise 4: reconstruction error vs encoder sensitivity ‖J‖²_F; where is the best trade-off?',
     runs: [0.001, 0.01, 0.1, 1].map((l) => ({ label: `λ=${l}`, preset: 'cae', contractive: l, x: l })),
     columns: ['x', 'test_mse', 'jacobian_fro2'],
     plots: [{ kind: 'xy', title: 'test MSE vs ‖J‖²_F (λ per point)', x: 'jacobian_fro2', y: ['test_mse'], points: true }],
   },
   {
-    name: 'noise-level', title: 'Gaussian noise level 0.1…0.5', epochs: 5, xTitle: 'training σ',
+    name: 'noise-level', title: 'Gaussian noise level 0.1…0.5', epochs: 10, xTitle: 'training σ',
     question: 'Exercise 5: is there a best training noise level, and does a model trained on high noise denoise low noise?',
     runs: [{ label: 'σ=0 (plain ae)', preset: 'ae', x: 0 }, ...NOISE_LEVELS.map((l) => ({ label: `σ=${l}`, preset: 'dae' as const, corruption: gaussian(l), x: l }))],
     evaluate: NOISE_LEVELS.map((l) => onNoise({ label: `σ=${l}`, corruption: gaussian(l) })),
@@ -123,7 +123,7 @@ export const EXPERIMENTS: Experiment[] = [
     ],
   },
   {
-    name: 'noise-robustness', title: 'Noise type robustness', epochs: 5,
+    name: 'noise-robustness', title: 'Noise type robustness', epochs: 10,
     question: 'Exercise 6: does training on one corruption generalise to the others?',
     runs: NOISE_TYPES.map(({ label, corruption }) => ({ label: `trained on ${label}`, preset: 'dae', corruption })),
     evaluate: NOISE_TYPES.map(onNoise),
