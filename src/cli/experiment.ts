@@ -1,7 +1,7 @@
 // `npm run experiment -- NAME`: one of src/experiments' sweeps on one device, a progress line per run, then the
 // table; results.json, results.csv, SVG plots, PNG grids and report.md land in the output directory.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { subsetSplit } from '../data/dataset.ts';
@@ -9,9 +9,10 @@ import { loadData } from '../data/node.ts';
 import { acquireNodeGpu, NODE_ADAPTERS, type NodeAdapterChoice } from '../gpu/node.ts';
 import { writeFileAtomic } from '../io/files.ts';
 import { EXPERIMENT_NAMES, experiment } from '../experiments/definitions.ts';
+import { attachBaselines } from '../experiments/baselines.ts';
 import { buildReport } from '../experiments/report.ts';
 import { plural } from '../model/describe.ts';
-import { experimentLimits, runExperiment } from '../experiments/runner.ts';
+import { experimentLimits, runExperiment, type ExperimentResult } from '../experiments/runner.ts';
 import { fmt } from '../experiments/table.ts';
 import { AUTO_KERNEL } from '../train/autotune.ts';
 import { DEFAULT_VARIANT, MATMUL_VARIANTS } from '../train/kernels.ts';
@@ -26,7 +27,9 @@ const USAGE = `Usage: npm run experiment -- NAME [options]
   --adapter A           ${NODE_ADAPTERS.join('|')} (default auto)
   --runs N              only the first N configurations
   --subset TRAIN/TEST   only the first TRAIN training and TEST test images
-  --quiet               print only the table`;
+  --quiet               print only the table
+  --report-only         rebuild OUT's report from its results.json (and interpretation.md) without training; the PCA
+                        baseline is recomputed from --data, which must be the data of the run`;
 
 function positiveInt(flag: string, raw: string | undefined, def: number): number {
   if (raw === undefined) return def;
@@ -50,7 +53,8 @@ function codeVersion(): string {
 async function main(argv: string[]): Promise<void> {
   const { values: a, positionals } = parseArgs({ args: argv, strict: true, allowPositionals: true, options: {
     data: { type: 'string' }, epochs: { type: 'string' }, out: { type: 'string' }, seed: { type: 'string' }, kernel: { type: 'string' },
-    adapter: { type: 'string' }, runs: { type: 'string' }, subset: { type: 'string' }, quiet: { type: 'boolean' }, help: { type: 'boolean' } } });
+    adapter: { type: 'string' }, runs: { type: 'string' }, subset: { type: 'string' }, quiet: { type: 'boolean' }, help: { type: 'boolean' },
+    'report-only': { type: 'boolean' } } });
   if (a.help) { console.log(USAGE); return; }
   if (positionals.length !== 1) throw new Error(`give one experiment name\n\n${USAGE}`);
   const exp = experiment(positionals[0]);
@@ -69,6 +73,24 @@ async function main(argv: string[]): Promise<void> {
 
   let data = await loadData(a.data ?? 'default');
   if (subset) data = await subsetSplit(data, Number(subset[1]), Number(subset[2]));
+  // A paragraph written after reading the numbers, kept beside the report it interprets.
+  const interpretationFile = join(out, 'interpretation.md');
+  const interpretation = existsSync(interpretationFile) ? readFileSync(interpretationFile, 'utf8') : null;
+  const write = async (result: ExperimentResult, pictures: Parameters<typeof buildReport>[2]) => {
+    const report = buildReport(exp, result, pictures, interpretation);
+    for (const f of report.files) await writeFileAtomic(join(out, f.name), f.content);
+    return report;
+  };
+  if (a['report-only']) {
+    const file = join(out, 'results.json');
+    if (!existsSync(file)) throw new Error(`--report-only: ${file} does not exist; run the experiment into --out ${out} first`);
+    const result = JSON.parse(readFileSync(file, 'utf8')) as ExperimentResult;
+    if (result.experiment !== exp.name) throw new Error(`--report-only: ${file} holds the experiment ${result.experiment}, not ${exp.name}`);
+    attachBaselines(exp, result, data);
+    const report = await write(result, null);
+    console.log(`${report.table}\n\nreport rebuilt in ${out}`);
+    return;
+  }
   const gpu = await acquireNodeGpu(adapter, experimentLimits(exp, data));
   try {
     log(`${exp.name}: ${exp.title}; ${data.name} (${data.train.count}/${data.test.count}), ${gpu.adapter.name}, ${plural(epochs, 'epoch')} per run, kernel ${kernel}`);
@@ -80,8 +102,9 @@ async function main(argv: string[]): Promise<void> {
         const last = done.epochs[done.epochs.length - 1];
         log(`[${run + 1}/${runs}] ${label}: ${done.error ? `failed: ${done.error}` : `test MSE ${fmt(last.test_mse)}, active ${fmt(last.population_sparsity)}, ${last.seconds.toFixed(1)} s`}`);
       } });
-    const report = buildReport(exp, result, pictures);
-    for (const f of report.files) await writeFileAtomic(join(out, f.name), f.content);
+    result.wall_s = Math.round((performance.now() - t0) / 100) / 10; // training and evaluations, not the PCA baseline
+    attachBaselines(exp, result, data);
+    const report = await write(result, pictures);
     console.log(`\n${report.table}\n\n${report.files.length} files in ${out} (report.md), ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   } finally {
     gpu.release();

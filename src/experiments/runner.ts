@@ -11,7 +11,8 @@ import { Trainer, limitsFor, type EpochMetrics } from '../train/trainer.ts';
 import { Run } from '../train/run.ts';
 import type { GrayImage } from '../viz/grid.ts';
 import { trainerPictures } from '../viz/trainer-pictures.ts';
-import type { Evaluation, Experiment, RunSpec } from './definitions.ts';
+import type { Evaluation, Experiment, Extra, RunSpec } from './definitions.ts';
+import { testSharpness } from './sharpness.ts';
 
 /** Per-epoch figures kept for curves (the step records are left out). */
 export interface EpochSummary {
@@ -25,6 +26,7 @@ export interface RunResult {
   config: TrainConfig;
   epochs: EpochSummary[];
   evals: Record<string, number>; // Evaluation label → its value
+  extras?: Partial<Record<Extra, number>>; // figures measured after training (sharpness) or beside it (the PCA baseline)
   error: string | null; // the run could not train (e.g. an objective this build lacks); the sweep goes on
 }
 
@@ -34,7 +36,11 @@ export interface ExperimentResult {
   adapter: AdapterDescription;
   data: { name: string; sha256: string; train: number; test: number };
   runs: RunResult[];
+  wall_s?: number; // the whole experiment's wall time, training and evaluations (set by the CLI)
+  baselines?: BaselineRow[]; // rows that are not trained models (the PCA baseline), added by src/experiments/baselines.ts
 }
+
+export interface BaselineRow { label: string; z: number; test_mse: number; sharpness: number | null }
 
 export interface RunPictures { label: string; recon: GrayImage; features: GrayImage }
 
@@ -54,6 +60,7 @@ export function configFor(spec: RunSpec, epochs: number, seed: number, inputDim:
   if (spec.loss) cfg.loss = spec.loss;
   if (spec.sparsity) cfg.sparsity = { ...cfg.sparsity, ...spec.sparsity };
   if (spec.contractive !== undefined) cfg.contractive = spec.contractive;
+  if (spec.contractiveSamples !== undefined) cfg.contractiveSamples = spec.contractiveSamples;
   if (spec.corruption) cfg.corruption = { ...spec.corruption };
   cfg.epochs = epochs;
   cfg.schedule = { ...cfg.schedule, T: epochs };
@@ -119,6 +126,7 @@ export async function runExperiment(gpu: Gpu, data: DataSplit, exp: Experiment, 
       }
       const { recon, features } = await trainerPictures(trainer, false, 64); // right after the last evaluation
       pictures.push({ label: spec.label, recon, features });
+      if (exp.sharpness) run.extras = { sharpness: await testSharpness(trainer) };
       const slabs = await trainer.readSlabs();
       for (const ev of exp.evaluate ?? []) run.evals[ev.label] = await evaluate(gpu, cache, data, kernel, config, ev, slabs);
     } catch (err) {
