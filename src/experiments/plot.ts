@@ -69,7 +69,7 @@ export function lineChart(title: string, xLabel: string, yLabel: string, series:
   return frame(title, body);
 }
 
-/** A table of colored cells (light = low, dark = high) with the value written in each. */
+/** A table of colored cells (light = low, dark = high) with the value written in each; lower is better. */
 export function heatmap(title: string, rows: string[], cols: string[], values: (number | null)[][]): string {
   const finite = values.flat().filter((v): v is number => v !== null && Number.isFinite(v));
   const lo = Math.min(...finite);
@@ -80,14 +80,18 @@ export function heatmap(title: string, rows: string[], cols: string[], values: (
   const ch = 36;
   const body: string[] = [];
   cols.forEach((c, j) => body.push(text(left + (j + 0.5) * cw, top - 8, c, 'text-anchor="middle"')));
+  // The lowest value of each column (the best model for that test) is outlined and bold.
+  const best = cols.map((_, j) => Math.min(...values.map((row) => row[j] ?? Infinity)));
   rows.forEach((r, i) => {
     body.push(text(left - 8, top + (i + 0.5) * ch + 4, r, 'text-anchor="end"'));
     values[i].forEach((v, j) => {
       const f = v === null || !(hi > lo) ? 0 : (v - lo) / (hi - lo);
       const shade = Math.round(245 - 170 * f);
-      body.push(`<rect x="${(left + j * cw).toFixed(1)}" y="${(top + i * ch).toFixed(1)}" width="${cw.toFixed(1)}" height="${ch.toFixed(1)}" fill="rgb(${shade},${shade},255)" stroke="#fff"/>`,
-        text(left + (j + 0.5) * cw, top + (i + 0.5) * ch + 4, v === null ? '–' : num(v), `text-anchor="middle" fill="${f > 0.6 ? '#fff' : '#000'}"`));
+      const isBest = v !== null && v === best[j];
+      body.push(`<rect x="${(left + j * cw).toFixed(1)}" y="${(top + i * ch).toFixed(1)}" width="${cw.toFixed(1)}" height="${ch.toFixed(1)}" fill="rgb(${shade},${shade},255)" stroke="${isBest ? '#000' : '#fff'}"${isBest ? ' stroke-width="2"' : ''}/>`,
+        text(left + (j + 0.5) * cw, top + (i + 0.5) * ch + 4, v === null ? '–' : num(v), `text-anchor="middle" fill="${f > 0.6 ? '#fff' : '#000'}"${isBest ? ' font-weight="bold"' : ''}`));
     });
   });
-  return frame(title, body, top + rows.length * ch + 12);
+  body.push(text(left, top + rows.length * ch + 16, 'outlined: the lowest value in its column', 'fill="#555"'));
+  return frame(title, body, top + rows.length * ch + 24);
 }
