@@ -13,6 +13,7 @@ import { attachBaselines } from '../experiments/baselines.ts';
 import { buildReport } from '../experiments/report.ts';
 import { plural } from '../model/describe.ts';
 import { experimentLimits, runExperiment, type ExperimentResult } from '../experiments/runner.ts';
+import { mergeParts, parseOnly, readResult } from './experiment-parts.ts';
 import { fmt } from '../experiments/table.ts';
 import { AUTO_KERNEL } from '../train/autotune.ts';
 import { DEFAULT_VARIANT, MATMUL_VARIANTS } from '../train/kernels.ts';
@@ -28,6 +29,8 @@ const USAGE = `Usage: npm run experiment -- NAME [options]
   --runs N              only the first N configurations
   --subset TRAIN/TEST   only the first TRAIN training and TEST test images
   --quiet               print only the table
+  --only A-B            only configurations A to B (from 1): a part of a long sweep, for --merge
+  --merge DIR,DIR…      join parts run with --only into OUT (runs, grids), then build the report as --report-only
   --report-only         rebuild OUT's report from its results.json (and interpretation.md) without training; the PCA
                         baseline is recomputed from --data, which must be the data of the run`;
 
@@ -54,7 +57,7 @@ async function main(argv: string[]): Promise<void> {
   const { values: a, positionals } = parseArgs({ args: argv, strict: true, allowPositionals: true, options: {
     data: { type: 'string' }, epochs: { type: 'string' }, out: { type: 'string' }, seed: { type: 'string' }, kernel: { type: 'string' },
     adapter: { type: 'string' }, runs: { type: 'string' }, subset: { type: 'string' }, quiet: { type: 'boolean' }, help: { type: 'boolean' },
-    'report-only': { type: 'boolean' } } });
+    'report-only': { type: 'boolean' }, only: { type: 'string' }, merge: { type: 'string' } } });
   if (a.help) { console.log(USAGE); return; }
   if (positionals.length !== 1) throw new Error(`give one experiment name\n\n${USAGE}`);
   const exp = experiment(positionals[0]);
@@ -67,6 +70,8 @@ async function main(argv: string[]): Promise<void> {
   if (!NODE_ADAPTERS.includes(adapter)) throw new Error(`--adapter ${JSON.stringify(adapter)}: must be one of ${NODE_ADAPTERS.join(', ')}`);
   const subset = a.subset?.match(/^(\d+)\/(\d+)$/);
   if (a.subset !== undefined && !subset) throw new Error(`--subset ${JSON.stringify(a.subset)}: must be TRAIN/TEST, e.g. 512/256`);
+  const only = a.only === undefined ? null : parseOnly(a.only, exp);
+  if (only && a.runs !== undefined) throw new Error('--only and --runs both choose configurations: give one of them');
   const out = resolve(a.out ?? join('runs', 'experiments', exp.name));
   try { mkdirSync(out, { recursive: true }); } catch (e) { throw new Error(`--out ${out}: cannot create the directory (${(e as Error).message})`); }
   const log = (s: string) => { if (!a.quiet) console.log(s); };
@@ -81,14 +86,11 @@ async function main(argv: string[]): Promise<void> {
     for (const f of report.files) await writeFileAtomic(join(out, f.name), f.content);
     return report;
   };
-  if (a['report-only']) {
-    const file = join(out, 'results.json');
-    if (!existsSync(file)) throw new Error(`--report-only: ${file} does not exist; run the experiment into --out ${out} first`);
-    const result = JSON.parse(readFileSync(file, 'utf8')) as ExperimentResult;
-    if (result.experiment !== exp.name) throw new Error(`--report-only: ${file} holds the experiment ${result.experiment}, not ${exp.name}`);
+  if (a['report-only'] || a.merge !== undefined) {
+    const result = a.merge !== undefined ? mergeParts(exp, a.merge.split(',').map((d) => resolve(d)), out) : readResult(out, exp);
     attachBaselines(exp, result, data);
     const report = await write(result, null);
-    console.log(`${report.table}\n\nreport rebuilt in ${out}`);
+    console.log(`${report.table}\n\nreport ${a.merge !== undefined ? `merged from ${plural(a.merge.split(',').length, 'part')}` : 'rebuilt'} in ${out}`);
     return;
   }
   const gpu = await acquireNodeGpu(adapter, experimentLimits(exp, data));
@@ -96,7 +98,7 @@ async function main(argv: string[]): Promise<void> {
     log(`${exp.name}: ${exp.title}; ${data.name} (${data.train.count}/${data.test.count}), ${gpu.adapter.name}, ${plural(epochs, 'epoch')} per run, kernel ${kernel}`);
     const t0 = performance.now();
     const { result, pictures } = await runExperiment(gpu, data, exp, { epochs, seed, kernel, commit: codeVersion(),
-      maxRuns: a.runs === undefined ? undefined : positiveInt('runs', a.runs, 1),
+      ...(only ? { first: only.first, maxRuns: only.count } : { maxRuns: a.runs === undefined ? undefined : positiveInt('runs', a.runs, 1) }),
       onProgress: ({ run, runs, label, done }) => {
         if (!done) return;
         const last = done.epochs[done.epochs.length - 1];

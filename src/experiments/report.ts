@@ -1,7 +1,7 @@
 // Everything an experiment leaves behind, as named file contents: results.json, results.csv, one SVG per plot, each
 // run's picture grid as PNG, and report.md: the seed's claim and whether the numbers agree, the interpretation, the
 // table, plots and grids. Environment-agnostic: the CLI writes the files, the page shows them.
-import { describeModel } from '../model/describe.ts';
+import { describeModel, plural } from '../model/describe.ts';
 import { encodeGrayPng, scaleGray } from '../viz/png.ts';
 import { CLAIMS } from './claims.ts';
 import { columnTitle, type Column, type Experiment, type PlotSpec } from './definitions.ts';
@@ -30,7 +30,8 @@ function plotSvg(exp: Experiment, p: PlotSpec, r: ExperimentResult): string {
 
 /** Pixel scale of the PNG grids in reports: 28-pixel tiles at 2× are large enough to see strokes and textures. */
 const GRID_SCALE = 2;
-const pictureName = (exp: Experiment, i: number) => `${exp.name}-${exp.pictures}-${i + 1}.png`;
+/** A run's grid is named by its place in the whole sweep, so parts trained apart (--only) merge without clashes. */
+const pictureName = (exp: Experiment, label: string) => `${exp.name}-${exp.pictures}-${exp.runs.findIndex((s) => s.label === label) + 1}.png`;
 
 /** The seed's claim, whether the numbers agree, and the interpretation (hand-written, or a note saying where it goes). */
 function claimSection(exp: Experiment, r: ExperimentResult, interpretation: string | null): string[] {
@@ -40,7 +41,7 @@ function claimSection(exp: Experiment, r: ExperimentResult, interpretation: stri
     const verdict = claim.verdict(r);
     out.push('## Seed 001\'s claim', '', `> ${claim.claim}`, '',
       `**Our numbers ${verdict.agreement}** (${r.data.name}, ${r.data.train.toLocaleString('en')} / ${r.data.test.toLocaleString('en')} ` +
-        `images, ${r.epochs} epochs per run):`, '', ...verdict.points.map((p) => `- ${p}`), '');
+        `images, ${plural(r.epochs, 'epoch')} per run):`, '', ...verdict.points.map((p) => `- ${p}`), '');
   }
   out.push('## Interpretation', '', interpretation?.trim() ??
     '_Not written for this run: put a paragraph in interpretation.md next to this report and rebuild it with --report-only._', '');
@@ -53,10 +54,10 @@ export function buildReport(exp: Experiment, r: ExperimentResult, pictures: RunP
   const table = markdownTable(exp, r);
   const plots = exp.plots.map((p, i): Artifact => ({ name: `${exp.name}-${i + 1}.svg`, title: p.title, content: plotSvg(exp, p, r) }));
   const kind = exp.pictures === 'recon' ? 'reconstructions (rows: input | corrupted | output)' : 'learned features (decoder basis, first 64 units)';
-  const grids = exp.pictures ? r.runs.flatMap((run, i): Artifact[] => {
+  const grids = exp.pictures ? r.runs.flatMap((run): Artifact[] => {
     if (run.error) return [];
     const img = pictures?.find((p) => p.label === run.label)?.[exp.pictures!];
-    return [{ name: pictureName(exp, i), title: `${run.label}: ${kind}`, content: img ? encodeGrayPng(scaleGray(img, GRID_SCALE)) : new Uint8Array() }];
+    return [{ name: pictureName(exp, run.label), title: `${run.label}: ${kind}`, content: img ? encodeGrayPng(scaleGray(img, GRID_SCALE)) : new Uint8Array() }];
   }) : [];
   const a = r.adapter;
   const md = [

@@ -49,7 +49,8 @@ export interface RunOptions {
   seed?: number; // every run's seed (default 0)
   kernel?: string; // a fixed matmul variant keeps runs bit-reproducible; 'auto' tunes by timing, which can vary
   commit?: string;
-  maxRuns?: number; // only the first N configurations (smoke tests)
+  maxRuns?: number; // only N configurations (smoke tests, or one part of a long sweep)
+  first?: number; // index of the first configuration to train (default 0)
   onProgress?: (p: { run: number; runs: number; label: string; epoch: number; epochs: number; done: RunResult | null }) => void;
   log?: (line: string) => void; // the runs' own lines (a divergence, a rebuilt device)
 }
@@ -102,7 +103,8 @@ export async function runExperiment(gpu: Gpu, data: DataSplit, exp: Experiment, 
   const seed = o.seed ?? 0;
   const kernel = o.kernel ?? DEFAULT_VARIANT;
   const cache = new KernelCache(gpu);
-  const specs = exp.runs.slice(0, o.maxRuns ?? exp.runs.length);
+  const first = o.first ?? 0;
+  const specs = exp.runs.slice(first, first + (o.maxRuns ?? exp.runs.length));
   const result: ExperimentResult = {
     experiment: exp.name, title: exp.title, question: exp.question, epochs, seed, kernel, commit: o.commit ?? 'unknown',
     started: new Date().toISOString(), adapter: gpu.adapter,
