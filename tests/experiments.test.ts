@@ -77,3 +77,20 @@ test('npm run experiment on an MNIST-format directory: the PCA column; --report-
   await assert.rejects(experiment(['latent', '--report-only', '--out', out]), /is not the data the experiment ran on/);
   await assert.rejects(experiment(['losses', '--report-only', '--out', out]), /holds the experiment latent, not losses/);
 });
+
+test('--only trains a part of a sweep and --merge joins the parts into one report', async () => {
+  const [p2, p1, out] = [0, 1, 2].map(() => mkdtempSync(join(tmpdir(), 'wgae-exp-')));
+  const common = ['noise-robustness', '--epochs', '1', '--subset', '256/64', '--adapter', 'llvmpipe', '--quiet'];
+  await experiment([...common, '--only', '2-2', '--out', p2]);
+  await experiment([...common, '--only', '1-1', '--out', p1]);
+  assert.deepEqual(readdirSync(p2).filter((f) => f.endsWith('.png')), ['noise-robustness-recon-2.png'], 'grids keep their place in the sweep');
+  const a = await experiment(['noise-robustness', '--subset', '256/64', '--merge', `${p2},${p1}`, '--out', out]);
+  assert.match(a.stdout, /report merged from 2 parts/);
+  const r = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+  const parts = [p1, p2].map((d) => JSON.parse(readFileSync(join(d, 'results.json'), 'utf8')));
+  assert.deepEqual(r.runs.map((run: { label: string }) => run.label), ['trained on gaussian 0.3', 'trained on salt_pepper 0.2'], 'in the sweep\'s order');
+  assert.ok(Math.abs(r.wall_s - (parts[0].wall_s + parts[1].wall_s)) < 1e-9, 'the parts\' wall times add up');
+  assert.ok(readdirSync(out).includes('noise-robustness-recon-1.png') && readdirSync(out).includes('noise-robustness-recon-2.png'));
+  await assert.rejects(experiment(['noise-robustness', '--subset', '256/64', '--merge', `${p1},${p1}`, '--out', out]), /the run "trained on gaussian 0\.3" is in more than one part/);
+  await assert.rejects(experiment([...common, '--only', '3-4', '--out', out]), /--only "3-4": must be A-B with 1 ≤ A ≤ B ≤ 3/);
+});
