@@ -53,13 +53,18 @@ export function noiseLevel(r: ExperimentResult): Verdict {
 export function noiseRobustness(r: ExperimentResult): Verdict {
   const runs = ok(r);
   const cols = Object.keys(runs[0]?.evals ?? {}).map((k): Column => `eval:${k}`);
-  if (runs.length !== cols.length) return failed;
+  // Run "trained on X" belongs to column "on X"; a sweep cut short (--only parts) judges the rows it has.
+  const ownCol = (run: RunResult) => cols.find((c) => c === `eval:on ${run.label.replace(/^trained on /, '')}`);
+  const owner = (c: Column) => runs.find((run) => ownCol(run) === c);
+  if (runs.length < 2 || runs.some((run) => !ownCol(run))) return failed;
   const best = bestPerColumn(runs, cols);
-  const own = runs.filter((run, i) => best[i] === run).length;
-  const transfer = runs.map((run, i) => `${run.label}: ` +
-    cols.flatMap((c, k) => (k === i ? [] : [`${c.slice(5)} ${pct(v(run, c), v(runs[k], c))}`])).join(', '));
-  return { agreement: own === runs.length ? 'agree' : own > 0 ? 'partly agree' : 'disagree', points: [
-    `${own} of ${runs.length} corruptions are cleaned best by the model trained on them: ${cols.map((c, i) => `${c.slice(5)} → ${best[i].label}`).join('; ')}`,
+  const own = cols.filter((c, k) => owner(c) && best[k] === owner(c)).length;
+  const judged = cols.filter((c) => owner(c)).length;
+  const transfer = runs.map((run) => `${run.label}: ` +
+    cols.flatMap((c) => { const o = owner(c); return o && o !== run ? [`${c.slice(5)} ${pct(v(run, c), v(o, c))}`] : []; }).join(', '));
+  return { agreement: own === judged ? 'agree' : own > 0 ? 'partly agree' : 'disagree', points: [
+    `${own} of ${judged} corruptions are cleaned best by the model trained on them: ${cols.map((c, i) => `${c.slice(5)} → ${best[i].label}`).join('; ')}` +
+      (judged < cols.length ? ` (${cols.length - judged} corruption${cols.length - judged === 1 ? ' has' : 's have'} no model of its own in this run)` : ''),
     `off-diagonal error against the matched model's, per trained model: ${transfer.join('; ')}`,
     `clean test MSE: ${runs.map((run) => `${run.label} ${fmt(v(run, 'test_mse'))}`).join(', ')}`,
   ] };
