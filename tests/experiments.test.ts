@@ -1,8 +1,9 @@
 // Experiments end to end: `npm run experiment` on a tiny subset writes the table, JSON, CSV, plots, pictures and
-// report; a re-run gives identical numbers; a cross-corruption evaluation agrees with training's own noisy metric.
+// report; a re-run gives identical numbers; a cross-corruption evaluation agrees with training's own noisy metric; an
+// MNIST-format directory and the PCA baseline; rebuilding a report with its interpretation.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -11,6 +12,7 @@ import { EXPERIMENTS } from '../src/experiments/definitions.ts';
 import { configFor } from '../src/experiments/runner.ts';
 import { validateConfig } from '../src/model/validate.ts';
 import { decodeGrayPng } from '../src/viz/png.ts';
+import { digitsSubset } from './support/app.ts';
 
 const run = promisify(execFile);
 const experiment = (args: string[]) => run(process.execPath, ['--import', 'tsx', 'src/cli/experiment.ts', ...args], { timeout: 240_000 });
@@ -30,7 +32,7 @@ test('npm run experiment: files, table, and identical numbers on a re-run', asyn
   assert.match(a.stdout, /\[1\/2\] trained on gaussian 0\.3: test MSE 0\.\d+/);
   assert.match(a.stdout, /\| run \| test MSE \| on gaussian 0\.3 \| on salt_pepper 0\.2 \| on masking 0\.3 \|/);
   const files = readdirSync(dirs[0]).sort();
-  assert.deepEqual(files, ['noise-robustness-1.svg', 'noise-robustness-recon.png', 'report.md', 'results.csv', 'results.json']);
+  assert.deepEqual(files, ['noise-robustness-1.svg', 'noise-robustness-recon-1.png', 'noise-robustness-recon-2.png', 'report.md', 'results.csv', 'results.json']);
   const read = (d: string, f: string) => readFileSync(join(d, f), 'utf8');
   assert.equal(read(dirs[0], 'results.csv'), read(dirs[1], 'results.csv'), 'the CSV (no timings) is identical');
   assert.equal(read(dirs[0], 'noise-robustness-1.svg'), read(dirs[1], 'noise-robustness-1.svg'));
@@ -49,7 +51,46 @@ test('npm run experiment: files, table, and identical numbers on a re-run', asyn
   assert.match(read(dirs[0], 'results.csv').split('\n')[0], /^run,preset,epochs,x,loss,test_loss,test_mse/);
   assert.match(read(dirs[0], 'noise-robustness-1.svg'), /^<svg [^>]*>[\s\S]*trained on salt_pepper 0\.2[\s\S]*<\/svg>\n$/);
   const report = read(dirs[0], 'report.md');
-  for (const s of ['![noisy→clean MSE', '](noise-robustness-1.svg)', '](noise-robustness-recon.png)', 'sha256', 'llvmpipe', r.commit]) assert.ok(report.includes(s), s);
-  const png = decodeGrayPng(readFileSync(join(dirs[0], 'noise-robustness-recon.png')));
-  assert.deepEqual([png.width, png.height], [2 * 231 + 12, 177]); // two runs' grids side by side
+  for (const s of ['![noisy→clean MSE', '](noise-robustness-1.svg)', '](noise-robustness-recon-2.png)', 'sha256', 'llvmpipe', r.commit,
+    "## Seed 001's claim", '> Exercise 6: "Train three separate models', '**Our numbers ', '## Interpretation']) assert.ok(report.includes(s), s);
+  const png = decodeGrayPng(readFileSync(join(dirs[0], 'noise-robustness-recon-1.png')));
+  assert.deepEqual([png.width, png.height], [2 * 231, 2 * 177]); // one run's grid (input | corrupted | output) at 2×
+});
+
+test('npm run experiment on an MNIST-format directory: the PCA column; --report-only adds interpretation.md', async () => {
+  const data = mkdtempSync(join(tmpdir(), 'wgae-idx-'));
+  for (const f of digitsSubset(600, 200, true)) writeFileSync(join(data, f.name), f.buffer); // as the full MNIST's .gz files
+  const out = mkdtempSync(join(tmpdir(), 'wgae-exp-'));
+  const args = ['latent', '--epochs', '1', '--runs', '2', '--data', data, '--adapter', 'llvmpipe', '--out', out];
+  const a = await experiment(args);
+  assert.match(a.stdout, /\| run \| Z \| train loss \| test MSE \| PCA test MSE \|\n\| --- \| --- \| --- \| --- \| --- \|\n\| Z=2 \| 2 \| 0\.\d+ \| 0\.\d+ \| 0\.\d+ \|/);
+  const r = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+  assert.equal(r.data.train, 600);
+  assert.ok(r.runs[1].extras.pca_mse < r.runs[0].extras.pca_mse, 'PCA-4 reconstructs better than PCA-2');
+  assert.ok(r.wall_s > 0);
+  writeFileSync(join(out, 'interpretation.md'), 'A paragraph written after reading the numbers.\n');
+  await experiment([...args, '--report-only']);
+  const report = readFileSync(join(out, 'report.md'), 'utf8');
+  assert.match(report, /## Interpretation\n\nA paragraph written after reading the numbers\.\n/);
+  assert.match(report, /\*\*Our numbers (agree|partly agree|disagree)\*\*/);
+  assert.equal(JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')).runs[1].extras.pca_mse, r.runs[1].extras.pca_mse);
+  await assert.rejects(experiment(['latent', '--report-only', '--out', out]), /is not the data the experiment ran on/);
+  await assert.rejects(experiment(['losses', '--report-only', '--out', out]), /holds the experiment latent, not losses/);
+});
+
+test('--only trains a part of a sweep and --merge joins the parts into one report', async () => {
+  const [p2, p1, out] = [0, 1, 2].map(() => mkdtempSync(join(tmpdir(), 'wgae-exp-')));
+  const common = ['noise-robustness', '--epochs', '1', '--subset', '256/64', '--adapter', 'llvmpipe', '--quiet'];
+  await experiment([...common, '--only', '2-2', '--out', p2]);
+  await experiment([...common, '--only', '1-1', '--out', p1]);
+  assert.deepEqual(readdirSync(p2).filter((f) => f.endsWith('.png')), ['noise-robustness-recon-2.png'], 'grids keep their place in the sweep');
+  const a = await experiment(['noise-robustness', '--subset', '256/64', '--merge', `${p2},${p1}`, '--out', out]);
+  assert.match(a.stdout, /report merged from 2 parts/);
+  const r = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+  const parts = [p1, p2].map((d) => JSON.parse(readFileSync(join(d, 'results.json'), 'utf8')));
+  assert.deepEqual(r.runs.map((run: { label: string }) => run.label), ['trained on gaussian 0.3', 'trained on salt_pepper 0.2'], 'in the sweep\'s order');
+  assert.ok(Math.abs(r.wall_s - (parts[0].wall_s + parts[1].wall_s)) < 1e-9, 'the parts\' wall times add up');
+  assert.ok(readdirSync(out).includes('noise-robustness-recon-1.png') && readdirSync(out).includes('noise-robustness-recon-2.png'));
+  await assert.rejects(experiment(['noise-robustness', '--subset', '256/64', '--merge', `${p1},${p1}`, '--out', out]), /the run "trained on gaussian 0\.3" is in more than one part/);
+  await assert.rejects(experiment([...common, '--only', '3-4', '--out', out]), /--only "3-4": must be A-B with 1 ≤ A ≤ B ≤ 3/);
 });

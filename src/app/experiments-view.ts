@@ -13,7 +13,7 @@ import { formatSeconds } from './progress-view.ts';
 const blobUrl = (a: Artifact) => URL.createObjectURL(new Blob([a.content as BlobPart], { type: a.name.endsWith('.png') ? 'image/png' : a.name.endsWith('.svg') ? 'image/svg+xml' : 'text/plain' }));
 
 export class ExperimentsView {
-  readonly options = { experiment: EXPERIMENT_NAMES[0], epochs: 5 };
+  readonly options = { experiment: EXPERIMENT_NAMES[0], epochs: experiment(EXPERIMENT_NAMES[0]).epochs }; // the sweep's own (seed 001)
   readonly status = { progress: '–' };
   private running = false;
 

@@ -1,7 +1,7 @@
 // `npm run experiment -- NAME`: one of src/experiments' sweeps on one device, a progress line per run, then the
 // table; results.json, results.csv, SVG plots, PNG grids and report.md land in the output directory.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { subsetSplit } from '../data/dataset.ts';
@@ -9,9 +9,11 @@ import { loadData } from '../data/node.ts';
 import { acquireNodeGpu, NODE_ADAPTERS, type NodeAdapterChoice } from '../gpu/node.ts';
 import { writeFileAtomic } from '../io/files.ts';
 import { EXPERIMENT_NAMES, experiment } from '../experiments/definitions.ts';
+import { attachBaselines } from '../experiments/baselines.ts';
 import { buildReport } from '../experiments/report.ts';
 import { plural } from '../model/describe.ts';
-import { experimentLimits, runExperiment } from '../experiments/runner.ts';
+import { experimentLimits, runExperiment, type ExperimentResult } from '../experiments/runner.ts';
+import { mergeParts, parseOnly, readResult } from './experiment-parts.ts';
 import { fmt } from '../experiments/table.ts';
 import { AUTO_KERNEL } from '../train/autotune.ts';
 import { frontierMain } from './sae-frontier.ts';
@@ -20,7 +22,7 @@ import { DEFAULT_VARIANT, MATMUL_VARIANTS } from '../train/kernels.ts';
 const USAGE = `Usage: npm run experiment -- NAME [options]
   NAME                  ${EXPERIMENT_NAMES.join('|')}|sae-frontier (its options: sae-frontier --help)
   --data default|DIR    the embedded digits (default) or a directory of MNIST-format IDX files
-  --epochs N            epochs per run (default: the experiment's, 5; presets 10)
+  --epochs N            epochs per run (default: the experiment's, as seed 001: latent 15, the others 10)
   --out DIR             output directory (default runs/experiments/NAME)
   --seed S              seed of every run (default 0)
   --kernel K            matmul variant (default ${DEFAULT_VARIANT}: fixed, so re-runs give identical numbers; ${AUTO_KERNEL} tunes by timing)
@@ -29,7 +31,11 @@ const USAGE = `Usage: npm run experiment -- NAME [options]
   --subset TRAIN/TEST   only the first TRAIN training and TEST test images
   --batched             train the runs of one shape together as one model batch (default; same numbers, faster)
   --sequential          train every run on its own, one after another
-  --quiet               print only the table`;
+  --quiet               print only the table
+  --only A-B            only configurations A to B (from 1): a part of a long sweep, for --merge
+  --merge DIR,DIR…      join parts run with --only into OUT (runs, grids), then build the report as --report-only
+  --report-only         rebuild OUT's report from its results.json (and interpretation.md) without training; the PCA
+                        baseline is recomputed from --data, which must be the data of the run`;
 
 function positiveInt(flag: string, raw: string | undefined, def: number): number {
   if (raw === undefined) return def;
@@ -55,7 +61,8 @@ async function main(argv: string[]): Promise<void> {
   const { values: a, positionals } = parseArgs({ args: argv, strict: true, allowPositionals: true, options: {
     data: { type: 'string' }, epochs: { type: 'string' }, out: { type: 'string' }, seed: { type: 'string' }, kernel: { type: 'string' },
     adapter: { type: 'string' }, runs: { type: 'string' }, subset: { type: 'string' }, quiet: { type: 'boolean' }, help: { type: 'boolean' },
-    batched: { type: 'boolean' }, sequential: { type: 'boolean' } } });
+    batched: { type: 'boolean' }, sequential: { type: 'boolean' }, 'report-only': { type: 'boolean' }, only: { type: 'string' },
+    merge: { type: 'string' } } });
   if (a.help) { console.log(USAGE); return; }
   if (positionals.length !== 1) throw new Error(`give one experiment name\n\n${USAGE}`);
   const exp = experiment(positionals[0]);
@@ -69,25 +76,44 @@ async function main(argv: string[]): Promise<void> {
   if (!NODE_ADAPTERS.includes(adapter)) throw new Error(`--adapter ${JSON.stringify(adapter)}: must be one of ${NODE_ADAPTERS.join(', ')}`);
   const subset = a.subset?.match(/^(\d+)\/(\d+)$/);
   if (a.subset !== undefined && !subset) throw new Error(`--subset ${JSON.stringify(a.subset)}: must be TRAIN/TEST, e.g. 512/256`);
+  const only = a.only === undefined ? null : parseOnly(a.only, exp);
+  if (only && a.runs !== undefined) throw new Error('--only and --runs both choose configurations: give one of them');
   const out = resolve(a.out ?? join('runs', 'experiments', exp.name));
   try { mkdirSync(out, { recursive: true }); } catch (e) { throw new Error(`--out ${out}: cannot create the directory (${(e as Error).message})`); }
   const log = (s: string) => { if (!a.quiet) console.log(s); };
 
   let data = await loadData(a.data ?? 'default');
   if (subset) data = await subsetSplit(data, Number(subset[1]), Number(subset[2]));
+  // A paragraph written after reading the numbers, kept beside the report it interprets.
+  const interpretationFile = join(out, 'interpretation.md');
+  const interpretation = existsSync(interpretationFile) ? readFileSync(interpretationFile, 'utf8') : null;
+  const write = async (result: ExperimentResult, pictures: Parameters<typeof buildReport>[2]) => {
+    const report = buildReport(exp, result, pictures, interpretation);
+    for (const f of report.files) await writeFileAtomic(join(out, f.name), f.content);
+    return report;
+  };
+  if (a['report-only'] || a.merge !== undefined) {
+    const result = a.merge !== undefined ? mergeParts(exp, a.merge.split(',').map((d) => resolve(d)), out) : readResult(out, exp);
+    attachBaselines(exp, result, data);
+    const report = await write(result, null);
+    console.log(`${report.table}\n\nreport ${a.merge !== undefined ? `merged from ${plural(a.merge.split(',').length, 'part')}` : 'rebuilt'} in ${out}`);
+    return;
+  }
   const gpu = await acquireNodeGpu(adapter, experimentLimits(exp, data));
   try {
     log(`${exp.name}: ${exp.title}; ${data.name} (${data.train.count}/${data.test.count}), ${gpu.adapter.name}, ${plural(epochs, 'epoch')} per run, kernel ${kernel}`);
     const t0 = performance.now();
     const { result, pictures } = await runExperiment(gpu, data, exp, { epochs, seed, kernel, commit: codeVersion(),
-      maxRuns: a.runs === undefined ? undefined : positiveInt('runs', a.runs, 1), batched: !a.sequential, log,
+      ...(only ? { first: only.first, maxRuns: only.count } : { maxRuns: a.runs === undefined ? undefined : positiveInt('runs', a.runs, 1) }),
+      batched: !a.sequential, log,
       onProgress: ({ run, runs, label, done }) => {
         if (!done) return;
         const last = done.epochs[done.epochs.length - 1];
         log(`[${run + 1}/${runs}] ${label}: ${done.error ? `failed: ${done.error}` : `test MSE ${fmt(last.test_mse)}, active ${fmt(last.population_sparsity)}, ${last.seconds.toFixed(1)} s`}`);
       } });
-    const report = buildReport(exp, result, pictures);
-    for (const f of report.files) await writeFileAtomic(join(out, f.name), f.content);
+    result.wall_s = Math.round((performance.now() - t0) / 100) / 10; // training and evaluations, not the PCA baseline
+    attachBaselines(exp, result, data);
+    const report = await write(result, pictures);
     console.log(`\n${report.table}\n\n${report.files.length} files in ${out} (report.md), ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   } finally {
     gpu.release();

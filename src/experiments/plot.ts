@@ -10,8 +10,9 @@ const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replac
 const num = (v: number) => Number(v.toPrecision(3)).toString();
 const text = (x: number, y: number, s: string, attrs = '') => `<text x="${x.toFixed(1)}" y="${y.toFixed(1)}" ${attrs}>${esc(s)}</text>`;
 
-/** Tick values for [lo, hi]: powers of ten (and 2·, 5·) on a log axis spanning a decade or more, else about five round numbers. */
-function ticks(lo: number, hi: number, log: boolean): number[] {
+/** Tick values for [lo, hi]: powers of ten (and 2·, 5·) on a log axis spanning a decade or more, else about five round
+ * numbers (whole numbers only on an `integer` axis such as epochs). */
+export function ticks(lo: number, hi: number, log: boolean, integer = false): number[] {
   if (log && Math.log10(hi / lo) >= 1) {
     const steps = Math.log10(hi / lo) <= 3 ? [1, 2, 5] : [1]; // 1-2-5 steps on short log axes
     const out: number[] = [];
@@ -22,20 +23,20 @@ function ticks(lo: number, hi: number, log: boolean): number[] {
   }
   const step0 = (hi - lo) / 5 || Math.abs(lo) || 1;
   const mag = 10 ** Math.floor(Math.log10(step0));
-  const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= step0)!;
+  const step = Math.max(integer ? 1 : 0, [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= step0)!);
   const out: number[] = [];
   for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(Number(v.toPrecision(12)));
   return out;
 }
 
-function axis(values: number[], log: boolean, from: number, to: number): { at: (v: number) => number; ticks: number[] } {
+function axis(values: number[], log: boolean, from: number, to: number, integer = false): { at: (v: number) => number; ticks: number[] } {
   const f = (v: number) => (log ? Math.log10(v) : v);
   let lo = Math.min(...values);
   let hi = Math.max(...values);
   if (!(hi > lo)) { lo = log ? lo / 2 : lo - 1; hi = log ? hi * 2 : hi + 1; }
   const [a, b] = [f(lo), f(hi)];
   const pad = (b - a) * 0.05;
-  return { at: (v) => from + ((f(v) - (a - pad)) / (b - a + 2 * pad)) * (to - from), ticks: ticks(lo, hi, log) };
+  return { at: (v) => from + ((f(v) - (a - pad)) / (b - a + 2 * pad)) * (to - from), ticks: ticks(lo, hi, log, integer) };
 }
 
 const frame = (title: string, body: string[], h = H) =>
@@ -43,10 +44,13 @@ const frame = (title: string, body: string[], h = H) =>
   `<rect width="${W}" height="${h}" fill="#fff"/>\n${text(W / 2, 18, title, 'text-anchor="middle" font-size="13"')}\n${body.join('\n')}\n</svg>\n`;
 
 /** Lines through each series' points (with markers and optional point labels), axes with ticks, and a legend. */
-export function lineChart(title: string, xLabel: string, yLabel: string, series: Series[], o: { logX?: boolean; logY?: boolean } = {}): string {
+export function lineChart(title: string, xLabel: string, yLabel: string, series: Series[],
+  o: { logX?: boolean; logY?: boolean; integerX?: boolean; xTicksAtData?: boolean } = {}): string {
   const all = series.flatMap((s) => s.points).filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y) && (!o.logX || x > 0) && (!o.logY || y > 0));
   if (all.length === 0) return frame(title, [text(W / 2, H / 2, 'no data', 'text-anchor="middle"')]);
-  const xa = axis(all.map((p) => p[0]), o.logX ?? false, M.l, W - M.r);
+  const xa = axis(all.map((p) => p[0]), o.logX ?? false, M.l, W - M.r, o.integerX);
+  const xs = [...new Set(all.map((p) => p[0]))].sort((a, b) => a - b);
+  if (o.xTicksAtData && xs.length <= 10) xa.ticks = xs; // the swept values themselves (Z = 2, 4, …, 256)
   const ya = axis(all.map((p) => p[1]), o.logY ?? false, H - M.b, M.t);
   const body = [`<rect x="${M.l}" y="${M.t}" width="${W - M.l - M.r}" height="${H - M.t - M.b}" fill="none" stroke="#999"/>`];
   for (const t of xa.ticks) body.push(`<line x1="${xa.at(t)}" x2="${xa.at(t)}" y1="${H - M.b}" y2="${H - M.b + 4}" stroke="#999"/>`, text(xa.at(t), H - M.b + 16, num(t), 'text-anchor="middle"'));
@@ -65,7 +69,7 @@ export function lineChart(title: string, xLabel: string, yLabel: string, series:
   return frame(title, body);
 }
 
-/** A table of colored cells (light = low, dark = high) with the value written in each. */
+/** A table of colored cells (light = low, dark = high) with the value written in each; lower is better. */
 export function heatmap(title: string, rows: string[], cols: string[], values: (number | null)[][]): string {
   const finite = values.flat().filter((v): v is number => v !== null && Number.isFinite(v));
   const lo = Math.min(...finite);
@@ -76,14 +80,18 @@ export function heatmap(title: string, rows: string[], cols: string[], values: (
   const ch = 36;
   const body: string[] = [];
   cols.forEach((c, j) => body.push(text(left + (j + 0.5) * cw, top - 8, c, 'text-anchor="middle"')));
+  // The lowest value of each column (the best model for that test) is outlined and bold.
+  const best = cols.map((_, j) => Math.min(...values.map((row) => row[j] ?? Infinity)));
   rows.forEach((r, i) => {
     body.push(text(left - 8, top + (i + 0.5) * ch + 4, r, 'text-anchor="end"'));
     values[i].forEach((v, j) => {
       const f = v === null || !(hi > lo) ? 0 : (v - lo) / (hi - lo);
       const shade = Math.round(245 - 170 * f);
-      body.push(`<rect x="${(left + j * cw).toFixed(1)}" y="${(top + i * ch).toFixed(1)}" width="${cw.toFixed(1)}" height="${ch.toFixed(1)}" fill="rgb(${shade},${shade},255)" stroke="#fff"/>`,
-        text(left + (j + 0.5) * cw, top + (i + 0.5) * ch + 4, v === null ? '–' : num(v), `text-anchor="middle" fill="${f > 0.6 ? '#fff' : '#000'}"`));
+      const isBest = v !== null && v === best[j];
+      body.push(`<rect x="${(left + j * cw).toFixed(1)}" y="${(top + i * ch).toFixed(1)}" width="${cw.toFixed(1)}" height="${ch.toFixed(1)}" fill="rgb(${shade},${shade},255)" stroke="${isBest ? '#000' : '#fff'}"${isBest ? ' stroke-width="2"' : ''}/>`,
+        text(left + (j + 0.5) * cw, top + (i + 0.5) * ch + 4, v === null ? '–' : num(v), `text-anchor="middle" fill="${f > 0.6 ? '#fff' : '#000'}"${isBest ? ' font-weight="bold"' : ''}`));
     });
   });
-  return frame(title, body, top + rows.length * ch + 12);
+  body.push(text(left, top + rows.length * ch + 16, 'outlined: the lowest value in its column', 'fill="#555"'));
+  return frame(title, body, top + rows.length * ch + 24);
 }

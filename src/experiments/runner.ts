@@ -15,7 +15,8 @@ import { modelsPerBatch } from '../train/dispatch-plan.ts';
 import { restoreState, type TrainState } from '../train/state.ts';
 import type { GrayImage } from '../viz/grid.ts';
 import { trainerPictures } from '../viz/trainer-pictures.ts';
-import type { Evaluation, Experiment, RunSpec } from './definitions.ts';
+import type { Evaluation, Experiment, Extra, RunSpec } from './definitions.ts';
+import { testSharpness } from './sharpness.ts';
 
 /** Per-epoch figures kept for curves (the step records are left out). */
 export interface EpochSummary {
@@ -29,6 +30,7 @@ export interface RunResult {
   config: TrainConfig;
   epochs: EpochSummary[];
   evals: Record<string, number>; // Evaluation label → its value
+  extras?: Partial<Record<Extra, number>>; // figures measured after training (sharpness) or beside it (the PCA baseline)
   error: string | null; // the run could not train (e.g. an objective this build lacks); the sweep goes on
 }
 
@@ -38,7 +40,11 @@ export interface ExperimentResult {
   adapter: AdapterDescription;
   data: { name: string; sha256: string; train: number; test: number };
   runs: RunResult[];
+  wall_s?: number; // the whole experiment's wall time, training and evaluations (set by the CLI)
+  baselines?: BaselineRow[]; // rows that are not trained models (the PCA baseline), added by src/experiments/baselines.ts
 }
+
+export interface BaselineRow { label: string; z: number; test_mse: number; sharpness: number | null }
 
 export interface RunPictures { label: string; recon: GrayImage; features: GrayImage }
 
@@ -47,7 +53,8 @@ export interface RunOptions {
   seed?: number; // every run's seed (default 0)
   kernel?: string; // a fixed matmul variant keeps runs bit-reproducible; 'auto' tunes by timing, which can vary
   commit?: string;
-  maxRuns?: number; // only the first N configurations (smoke tests)
+  maxRuns?: number; // only N configurations (smoke tests, or one part of a long sweep)
+  first?: number; // index of the first configuration to train (default 0)
   onProgress?: (p: { run: number; runs: number; label: string; epoch: number; epochs: number; done: RunResult | null }) => void;
   log?: (line: string) => void; // the runs' own lines (a divergence, a rebuilt device)
   batched?: boolean; // train the runs of one shape as one model batch (default); false: one by one
@@ -59,6 +66,7 @@ export function configFor(spec: RunSpec, epochs: number, seed: number, inputDim:
   if (spec.loss) cfg.loss = spec.loss;
   if (spec.sparsity) cfg.sparsity = { ...cfg.sparsity, ...spec.sparsity };
   if (spec.contractive !== undefined) cfg.contractive = spec.contractive;
+  if (spec.contractiveSamples !== undefined) cfg.contractiveSamples = spec.contractiveSamples;
   if (spec.corruption) cfg.corruption = { ...spec.corruption };
   cfg.epochs = epochs;
   cfg.schedule = { ...cfg.schedule, T: epochs };
@@ -84,13 +92,14 @@ function summarise(m: EpochMetrics, seconds: number): EpochSummary {
 
 /** A batched model's last evaluation again, alone, from its state: the pictures and the ‖J‖²_F that a batch does not
  * make (the Jacobian pass takes one model at a time); the same kernels and position give the one-by-one run's bits. */
-async function evaluateAlone(gpu: Gpu, cache: KernelCache, data: DataSplit, cfg: TrainConfig, s: TrainState):
-  Promise<{ jacobian: number | null; pictures: { recon: GrayImage; features: GrayImage } }> {
+async function evaluateAlone(gpu: Gpu, cache: KernelCache, data: DataSplit, cfg: TrainConfig, s: TrainState, sharpness: boolean):
+  Promise<{ jacobian: number | null; pictures: { recon: GrayImage; features: GrayImage }; sharpness: number | null }> {
   const t = await Trainer.create(gpu, cfg, data, s.kernels, cache, { jacobianMetric: 'last' });
   try {
     restoreState(t, s);
     const m = await t.evaluate({ jacobian: true });
-    return { jacobian: m.jacobian_fro2, pictures: await trainerPictures(t, false, 64) };
+    const pictures = await trainerPictures(t, false, 64);
+    return { jacobian: m.jacobian_fro2, pictures, sharpness: sharpness ? await testSharpness(t) : null };
   } finally {
     t.destroy();
   }
@@ -115,7 +124,8 @@ export async function runExperiment(gpu: Gpu, data: DataSplit, exp: Experiment, 
   const seed = o.seed ?? 0;
   const kernel = o.kernel ?? DEFAULT_VARIANT;
   const cache = new KernelCache(gpu);
-  const specs = exp.runs.slice(0, o.maxRuns ?? exp.runs.length);
+  const first = o.first ?? 0;
+  const specs = exp.runs.slice(first, first + (o.maxRuns ?? exp.runs.length));
   const result: ExperimentResult = {
     experiment: exp.name, title: exp.title, question: exp.question, epochs, seed, kernel, commit: o.commit ?? 'unknown',
     started: new Date().toISOString(), adapter: gpu.adapter,
@@ -154,10 +164,14 @@ export async function runExperiment(gpu: Gpu, data: DataSplit, exp: Experiment, 
         const failure = driver.failures[j];
         if (failure) { runs[i].error = failure.message; continue; }
         if (batched) {
-          const alone = await evaluateAlone(gpu, cache, data, configs[i], driver.goods[j]);
+          const alone = await evaluateAlone(gpu, cache, data, configs[i], driver.goods[j], exp.sharpness === true);
           runs[i].epochs[runs[i].epochs.length - 1].jacobian_fro2 = alone.jacobian;
           pictures[i] = { label: specs[i].label, ...alone.pictures };
-        } else pictures[i] = { label: specs[i].label, ...(await trainerPictures(trainer, false, 64)) }; // right after the last evaluation
+          if (alone.sharpness !== null) runs[i].extras = { sharpness: alone.sharpness };
+        } else {
+          pictures[i] = { label: specs[i].label, ...(await trainerPictures(trainer, false, 64)) }; // right after the last evaluation
+          if (exp.sharpness) runs[i].extras = { sharpness: await testSharpness(trainer) };
+        }
         const slabs = batched ? driver.goods[j] : await trainer.readSlabs();
         for (const ev of exp.evaluate ?? []) runs[i].evals[ev.label] = await evaluate(gpu, cache, data, kernel, configs[i], ev, slabs);
       }
