@@ -2,7 +2,7 @@
 // resumes from it bit for bit; the same command twice writes the same bytes (matmul tuning persisted per machine);
 // a resume past the cosine period extends it and says so; a resumed --metrics file keeps the earlier epochs.
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -69,6 +69,21 @@ test('Ctrl-C without --save writes a clearly named file and says where', async (
   assert.equal(await exited, 143, err);
   const name = /to (autoencoder-interrupted-epoch\d(?:-\d+)?\.safetensors)/.exec(err)?.[1];
   assert.ok(name && existsSync(join(dir, name)), err);
+});
+
+test('one SIGTERM delivered to every process of the run at once (pkill, a control-group stop) still saves', async () => {
+  const tsx = import.meta.resolve('tsx');
+  const child = spawn(process.execPath, ['--import', tsx, join(process.cwd(), 'src/cli/train.ts'), ...SMALL, '--epochs', '3', '--kernel', 'rb8x8'],
+    { env, cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr.on('data', (b: Buffer) => { err += b.toString(); });
+  const exited = new Promise((r) => child.on('exit', r));
+  await Promise.race([new Promise<void>((resolve) => child.stdout.on('data', (b: Buffer) => { if (/epoch 1\/3/.test(b.toString())) resolve(); })), exited]);
+  // The CLI and whatever it started (the quiet-stderr relaunch forwards signals to its worker), signalled together.
+  const family = [child.pid!, ...execFileSync('pgrep', ['-P', String(child.pid)], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number)];
+  for (const pid of family) process.kill(pid, 'SIGTERM');
+  assert.equal(await exited, 143, err);
+  assert.match(err, /SIGTERM: saved the state after epoch \d/, `${family.length} processes signalled; stderr: ${err}`);
 });
 
 test('a resume past the saved cosine period extends it (and says so), never training at lr 0; --metrics keeps the earlier epochs', async () => {

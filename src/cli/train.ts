@@ -64,9 +64,14 @@ async function main(o: CliOptions): Promise<number> {
     options: { maxRollbacks: o.maxRollbacks, jacobianMetric: o.jacobianMetric ? 'every' : undefined } });
   const startEpoch = run.good.epoch;
   let signal: string | null = null;
+  let signalAt = 0;
   const onSignal = (name: string) => () => {
-    if (signal) process.exit(130); // a second Ctrl-C: stop now (the last checkpoint on disk is still whole)
+    // A second Ctrl-C stops now (the last checkpoint on disk is still whole). One sent to the whole process group
+    // (pkill, systemd's control-group stop) reaches this process twice at once, directly and forwarded by the
+    // quiet-stderr parent: a repeat within a second is that one request, not a second Ctrl-C.
+    if (signal) { if (performance.now() - signalAt > 1000) process.exit(130); return; }
     signal = name;
+    signalAt = performance.now();
     run.stopRequested = true;
     console.error(`\n${name}: stopping after the current steps; the state at the last epoch boundary will be saved (Ctrl-C again to quit at once)`);
   };
