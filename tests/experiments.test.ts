@@ -94,3 +94,20 @@ test('--only trains a part of a sweep and --merge joins the parts into one repor
   await assert.rejects(experiment(['noise-robustness', '--subset', '256/64', '--merge', `${p1},${p1}`, '--out', out]), /the run "trained on gaussian 0\.3" is in more than one part/);
   await assert.rejects(experiment([...common, '--only', '3-4', '--out', out]), /--only "3-4": must be A-B with 1 ≤ A ≤ B ≤ 3/);
 });
+
+test('npm run experiment -- all: every experiment into OUT/NAME and the suite\'s wall times; one-experiment flags refused', async () => {
+  const out = mkdtempSync(join(tmpdir(), 'wgae-suite-'));
+  const r = await experiment(['all', '--epochs', '1', '--subset', '128/64', '--adapter', 'llvmpipe', '--out', out, '--sequential', '--quiet']);
+  assert.doesNotMatch(r.stderr, /artificially reduced/, 'the adapter\'s notices are filtered as in npm run train');
+  const suite = JSON.parse(readFileSync(join(out, 'suite.json'), 'utf8'));
+  assert.equal(suite.mode, 'sequential');
+  assert.deepEqual(suite.experiments.map((e: { experiment: string }) => e.experiment), EXPERIMENTS.map((e) => e.name));
+  for (const e of suite.experiments) {
+    assert.equal(e.runs, EXPERIMENTS.find((x) => x.name === e.experiment)!.runs.length, e.experiment);
+    assert.ok(e.wall_s > 0 && e.wall_s <= suite.wall_s, `${e.experiment}: ${e.wall_s} s of ${suite.wall_s} s`);
+    assert.ok(readdirSync(join(out, e.experiment)).includes('report.md'), e.experiment);
+  }
+  const runs = EXPERIMENTS.reduce((n, e) => n + e.runs.length, 0);
+  assert.match(r.stdout, new RegExp(`\\| \\*\\*all\\*\\* \\| ${runs} \\| \\| \\*\\*[\\d.]+\\*\\* \\|`));
+  await assert.rejects(experiment(['all', '--only', '1-2']), /all runs every experiment whole: --only, --merge and --runs/);
+});
