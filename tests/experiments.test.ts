@@ -97,17 +97,21 @@ test('--only trains a part of a sweep and --merge joins the parts into one repor
 
 test('npm run experiment -- all: every experiment into OUT/NAME and the suite\'s wall times; one-experiment flags refused', async () => {
   const out = mkdtempSync(join(tmpdir(), 'wgae-suite-'));
-  const r = await experiment(['all', '--epochs', '1', '--subset', '128/64', '--adapter', 'llvmpipe', '--out', out, '--sequential', '--quiet']);
+  const r = await experiment(['all', '--epochs', '1', '--subset', '128/64', '--adapter', 'llvmpipe', '--out', out, '--sequential']);
   assert.doesNotMatch(r.stderr, /artificially reduced/, 'the adapter\'s notices are filtered as in npm run train');
   const suite = JSON.parse(readFileSync(join(out, 'suite.json'), 'utf8'));
   assert.equal(suite.mode, 'sequential');
   assert.deepEqual(suite.experiments.map((e: { experiment: string }) => e.experiment), EXPERIMENTS.map((e) => e.name));
   for (const e of suite.experiments) {
     assert.equal(e.runs, EXPERIMENTS.find((x) => x.name === e.experiment)!.runs.length, e.experiment);
-    assert.ok(e.wall_s > 0 && e.wall_s <= suite.wall_s, `${e.experiment}: ${e.wall_s} s of ${suite.wall_s} s`);
+    assert.ok(e.training_s > 0 && e.training_s <= e.wall_s && e.wall_s <= suite.wall_s, `${e.experiment}: ${e.training_s} s training, ${e.wall_s} s in all, of ${suite.wall_s} s`);
     assert.ok(readdirSync(join(out, e.experiment)).includes('report.md'), e.experiment);
   }
   const runs = EXPERIMENTS.reduce((n, e) => n + e.runs.length, 0);
   assert.match(r.stdout, new RegExp(`\\| \\*\\*all\\*\\* \\| ${runs} \\| \\| \\*\\*[\\d.]+\\*\\* \\|`));
+  const n = EXPERIMENTS.length;
+  assert.match(r.stdout, new RegExp(`^\\[${n}/${n} experiments\\] ${EXPERIMENTS[n - 1].name} finished in [\\d.]+ s$`, 'm'));
   await assert.rejects(experiment(['all', '--only', '1-2']), /all runs every experiment whole: --only, --merge and --runs/);
+  await assert.rejects(experiment(['nope']), /no experiment "nope": one of losses, .*, presets, sae-frontier, all/);
+  assert.match((await experiment(['sae-frontier', '--help', '--verbose'])).stdout, /sae-frontier/, '--verbose is the relaunch\'s flag, for every experiment');
 });

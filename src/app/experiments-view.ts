@@ -1,7 +1,9 @@
 // The page's Experiments panel: pick one of src/experiments' sweeps, run it on this page's GPU and data from the
 // session's command queue (training is paused first), follow its progress, then see its table, plots and picture
-// grids, and download its files (the CLI's report, with the code version recorded as "unknown").
+// grids (with the PCA baseline where the sweep has one), and download its files (the CLI's report, with the code
+// version recorded as "unknown").
 import type GUI from 'lil-gui';
+import { attachBaselines } from '../experiments/baselines.ts';
 import { EXPERIMENT_NAMES, experiment } from '../experiments/definitions.ts';
 import { buildReport, type Artifact } from '../experiments/report.ts';
 import { runExperiment } from '../experiments/runner.ts';
@@ -45,11 +47,19 @@ export class ExperimentsView {
         const left = ((performance.now() - t0) / 1000 / Math.max(1, done)) * (runs * epochs - done);
         return done > 0 ? ` · ETA ${formatSeconds(left)}` : '';
       };
-      const { result, pictures } = await session.command(() => runExperiment(session.gpu, session.data, exp, { epochs: this.options.epochs, // session.gpu: replaced if the device is lost
+      let data = session.data; // the data the sweep runs on, for the PCA baseline below
+      const { result, pictures } = await session.command(() => runExperiment(session.gpu, data = session.data, exp, { epochs: this.options.epochs, // session.gpu: replaced if the device is lost
         onProgress: ({ run, runs, label, epoch, epochs, done: finished }) => {
           if (!finished) done++;
           this.status.progress = `run ${run + 1}/${runs} ${label}: epoch ${epoch}/${epochs}${eta(runs, epochs)}`;
         } }));
+      if (exp.pca) {
+        // The best linear code of the same size, as in the CLI's report, on the CPU after the sweep: seconds on the
+        // embedded digits (the 784×784 eigendecomposition), tens of seconds on 60k images; let the status line paint first.
+        this.status.progress = `${exp.name}: PCA baseline`;
+        await new Promise((r) => setTimeout(r, 50));
+        attachBaselines(exp, result, data);
+      }
       this.status.progress = `${exp.name}: done`;
       this.show(exp.title, tableCells(exp, result), buildReport(exp, result, pictures));
       // The results appear below the charts, far from the panel: bring them to the user.

@@ -29,17 +29,18 @@ const USAGE = `Usage: npm run experiment -- NAME [options]
                         and the suite's wall time per experiment in OUT/suite.json
   --data default|DIR    the embedded digits (default) or a directory of MNIST-format IDX files
   --epochs N            epochs per run (default: the experiment's, as seed 001: latent 15, the others 10)
-  --out DIR             output directory (default runs/experiments/NAME)
+  --out DIR             output directory (default runs/experiments/NAME; for all, runs/experiments)
   --seed S              seed of every run (default 0)
   --kernel K            matmul variant (default ${DEFAULT_VARIANT}: fixed, so re-runs give identical numbers; ${AUTO_KERNEL} tunes by timing)
   --adapter A           ${NODE_ADAPTERS.join('|')} (default auto)
-  --runs N              only the first N configurations
+  --runs N              only the first N configurations (not with all)
   --subset TRAIN/TEST   only the first TRAIN training and TEST test images
   --batched             train the runs of one shape together as one model batch (default; same numbers, faster)
   --sequential          train every run on its own, one after another
-  --quiet               print only the table
-  --only A-B            only configurations A to B (from 1): a part of a long sweep, for --merge
+  --quiet               print only the table (for all: each experiment's, then the suite's)
+  --only A-B            only configurations A to B (from 1): a part of a long sweep, for --merge (not with all)
   --merge DIR,DIR…      join parts run with --only into OUT (runs, grids), then build the report as --report-only
+                        (not with all)
   --report-only         rebuild OUT's report from its results.json (and interpretation.md) without training; the PCA
                         baseline is recomputed from --data, which must be the data of the run
   --verbose             show the adapter's own notices on stderr`;
@@ -67,15 +68,19 @@ type Options = { epochs?: number; seed: number; kernel: string; only: { first: n
   runs?: number; sequential: boolean; log: (s: string) => void };
 
 async function main(argv: string[]): Promise<void> {
+  argv = argv.filter((x) => x !== '--verbose'); // the quiet-stderr relaunch's flag (see the end of this file)
   if (argv[0] === 'sae-frontier') return frontierMain(argv.slice(1)); // its own runs, options and report
   const { values: a, positionals } = parseArgs({ args: argv, strict: true, allowPositionals: true, options: {
     data: { type: 'string' }, epochs: { type: 'string' }, out: { type: 'string' }, seed: { type: 'string' }, kernel: { type: 'string' },
     adapter: { type: 'string' }, runs: { type: 'string' }, subset: { type: 'string' }, quiet: { type: 'boolean' }, help: { type: 'boolean' },
     batched: { type: 'boolean' }, sequential: { type: 'boolean' }, 'report-only': { type: 'boolean' }, only: { type: 'string' },
-    merge: { type: 'string' }, verbose: { type: 'boolean' } } });
+    merge: { type: 'string' } } });
   if (a.help) { console.log(USAGE); return; }
   if (positionals.length !== 1) throw new Error(`give one experiment name\n\n${USAGE}`);
   const suite = positionals[0] === SUITE;
+  if (!suite && !EXPERIMENT_NAMES.includes(positionals[0])) {
+    throw new Error(`no experiment ${JSON.stringify(positionals[0])}: one of ${[...EXPERIMENT_NAMES, 'sae-frontier', SUITE].join(', ')}`);
+  }
   const exps = suite ? EXPERIMENTS : [experiment(positionals[0])];
   if (suite && (a.only !== undefined || a.merge !== undefined || a.runs !== undefined)) {
     throw new Error(`${SUITE} runs every experiment whole: --only, --merge and --runs choose one experiment's configurations; give the experiment's name instead`);
@@ -93,11 +98,12 @@ async function main(argv: string[]): Promise<void> {
   if (only && a.runs !== undefined) throw new Error('--only and --runs both choose configurations: give one of them');
   const o: Options = { epochs: a.epochs === undefined ? undefined : positiveInt('epochs', a.epochs, 1), seed, kernel, only,
     runs: a.runs === undefined ? undefined : positiveInt('runs', a.runs, 1), sequential: !!a.sequential, log: (s) => { if (!a.quiet) console.log(s); } };
-  const out = resolve(a.out ?? join('runs', 'experiments', suite ? '' : exps[0].name));
+  const out = resolve(a.out ?? (suite ? join('runs', 'experiments') : join('runs', 'experiments', exps[0].name)));
   const outFor = (exp: Experiment) => (suite ? join(out, exp.name) : out);
-  for (const exp of exps) {
-    try { mkdirSync(outFor(exp), { recursive: true }); } catch (e) { throw new Error(`--out ${outFor(exp)}: cannot create the directory (${(e as Error).message})`); }
-  }
+  const makeOut = (dir: string) => {
+    try { mkdirSync(dir, { recursive: true }); } catch (e) { throw new Error(`--out ${dir}: cannot create the directory (${(e as Error).message})`); }
+  };
+  makeOut(out);
 
   let data = await loadData(a.data ?? 'default');
   if (subset) data = await subsetSplit(data, Number(subset[1]), Number(subset[2]));
@@ -115,16 +121,20 @@ async function main(argv: string[]): Promise<void> {
   const gpu = await acquireNodeGpu(adapter, limits);
   try {
     const t0 = performance.now();
-    const walls: { experiment: string; runs: number; epochs: number; wall_s: number }[] = [];
-    for (const exp of exps) {
+    const walls: { experiment: string; runs: number; epochs: number; wall_s: number; training_s: number }[] = [];
+    for (const [i, exp] of exps.entries()) {
+      const t = performance.now();
+      makeOut(outFor(exp));
       const r = await trainOne(gpu, data, exp, o, outFor(exp));
-      walls.push({ experiment: exp.name, runs: r.runs.length, epochs: r.epochs, wall_s: r.wall_s ?? NaN });
+      const wall = Math.round((performance.now() - t) / 100) / 10; // training, evaluations, the PCA baseline, the files
+      walls.push({ experiment: exp.name, runs: r.runs.length, epochs: r.epochs, wall_s: wall, training_s: r.wall_s ?? NaN });
+      if (suite) o.log(`[${i + 1}/${exps.length} experiments] ${exp.name} finished in ${wall.toFixed(1)} s`);
     }
     if (suite) {
       const total = Math.round((performance.now() - t0) / 100) / 10;
       const rows = walls.map((w) => `| ${w.experiment} | ${w.runs} | ${w.epochs} | ${w.wall_s.toFixed(1)} |`);
       const table = ['| experiment | runs | epochs per run | wall time (s) |', '| --- | --- | --- | --- |', ...rows, `| **all** | ${walls.reduce((s, w) => s + w.runs, 0)} | | **${total.toFixed(1)}** |`].join('\n');
-      const summary = { mode: o.sequential ? 'sequential' : 'batched', adapter: gpu.adapter.name, data: { name: data.name, sha256: data.sha256, train: data.train.count, test: data.test.count },
+      const summary = { mode: o.sequential ? 'sequential' : 'batched', adapter: gpu.adapter.name, seed: o.seed, kernel: o.kernel, epochs: o.epochs ?? 'each experiment\'s own', data: { name: data.name, sha256: data.sha256, train: data.train.count, test: data.test.count },
         commit: codeVersion(), finished: new Date().toISOString(), wall_s: total, experiments: walls };
       await writeFileAtomic(join(out, 'suite.json'), `${JSON.stringify(summary, null, 1)}\n`);
       console.log(`\nthe suite, ${summary.mode}, ${data.name} (${data.train.count}/${data.test.count}), ${gpu.adapter.name}:\n\n${table}\n\nsuite.json and one directory per experiment in ${out}`);

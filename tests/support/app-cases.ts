@@ -264,25 +264,26 @@ export function appSuite(adapter: BrowserAdapter, o: AppSuiteOptions): void {
     assert.deepEqual(b.problems, []);
   });
 
-  test('the Experiments panel runs a sweep with progress, then shows its table, plots and pictures', async () => {
+  test('the Experiments panel runs a sweep with progress, then shows its table with the PCA baseline, plots and pictures', async () => {
     const { page } = b;
     await page.locator('.lil-gui.lil-closed:has([data-action="runExperiment"]) > .lil-title').click({ force: true }); // as press(): no stability wait under load
-    await setField(page, 'experiment', 'noise-robustness');
+    await setField(page, 'experiment', 'losses');
     await setField(page, 'experimentEpochs', 1);
     await press(page, 'runExperiment');
     await page.waitForFunction(() => /run \d\/3 /.test((document.querySelector('[data-stat="experiment"] input') as HTMLInputElement).value), null, { timeout: 4 * o.epochTimeout });
     await page.waitForFunction(() => /done/.test((document.querySelector('[data-stat="experiment"] input') as HTMLInputElement).value), null, { timeout: 6 * o.epochTimeout + 20_000 });
-    await waitForMessage(page, 'notice', /Experiment noise-robustness finished in \d+:\d\d: its table, plots and grids are in the Experiment card/);
+    await waitForMessage(page, 'notice', /Experiment losses finished in \d+:\d\d: its table, plots and grids are in the Experiment card/);
     await page.waitForFunction(() => { const r = document.getElementById('experiment')!.getBoundingClientRect(); return r.top >= 0 && r.top < window.innerHeight; },
       null, { timeout: 5_000 }); // the results are scrolled into view
     const rows = await page.locator('#experiment table tr').allTextContents();
-    assert.equal(rows.length, 4);
-    assert.match(rows[1], /^trained on gaussian 0\.30\.\d/);
-    assert.match(rows[3], /^trained on masking 0\.30\.\d/);
-    assert.equal(await page.locator('#experiment img').count(), 4, 'the matrix and one reconstruction grid per run');
+    assert.equal(rows.length, 5);
+    assert.match(rows[1], /^mse0\.\d/);
+    assert.match(rows[3], /^mae0\.\d/);
+    assert.match(rows[4], /^PCA-32 \(baseline\)0\.\d+––0\.\d/, 'the best linear code of the same size, as in the CLI\'s report');
+    assert.equal(await page.locator('#experiment img').count(), 4, 'the curves and one reconstruction grid per run');
     assert.ok(await page.locator('#experiment img').evaluateAll((imgs) => imgs.every((i) => (i as HTMLImageElement).naturalWidth > 0)), 'every picture decodes');
-    assert.deepEqual(await page.locator('#experiment a').allTextContents(), ['results.json', 'results.csv', 'noise-robustness-1.svg',
-      'noise-robustness-recon-1.png', 'noise-robustness-recon-2.png', 'noise-robustness-recon-3.png', 'report.md']);
+    assert.deepEqual(await page.locator('#experiment a').allTextContents(), ['results.json', 'results.csv', 'losses-1.svg',
+      'losses-recon-1.png', 'losses-recon-2.png', 'losses-recon-3.png', 'report.md']);
     await shot('experiment');
     assert.deepEqual(b.problems, []);
   });
