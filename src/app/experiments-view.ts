@@ -3,16 +3,31 @@
 // grids (with the PCA baseline where the sweep has one), and download its files (the CLI's report, with the code
 // version recorded as "unknown").
 import type GUI from 'lil-gui';
-import { attachBaselines } from '../experiments/baselines.ts';
 import { EXPERIMENT_NAMES, experiment } from '../experiments/definitions.ts';
 import { buildReport, type Artifact } from '../experiments/report.ts';
-import { runExperiment } from '../experiments/runner.ts';
+import { runExperiment, type ExperimentResult } from '../experiments/runner.ts';
+import type { DataSplit } from '../data/dataset.ts';
+import type { BaselineReply, BaselineRequest } from './baseline-worker.ts';
 import { tableCells } from '../experiments/table.ts';
 import type { App } from './app.ts';
 import { el } from './dom.ts';
 import { formatSeconds } from './progress-view.ts';
 
 const blobUrl = (a: Artifact) => URL.createObjectURL(new Blob([a.content as BlobPart], { type: a.name.endsWith('.png') ? 'image/png' : a.name.endsWith('.svg') ? 'image/svg+xml' : 'text/plain' }));
+
+/** `result` with the PCA baseline its sweep asks for (the best linear code of the same size, as in the CLI's report),
+ * fitted in a worker: seconds on the embedded digits, tens of seconds on 60k images, and the page stays live. */
+function withBaseline(name: string, result: ExperimentResult, data: DataSplit): Promise<ExperimentResult> {
+  const worker = new Worker(new URL('./baseline-worker.ts', import.meta.url), { type: 'module' });
+  return new Promise<ExperimentResult>((resolve, reject) => {
+    worker.onmessage = (e: MessageEvent<BaselineReply>) => {
+      if ('result' in e.data) resolve(e.data.result);
+      else reject(new Error(`PCA baseline: ${e.data.error}`));
+    };
+    worker.onerror = (e) => reject(new Error(`PCA baseline: the worker failed (${e.message || 'it did not start'})`));
+    worker.postMessage({ name, result, data } satisfies BaselineRequest);
+  }).finally(() => worker.terminate());
+}
 
 export class ExperimentsView {
   readonly options = { experiment: EXPERIMENT_NAMES[0], epochs: experiment(EXPERIMENT_NAMES[0]).epochs }; // the sweep's own (seed 001)
@@ -48,18 +63,13 @@ export class ExperimentsView {
         return done > 0 ? ` · ETA ${formatSeconds(left)}` : '';
       };
       let data = session.data; // the data the sweep runs on, for the PCA baseline below
-      const { result, pictures } = await session.command(() => runExperiment(session.gpu, data = session.data, exp, { epochs: this.options.epochs, // session.gpu: replaced if the device is lost
+      const { result: trained, pictures } = await session.command(() => runExperiment(session.gpu, data = session.data, exp, { epochs: this.options.epochs, // session.gpu: replaced if the device is lost
         onProgress: ({ run, runs, label, epoch, epochs, done: finished }) => {
           if (!finished) done++;
           this.status.progress = `run ${run + 1}/${runs} ${label}: epoch ${epoch}/${epochs}${eta(runs, epochs)}`;
         } }));
-      if (exp.pca) {
-        // The best linear code of the same size, as in the CLI's report, on the CPU after the sweep: seconds on the
-        // embedded digits (the 784×784 eigendecomposition), tens of seconds on 60k images; let the status line paint first.
-        this.status.progress = `${exp.name}: PCA baseline`;
-        await new Promise((r) => setTimeout(r, 50));
-        attachBaselines(exp, result, data);
-      }
+      if (exp.pca) this.status.progress = `${exp.name}: PCA baseline`;
+      const result = exp.pca ? await withBaseline(exp.name, trained, data) : trained;
       this.status.progress = `${exp.name}: done`;
       this.show(exp.title, tableCells(exp, result), buildReport(exp, result, pictures));
       // The results appear below the charts, far from the panel: bring them to the user.
