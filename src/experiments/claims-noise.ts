@@ -18,8 +18,12 @@ export function contractive(r: ExperimentResult): Verdict {
     `‖J‖²_F ${fmt(j[0])} at ${lo.label} → ${fmt(j[j.length - 1])} at ${hi.label} (${(j[0] / j[j.length - 1]).toFixed(1)}× lower; ` +
       `${contracts ? 'falls at every step' : 'not monotone'})`,
     `test MSE ${fmt(mse[0])} → ${fmt(mse[mse.length - 1])} (${pct(mse[mse.length - 1], mse[0])}; ${costs ? 'rises at every step' : 'not monotone'})`,
-    `trade-off: the largest λ within 5% of the smallest λ's test MSE is ${knee.label} (‖J‖²_F ${fmt(v(knee, 'jacobian_fro2'))}, ` +
-      `${(j[0] / v(knee, 'jacobian_fro2')).toFixed(1)}× below ${lo.label}, for ${pct(v(knee, 'test_mse'), mse[0])} MSE)`,
+    `the price of each step of λ: ${runs.slice(1).map((run, i) => `${runs[i].label} → ${run.label} ‖J‖²_F ÷${(j[i] / j[i + 1]).toFixed(1)} ` +
+      `for ${pct(mse[i + 1], mse[i])} test MSE`).join('; ')}`,
+    knee === lo
+      ? `no λ above ${lo.label} keeps the test MSE within 5% of its ${fmt(mse[0])}`
+      : `the largest λ within 5% of ${lo.label}'s test MSE is ${knee.label} (‖J‖²_F ${fmt(v(knee, 'jacobian_fro2'))}, ` +
+        `${(j[0] / v(knee, 'jacobian_fro2')).toFixed(1)}× below ${lo.label}, for ${pct(v(knee, 'test_mse'), mse[0])} MSE)`,
   ] };
 }
 
