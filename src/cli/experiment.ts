@@ -121,6 +121,7 @@ async function main(argv: string[]): Promise<void> {
   const gpu = await acquireNodeGpu(adapter, limits);
   try {
     const t0 = performance.now();
+    const commit = codeVersion(); // the code the suite starts with (docs written meanwhile do not count)
     const walls: { experiment: string; runs: number; epochs: number; wall_s: number; training_s: number }[] = [];
     for (const [i, exp] of exps.entries()) {
       const t = performance.now();
@@ -135,7 +136,7 @@ async function main(argv: string[]): Promise<void> {
       const rows = walls.map((w) => `| ${w.experiment} | ${w.runs} | ${w.epochs} | ${w.wall_s.toFixed(1)} |`);
       const table = ['| experiment | runs | epochs per run | wall time (s) |', '| --- | --- | --- | --- |', ...rows, `| **all** | ${walls.reduce((s, w) => s + w.runs, 0)} | | **${total.toFixed(1)}** |`].join('\n');
       const summary = { mode: o.sequential ? 'sequential' : 'batched', adapter: gpu.adapter.name, seed: o.seed, kernel: o.kernel, epochs: o.epochs ?? 'each experiment\'s own', data: { name: data.name, sha256: data.sha256, train: data.train.count, test: data.test.count },
-        commit: codeVersion(), finished: new Date().toISOString(), wall_s: total, experiments: walls };
+        commit, started: new Date(Date.now() - total * 1000).toISOString(), wall_s: total, experiments: walls };
       await writeFileAtomic(join(out, 'suite.json'), `${JSON.stringify(summary, null, 1)}\n`);
       console.log(`\nthe suite, ${summary.mode}, ${data.name} (${data.train.count}/${data.test.count}), ${gpu.adapter.name}:\n\n${table}\n\nsuite.json and one directory per experiment in ${out}`);
     }

@@ -72,7 +72,7 @@ export const CLI_FLAGS: readonly CliFlag[] = [
   { flag: 'layer', field: 'layer', topic: 'output', arg: 'NAME', def: 'code', resumable: true,
     help: 'the activations --export-activations writes: code, input, or an op name (encoder.0, decoder.2, …: its output)' },
   { flag: 'recon', field: 'recon', topic: 'output', arg: 'FILE.png', def: null, resumable: true,
-    help: 'after the last epoch: reconstructions of a fixed test batch (input | corrupted | output)' },
+    help: 'after the last epoch: reconstructions of a fixed test batch (input | corrupted, if a corruption is set | output)' },
   { flag: 'features', field: 'features', topic: 'output', arg: 'FILE.png', def: null, resumable: true,
     help: 'after the last epoch: the learned features, the decoder applied to each one-hot code' },
   // 2: a 28-pixel digit becomes 56 pixels, legible in an image viewer at 100 % on today's screens; integer scales keep

@@ -53,11 +53,12 @@ function claimSection(exp: Experiment, r: ExperimentResult, interpretation: stri
 export function buildReport(exp: Experiment, r: ExperimentResult, pictures: RunPictures[] | null, interpretation: string | null = null): Report {
   const table = markdownTable(exp, r);
   const plots = exp.plots.map((p, i): Artifact => ({ name: `${exp.name}-${i + 1}.svg`, title: p.title, content: plotSvg(exp, p, r) }));
-  const kind = exp.pictures === 'recon' ? 'reconstructions (rows: input | corrupted | output)' : 'learned features (decoder basis, first 64 units)';
+  const kind = (run: ExperimentResult['runs'][number]) => exp.pictures !== 'recon' ? 'learned features (decoder basis, first 64 units)'
+    : `reconstructions (rows: ${run.config.corruption.kind === 'none' ? 'input | output' : 'input | corrupted | output'})`;
   const grids = exp.pictures ? r.runs.flatMap((run): Artifact[] => {
     if (run.error) return [];
     const img = pictures?.find((p) => p.label === run.label)?.[exp.pictures!];
-    return [{ name: pictureName(exp, run.label), title: `${run.label}: ${kind}`, content: img ? encodeGrayPng(scaleGray(img, GRID_SCALE)) : new Uint8Array() }];
+    return [{ name: pictureName(exp, run.label), title: `${run.label}: ${kind(run)}`, content: img ? encodeGrayPng(scaleGray(img, GRID_SCALE)) : new Uint8Array() }];
   }) : [];
   const a = r.adapter;
   const md = [

@@ -138,7 +138,7 @@ export async function runExperiment(gpu: Gpu, data: DataSplit, exp: Experiment, 
   const { groups, alone } = o.batched === false ? { groups: [], alone: indices } : groupForBatches(indices, (i) => configs[i], modelsPerBatch(gpu));
   if (groups.length > 0) o.log?.(`batched: ${groups.map((g) => `${g.length} runs`).join(' + ')} train as ${groups.length === 1 ? 'one model batch' : `${groups.length} model batches`}`);
   const contractive = alone.filter((i) => configs[i].contractive > 0).length;
-  if (o.batched !== false && contractive > 0) o.log?.(`${contractive} contractive run${contractive === 1 ? '' : 's'} train one by one (the Jacobian pass is not batched)`);
+  if (o.batched !== false && contractive > 0) o.log?.(`${contractive} contractive run${contractive === 1 ? ' trains' : 's train'} one by one (the Jacobian pass is not batched)`);
 
   /** Train the runs `group` (one, or a batch of one shape) and finish each: pictures, ‖J‖²_F, extra evaluations. */
   const train = async (group: number[]): Promise<void> => {
