@@ -116,8 +116,7 @@ function fixedSubgroupSize(adapter: GPUAdapter): number | null {
 }
 
 /** Create the device with the requested limits (checked first) and the optional features we use. */
-export async function openDevice(adapter: GPUAdapter, desc: AdapterDescription, wanted: LimitRequest, shaders: Record<string, string>,
-  onRelease: () => void = () => {}): Promise<Gpu> {
+export async function openDevice(adapter: GPUAdapter, desc: AdapterDescription, wanted: LimitRequest, shaders: Record<string, string>): Promise<Gpu> {
   const requiredLimits = checkLimits(adapter, { ...BASE_LIMITS, ...wanted }, desc.name);
   const hasTimestamps = adapter.features.has('timestamp-query');
   const requiredFeatures: GPUFeatureName[] = hasTimestamps ? ['timestamp-query'] : [];
@@ -137,7 +136,6 @@ export async function openDevice(adapter: GPUAdapter, desc: AdapterDescription, 
       if (released) return;
       released = true;
       device.destroy();
-      onRelease();
     },
   };
 }

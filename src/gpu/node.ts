@@ -93,7 +93,14 @@ export async function acquireNodeGpu(choice: NodeAdapterChoice = 'auto', limits:
     levels = ['core'];
   }
   ensureRuntimeDir();
-  let instance: GPU | null = create(options) as GPU;
+  // One Dawn instance per backend for the whole process, reused by every acquisition. A device lost or released is
+  // replaced from the same instance: a second instance, and the first one's finalizer running later, broke the
+  // llvmpipe (EGL) backend's shared state — the device-loss tests crashed (SIGSEGV, SIGABRT "The futex facility
+  // returned an unexpected error code") or hung in InstanceBase::ProcessEvents in about 1 run in 5 when every
+  // acquisition made its own instance and dropped it on release.
+  const key = options.join(',');
+  const instance = INSTANCES.get(key) ?? (create(options) as GPU);
+  INSTANCES.set(key, instance);
   const { adapter, featureLevel } = await requestAdapter(instance, levels);
   const desc = describeAdapter(adapter, featureLevel, 'node-dawn');
   if (choice === 'swiftshader' && !/swiftshader/i.test(desc.name)) {
@@ -102,6 +109,7 @@ export async function acquireNodeGpu(choice: NodeAdapterChoice = 'auto', limits:
   if (choice === 'llvmpipe' && !/llvmpipe/i.test(desc.name)) {
     throw new Error(`Asked for llvmpipe but Dawn gave "${desc.name}"`);
   }
-  // Dawn keeps the process alive while the instance is referenced: drop it on release.
-  return openDevice(adapter, desc, limits, loadShaderFiles(), () => { instance = null; });
+  return openDevice(adapter, desc, limits, loadShaderFiles());
 }
+
+const INSTANCES = new Map<string, GPU>();
