@@ -112,6 +112,7 @@ test('npm run experiment -- all: every experiment into OUT/NAME and the suite\'s
   const n = EXPERIMENTS.length;
   assert.match(r.stdout, new RegExp(`^\\[${n}/${n} experiments\\] ${EXPERIMENTS[n - 1].name} finished in [\\d.]+ s$`, 'm'));
   await assert.rejects(experiment(['all', '--only', '1-2']), /all runs every experiment whole: --only, --merge and --runs/);
+  await assert.rejects(experiment(['losses', '--out', '/proc/wgae-out']), /--out \/proc\/wgae-out: cannot create the directory \(ENOENT/, 'refused, not a busy loop');
   await assert.rejects(experiment(['nope']), /no experiment "nope": one of losses, .*, presets, sae-frontier, all/);
   assert.match((await experiment(['sae-frontier', '--help', '--verbose'])).stdout, /sae-frontier/, '--verbose is the relaunch\'s flag, for every experiment');
 });

@@ -1,14 +1,14 @@
 // `npm run experiment -- NAME`: one of src/experiments' sweeps on one device, a progress line per run, then the
 // table; results.json, results.csv, SVG plots, PNG grids and report.md land in the output directory.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { subsetSplit, type DataSplit } from '../data/dataset.ts';
 import { loadData } from '../data/node.ts';
 import type { Gpu } from '../gpu/device.ts';
 import { acquireNodeGpu, NODE_ADAPTERS, type NodeAdapterChoice } from '../gpu/node.ts';
-import { writeFileAtomic } from '../io/files.ts';
+import { makeDirs, writeFileAtomic } from '../io/files.ts';
 import { EXPERIMENT_NAMES, EXPERIMENTS, experiment, type Experiment } from '../experiments/definitions.ts';
 import { attachBaselines } from '../experiments/baselines.ts';
 import { buildReport } from '../experiments/report.ts';
@@ -101,7 +101,7 @@ async function main(argv: string[]): Promise<void> {
   const out = resolve(a.out ?? (suite ? join('runs', 'experiments') : join('runs', 'experiments', exps[0].name)));
   const outFor = (exp: Experiment) => (suite ? join(out, exp.name) : out);
   const makeOut = (dir: string) => {
-    try { mkdirSync(dir, { recursive: true }); } catch (e) { throw new Error(`--out ${dir}: cannot create the directory (${(e as Error).message})`); }
+    try { makeDirs(dir); } catch (e) { throw new Error(`--out ${dir}: cannot create the directory (${(e as Error).message})`); }
   };
   makeOut(out);
 

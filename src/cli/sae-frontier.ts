@@ -1,13 +1,12 @@
 // `npm run experiment -- sae-frontier`: FVU against L0 for TopK, BatchTopK, JumpReLU and L1 SAEs at one size on an
 // image set's pixels and on the hidden activations of a seed autoencoder trained on it (src/experiments/sae-frontier.ts).
 import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { subsetSplit } from '../data/dataset.ts';
 import { loadData } from '../data/node.ts';
 import { acquireNodeGpu, NODE_ADAPTERS, type NodeAdapterChoice } from '../gpu/node.ts';
-import { writeFileAtomic } from '../io/files.ts';
+import { makeDirs, writeFileAtomic } from '../io/files.ts';
 import { SAE_KINDS, type SaeKind } from '../model/config.ts';
 import { frontierReport } from '../experiments/sae-frontier-report.ts';
 import { runFrontier } from '../experiments/sae-frontier.ts';
@@ -70,7 +69,7 @@ export async function frontierMain(argv: string[]): Promise<void> {
   const options = { dSae: count('d-sae', a['d-sae'], 256), epochs: count('epochs', a.epochs, 5), aeEpochs: count('ae-epochs', a['ae-epochs'], 10),
     seed: count('seed', a.seed, 0, 0), kinds, batch: a.batch === undefined ? undefined : count('batch', a.batch, 1), lr: rate(a.lr), thresholdInit: threshold(a['threshold-init']), values: a.values === undefined ? undefined : count('values', a.values, 1) };
   const out = resolve(a.out ?? join('runs', 'experiments', 'sae-frontier'));
-  try { mkdirSync(out, { recursive: true }); } catch (e) { throw new Error(`--out ${out}: cannot create the directory (${(e as Error).message})`); }
+  try { makeDirs(out); } catch (e) { throw new Error(`--out ${out}: cannot create the directory (${(e as Error).message})`); }
   const log = (s: string) => { if (!a.quiet) console.log(s); };
 
   let data = await loadData(a.data ?? 'default');

@@ -2,8 +2,9 @@
 // line per epoch (and a live line within it on a terminal), a metrics JSON rewritten atomically after each epoch with
 // the whole history, safetensors checkpoints, exact resume, PNG pictures at the end, and Ctrl-C that stops at the
 // next chunk and saves the last epoch boundary.
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { acquireNodeGpu } from '../gpu/node.ts';
+import { makeDirs } from '../io/files.ts';
 import { loadRunData } from '../data/run-data.ts';
 import { checkOutputs, writeCheckpointSafely, writeOutput, writeOutputs } from '../io/outputs.ts';
 import { checkCliOutputs } from './outputs.ts';
@@ -41,7 +42,7 @@ async function main(o: CliOptions): Promise<number> {
   if (o.cfg.sae && (o.recon || o.features)) throw new Error('--recon and --features draw the MLP autoencoders\' images; an SAE has --export-saelens');
   if (!o.cfg.sae && !o.resume && o.exportSaelens) throw new Error('--export-saelens writes a sparse autoencoder: give an SAE preset (--preset topk-sae)');
   if (o.cfg.sae && !o.resume && o.exportActivations) throw new Error('--export-activations writes an autoencoder\'s hidden activations: give an autoencoder preset');
-  for (const dir of [o.exportSaelens, o.exportActivations]) if (dir) mkdirSync(dir, { recursive: true });
+  for (const dir of [o.exportSaelens, o.exportActivations]) if (dir) makeDirs(dir);
   const outs = checkCliOutputs(o);
   for (const w of o.warnings) console.error(`warning: ${w}`);
   const store = fileTuningStore();

@@ -1,9 +1,9 @@
 // Node-only file helpers: crash-safe atomic replace (temp file, fsync, rename, fsync dir) and size-capped reads.
 
 import { randomBytes } from 'node:crypto';
-import { constants, type Stats } from 'node:fs';
+import { constants, existsSync, mkdirSync, type Stats } from 'node:fs';
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { concatBytes } from './bytes.ts';
 
 const errorCode = (err: unknown): string | undefined => (err as NodeJS.ErrnoException | null)?.code;
@@ -118,3 +118,11 @@ async function readSome(handle: FileHandle, into: Uint8Array, path: string, what
   }
 }
 
+
+/** `mkdir -p`, one missing component at a time: Node's recursive mkdir spins forever where the parent exists but
+ * refuses new entries with ENOENT (under /proc, for one), so each level is created alone and its error surfaces. */
+export function makeDirs(dir: string): void {
+  const missing: string[] = [];
+  for (let d = resolve(dir); !existsSync(d); d = dirname(d)) missing.unshift(d);
+  for (const d of missing) mkdirSync(d);
+}
