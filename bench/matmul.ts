@@ -6,6 +6,7 @@ import type { TrainConfig } from '../src/model/config.ts';
 import { buildPlan } from '../src/model/plan.ts';
 import { ScratchStep, type Tuning } from '../src/train/autotune.ts';
 import { dispatch, KernelCache, storageBuffer, uniformBuffer, type Kernel } from '../src/gpu/kernels.ts';
+import { TextureMirror } from '../src/gpu/mirror.ts';
 import { readBuffer } from '../src/gpu/readback.ts';
 import type { Activation } from '../src/model/plan.ts';
 import { TestRandom } from '../src/ref/check.ts';
@@ -26,7 +27,7 @@ const CHECKED = 512; // output elements compared with the float64 product
 export const shapeName = (s: Shape) => `${s.M}x${s.K}x${s.N}`;
 
 /** One problem Y(M×N) = X(M×K)·Wᵀ + b on the device, with the host copies the check needs. */
-class MatmulProblem {
+export class MatmulProblem {
   readonly x: Float32Array; // (M, K)
   readonly slab: Float32Array; // W (N, K) then b (N)
   readonly xBuf: GPUBuffer;
@@ -55,12 +56,25 @@ class MatmulProblem {
     this.uniformBuf = uniformBuffer(device, `${label}.dense`, denseUniform(N, K, 0, N * K, IDENTITY, IDENTITY));
   }
 
+  /** Texture-fed kernels (tx) read X and the slab through mirrors, made and filled on first use. */
+  private mirrors: [TextureMirror, TextureMirror] | null = null;
+
   bindGroup(kernel: Kernel): GPUBindGroup {
+    let operands: GPUBindingResource[] = [{ buffer: this.xBuf }, { buffer: this.slabBuf }];
+    if (kernel.spec.bindings[2] === 'texture') {
+      if (!this.mirrors) {
+        this.mirrors = [new TextureMirror(this.device, this.xBuf), new TextureMirror(this.device, this.slabBuf)];
+        const encoder = this.device.createCommandEncoder({ label: 'bench.matmul.mirrors' });
+        for (const m of this.mirrors) m.refresh(encoder);
+        this.device.queue.submit([encoder.finish()]);
+      }
+      operands = this.mirrors.map((m) => m.view);
+    }
     return this.device.createBindGroup({
       label: `bench.matmul.${shapeName(this.shape)}.${kernel.label}`,
       layout: kernel.layout,
       entries: [{ binding: 0, resource: { buffer: this.stepBuf, size: STEP_BYTES } }, { binding: 1, resource: { buffer: this.uniformBuf } },
-        { binding: 2, resource: { buffer: this.xBuf } }, { binding: 3, resource: { buffer: this.slabBuf } }, { binding: 4, resource: { buffer: this.yBuf } },
+        { binding: 2, resource: operands[0] }, { binding: 3, resource: operands[1] }, { binding: 4, resource: { buffer: this.yBuf } },
         { binding: 5, resource: { buffer: this.auxBuf } }],
     });
   }
@@ -99,10 +113,11 @@ class MatmulProblem {
 
   destroy(): void {
     for (const b of [this.xBuf, this.slabBuf, this.yBuf, this.auxBuf, this.stepBuf, this.uniformBuf]) b.destroy();
+    for (const m of this.mirrors ?? []) m.destroy();
   }
 }
 
-async function benchVariant(problem: MatmulProblem, cache: KernelCache, variant: string, budget: MatmulBudget, seed: number): Promise<MatmulResult> {
+export async function benchVariant(problem: MatmulProblem, cache: KernelCache, variant: string, budget: MatmulBudget, seed: number): Promise<MatmulResult> {
   const { device, shape } = problem;
   const { M, K, N } = shape;
   const v = MATMUL_VARIANTS[variant];

@@ -7,6 +7,7 @@ import { dispatch, KernelCache, storageBuffer } from '../src/gpu/kernels.ts';
 import type { TrainConfig } from '../src/model/config.ts';
 import { buildPlan, pad4, type Plan } from '../src/model/plan.ts';
 import { kernelsFor, ScratchStep } from '../src/train/autotune.ts';
+import { Recorder } from '../src/train/bind.ts';
 import type { Dispatch } from '../src/train/graph.ts';
 import { median, repeatDispatch, steadyTime, type DispatchBudget } from './stats.ts';
 import { timePasses } from '../src/gpu/timing.ts';
@@ -66,7 +67,20 @@ export async function profileStep(gpu: Gpu, cfg: TrainConfig, budget: DispatchBu
     if (method === 'timestamps') ms = await timestamped(device, list);
     else for (const d of list) ms.push((await steadyTime(device, repeatDispatch(device, d), budget)).seconds * 1000);
     const rows = list.map((d, i) => ({ label: d.label, kernel: split(d.label).kernel, ms: ms[i], bytes: bytesOf(plan, B, d.label), flops: flopsOf(plan, B, d.label) }));
-    return { method, dispatches: list.length, rows, totalMs: ms.reduce((a, b) => a + b, 0) };
+    // Texture-fed kernels (tx) need their mirrors copied from the buffers: the copies of one step, timed together.
+    const copies = new Recorder(device.createCommandEncoder(), 'profile.mirrors');
+    copies.record(list);
+    copies.end();
+    if (copies.refreshed.length > 0) {
+      const t = await steadyTime(device, (count) => {
+        const encoder = device.createCommandEncoder({ label: 'profile.mirrorRefresh' });
+        for (let i = 0; i < count; i++) for (const m of copies.refreshed) m.refresh(encoder);
+        device.queue.submit([encoder.finish()]);
+      }, budget);
+      rows.push({ label: `Trainer.${copies.refreshed.length}xmirror.mirrorRefresh`, kernel: 'mirrorRefresh', ms: t.seconds * 1000,
+        bytes: 2 * copies.refreshed.reduce((a, m) => a + m.buffer.size, 0), flops: 0 });
+    }
+    return { method, dispatches: list.length, rows, totalMs: rows.reduce((a, r) => a + r.ms, 0) };
   } finally {
     scratch.destroy();
     images.destroy();

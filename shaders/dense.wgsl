@@ -31,8 +31,8 @@ override WG: u32 = 64u;
 
 @group(0) @binding(0) var<uniform> st: Step;
 @group(0) @binding(1) var<uniform> p: Dense;
-@group(0) @binding(2) var<storage, read> lhs: array<vec4f>;         // forward: X (M, k4); backward: dY (M, n4)
-@group(0) @binding(3) var<storage, read> params: array<vec4f>;      // parameter slab (W, b)
+// Bindings 2 and 3 — lhs (forward: X (M, k4); backward: dY (M, n4)) and the parameter slab (W, b) — are declared by
+// dense_io.wgsl (storage buffers) or dense_io_tex.wgsl (their texture mirrors), read through lhsAt and paramAt.
 @group(0) @binding(4) var<storage, read_write> out: array<vec4f>;   // forward: Y (M, n4); backward: dX (M, k4)
 @group(0) @binding(5) var<storage, read_write> aux: array<vec4f>;  // forward: pre-activation (M, n4) if write_pre;
                                                                     // backward: X (M, k4), the producer's output (read)
@@ -55,7 +55,7 @@ fn enterModel(model: u32, forward: bool) {
 // Forward: bias, activation, pad columns exactly zero, optional pre-activation.
 fn storeForwardRow(row: u32, col: u32, v: vec4f, rows: u32) {
   if (row >= rows || col >= p.n4) { return; }
-  let bias = select(vec4f(0.0), params[par_base + p.b_off + col], p.use_bias == 1u);
+  let bias = select(vec4f(0.0), paramAt(par_base + p.b_off + col), p.use_bias == 1u);
   let live = (vec4u(col * 4u) + vec4u(0u, 1u, 2u, 3u)) < vec4u(p.n);
   let pre = select(vec4f(0.0), v + bias, live);
   out[out_base + row * p.n4 + col] = select(vec4f(0.0), activate(p.act, p.alpha, pre), live);
@@ -87,13 +87,13 @@ fn denseForward(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg:
   var acc: array<array<vec4f, CN>, RM>;
   for (var kk = 0u; kk < p.k4; kk++) {
     var x: array<vec4f, RM>;
-    for (var i = 0u; i < RM; i++) { x[i] = lhs[xb + min(row0 + i, rows - 1u) * p.k4 + kk]; }
+    for (var i = 0u; i < RM; i++) { x[i] = lhsAt(xb + min(row0 + i, rows - 1u) * p.k4 + kk); }
     for (var c = 0u; c < CN; c++) {
       let w = pb + p.w_off + min(col0 + c, p.n4 - 1u) * 4u * p.k4 + kk;
-      let w0 = params[w];
-      let w1 = params[w + p.k4];
-      let w2 = params[w + 2u * p.k4];
-      let w3 = params[w + 3u * p.k4];
+      let w0 = paramAt(w);
+      let w1 = paramAt(w + p.k4);
+      let w2 = paramAt(w + 2u * p.k4);
+      let w3 = paramAt(w + 3u * p.k4);
       for (var i = 0u; i < RM; i++) {
         acc[i][c] += vec4f(dot(x[i], w0), dot(x[i], w1), dot(x[i], w2), dot(x[i], w3));
       }
@@ -102,7 +102,7 @@ fn denseForward(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg:
   for (var c = 0u; c < CN; c++) {
     let col = col0 + c;
     if (col >= p.n4) { break; }
-    let bias = select(vec4f(0.0), params[pb + p.b_off + col], p.use_bias == 1u);
+    let bias = select(vec4f(0.0), paramAt(pb + p.b_off + col), p.use_bias == 1u);
     let live = (vec4u(col * 4u) + vec4u(0u, 1u, 2u, 3u)) < vec4u(p.n); // pad columns stay exactly zero
     for (var i = 0u; i < RM; i++) {
       let row = row0 + i;
@@ -132,13 +132,13 @@ fn denseBackwardInput(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups
   var acc: array<array<vec4f, CN>, RM>;
   for (var nn = 0u; nn < p.n4; nn++) {
     var dy: array<vec4f, RM>;
-    for (var i = 0u; i < RM; i++) { dy[i] = lhs[yb + min(row0 + i, rows - 1u) * p.n4 + nn]; }
+    for (var i = 0u; i < RM; i++) { dy[i] = lhsAt(yb + min(row0 + i, rows - 1u) * p.n4 + nn); }
     for (var c = 0u; c < CN; c++) {
       let w = pb + p.w_off + nn * 4u * p.k4 + min(col0 + c, p.k4 - 1u);
-      let w0 = params[w];
-      let w1 = params[w + p.k4];
-      let w2 = params[w + 2u * p.k4];
-      let w3 = params[w + 3u * p.k4];
+      let w0 = paramAt(w);
+      let w1 = paramAt(w + p.k4);
+      let w2 = paramAt(w + 2u * p.k4);
+      let w3 = paramAt(w + 3u * p.k4);
       for (var i = 0u; i < RM; i++) {
         acc[i][c] += dy[i].x * w0 + dy[i].y * w1 + dy[i].z * w2 + dy[i].w * w3;
       }

@@ -30,8 +30,8 @@ fn enterModel(model: u32) {
 
 @group(0) @binding(0) var<uniform> st: Step;
 @group(0) @binding(1) var<uniform> p: DenseGrad;
-@group(0) @binding(2) var<storage, read> dy: array<vec4f>;          // (M, n4): gradient at the pre-activation
-@group(0) @binding(3) var<storage, read> x: array<vec4f>;           // (M, k4): the layer's input
+// Bindings 2 and 3 — dY (M, n4), the gradient at the pre-activation, and X (M, k4), the layer's input — are declared
+// by dense_grad_io.wgsl (storage buffers) or dense_grad_io_tex.wgsl (their texture mirrors), read through dyAt and xAt.
 @group(0) @binding(4) var<storage, read_write> grads: array<vec4f>; // gradient slab
 
 @compute @workgroup_size(WG)
@@ -55,12 +55,12 @@ fn denseBackwardWeight(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroup
     var g: array<mat4x4f, RM>; // g[r][i]: dY row m + i at vec4 column row4 + r; zero past the last row
     for (var r = 0u; r < RM; r++) {
       for (var i = 0u; i < 4u; i++) {
-        g[r][i] = select(vec4f(0.0), dy[yb + min(m + i, rows - 1u) * p.n4 + min(row4 + r, p.n4 - 1u)], m + i < rows);
+        g[r][i] = select(vec4f(0.0), dyAt(yb + min(m + i, rows - 1u) * p.n4 + min(row4 + r, p.n4 - 1u)), m + i < rows);
       }
     }
     for (var c = 0u; c < CN; c++) {
       var xs: mat4x4f; // xs[i]: X row m + i at vec4 column col0 + c (rows past the end meet zero gradients)
-      for (var i = 0u; i < 4u; i++) { xs[i] = x[xb + min(m + i, rows - 1u) * p.k4 + min(col0 + c, p.k4 - 1u)]; }
+      for (var i = 0u; i < 4u; i++) { xs[i] = xAt(xb + min(m + i, rows - 1u) * p.k4 + min(col0 + c, p.k4 - 1u)); }
       for (var r = 0u; r < RM; r++) {
         let gt = transpose(g[r]); // gt[j][i] = dY[m + i, 4(row4 + r) + j]
         for (var j = 0u; j < 4u; j++) { acc[4u * r + j][c] += xs * gt[j]; }

@@ -7,15 +7,15 @@ fn dyQuad(m: u32, q: u32, rows: u32) -> mat4x4f {
   let last = rows - 1u;
   let live = vec4f(vec4<bool>(true, m + 1u < rows, m + 2u < rows, m + 3u < rows)); // rows past the end count zero
   let b = dy_base + c;
-  return transpose(mat4x4f(dy[b + m * p.n4], dy[b + min(m + 1u, last) * p.n4] * live.y,
-                           dy[b + min(m + 2u, last) * p.n4] * live.z, dy[b + min(m + 3u, last) * p.n4] * live.w));
+  return transpose(mat4x4f(dyAt(b + m * p.n4), dyAt(b + min(m + 1u, last) * p.n4) * live.y,
+                           dyAt(b + min(m + 2u, last) * p.n4) * live.z, dyAt(b + min(m + 3u, last) * p.n4) * live.w));
 }
 
 fn xQuad(m: u32, q: u32, rows: u32) -> mat4x4f {
   let c = min(q, p.k4 - 1u);
   let last = rows - 1u;
   let b = x_base + c;
-  return mat4x4f(x[b + m * p.k4], x[b + min(m + 1u, last) * p.k4], x[b + min(m + 2u, last) * p.k4], x[b + min(m + 3u, last) * p.k4]);
+  return mat4x4f(xAt(b + m * p.k4), xAt(b + min(m + 1u, last) * p.k4), xAt(b + min(m + 2u, last) * p.k4), xAt(b + min(m + 3u, last) * p.k4));
 }
 
 fn storeGradQuad(row4: u32, col: u32, a: mat4x4f) {

@@ -5,14 +5,14 @@
 fn lhsQuad(off: u32, r: u32, kk: u32, stride: u32, rows: u32) -> mat4x4f {
   let last = rows - 1u;
   let at = off + kk;
-  return mat4x4f(lhs[at + min(r, last) * stride], lhs[at + min(r + 1u, last) * stride],
-                 lhs[at + min(r + 2u, last) * stride], lhs[at + min(r + 3u, last) * stride]);
+  return mat4x4f(lhsAt(at + min(r, last) * stride), lhsAt(at + min(r + 1u, last) * stride),
+                 lhsAt(at + min(r + 2u, last) * stride), lhsAt(at + min(r + 3u, last) * stride));
 }
 
 // Four consecutive rows of W (from vec4 index w, row stride k4).
 fn wRows(w0: u32) -> mat4x4f {
   let w = par_base + w0;
-  return mat4x4f(params[w], params[w + p.k4], params[w + 2u * p.k4], params[w + 3u * p.k4]);
+  return mat4x4f(paramAt(w), paramAt(w + p.k4), paramAt(w + 2u * p.k4), paramAt(w + 3u * p.k4));
 }
 
 // Forward: the quad for output column quad q is Wᵀ restricted to 4 outputs × 4 inputs.

@@ -2,8 +2,9 @@
 // Every module is common.wgsl + optional `const` header + the kernel file, so errors map back through offsets.
 import type { Gpu } from './device.ts';
 
-/** Binding kinds in binding order: 'uniform' (dynamic offset when 'step'), 'read' (read-only storage), 'rw'. */
-export type BindingKind = 'step' | 'uniform' | 'read' | 'rw';
+/** Binding kinds in binding order: 'uniform' (dynamic offset when 'step'), 'read' (read-only storage), 'rw', and
+ * 'texture': an unfilterable-float 2D texture, bound to a buffer's texture mirror (src/gpu/mirror.ts). */
+export type BindingKind = 'step' | 'uniform' | 'read' | 'rw' | 'texture';
 
 export interface KernelSpec {
   file: string; // e.g. 'dense.wgsl'
@@ -40,13 +41,15 @@ export class KernelCache {
     if (!layout) {
       layout = this.gpu.device.createBindGroupLayout({
         label: `KernelCache.layout(${key})`,
-        entries: bindings.map((kind, binding) => ({
-          binding,
-          visibility: GPUShaderStage.COMPUTE,
-          buffer: kind === 'step' ? { type: 'uniform', hasDynamicOffset: true }
-            : kind === 'uniform' ? { type: 'uniform' }
-            : { type: kind === 'read' ? 'read-only-storage' : 'storage' },
-        })),
+        entries: bindings.map((kind, binding) => (kind === 'texture'
+          ? { binding, visibility: GPUShaderStage.COMPUTE, texture: { sampleType: 'unfilterable-float' as const } }
+          : {
+            binding,
+            visibility: GPUShaderStage.COMPUTE,
+            buffer: kind === 'step' ? { type: 'uniform' as const, hasDynamicOffset: true }
+              : kind === 'uniform' ? { type: 'uniform' as const }
+              : { type: kind === 'read' ? 'read-only-storage' as const : 'storage' as const },
+          })),
       });
       this.layouts.set(key, layout);
     }

@@ -7,8 +7,9 @@ import type { Gpu } from '../gpu/device.ts';
 import { dispatch, storageBuffer, type KernelCache } from '../gpu/kernels.ts';
 import type { TrainConfig } from '../model/config.ts';
 import { buildPlan, type Plan } from '../model/plan.ts';
+import { Recorder } from './bind.ts';
 import { buildGraph, type Dispatch, type Graph } from './graph.ts';
-import { availableVariants, DEFAULT_VARIANT, loadKernels, MATMUL_VARIANTS, type KernelSet, type MatmulChoices, type Product } from './kernels.ts';
+import { availableVariants, DEFAULT_VARIANT, DENSE_SHADER_FILES, loadKernels, MATMUL_VARIANTS, type KernelSet, type MatmulChoices, type Product } from './kernels.ts';
 import { STEP_BYTES, STEP_SLOT, writeStep } from './uniforms.ts';
 
 /** The `--kernel` value that asks for tuning. */
@@ -41,7 +42,7 @@ function hashString(s: string): string {
 
 /** Keyed by everything that changes the answer: adapter, the kernels' source and blocks, the product's shape. */
 function cacheKey(gpu: Gpu, product: Product, s: { M: number; K: number; N: number }): string {
-  const source = hashString(['dense.wgsl', 'dense_grad.wgsl', 'dense_tile.wgsl', 'dense_grad_tile.wgsl', 'tile.wgsl', 'dense_wg.wgsl', 'dense_grad_wg.wgsl', 'dense_sg.wgsl', 'dense_grad_sg.wgsl', 'subgroup.wgsl', 'common.wgsl'].map((f) => gpu.shaders[f] ?? '').join('\n') + JSON.stringify(MATMUL_VARIANTS));
+  const source = hashString([...DENSE_SHADER_FILES, 'common.wgsl'].map((f) => gpu.shaders[f] ?? '').join('\n') + JSON.stringify(MATMUL_VARIANTS));
   return `${gpu.adapter.name}|${gpu.adapter.featureLevel}|${source}|${product}|${s.M}x${s.K}x${s.N}`;
 }
 
@@ -117,17 +118,22 @@ export class ScratchStep {
   }
 }
 
-async function timeSubmit(device: GPUDevice, record: (pass: GPUComputePassEncoder) => void): Promise<number> {
+/** Seconds from submit to completion of what `record` encodes (after the queue is idle). */
+async function timeEncoded(device: GPUDevice, record: (encoder: GPUCommandEncoder) => void): Promise<number> {
   await device.queue.onSubmittedWorkDone();
   const t0 = performance.now();
   const encoder = device.createCommandEncoder({ label: 'autotune' });
-  const pass = encoder.beginComputePass({ label: 'autotune' });
-  record(pass);
-  pass.end();
+  record(encoder);
   device.queue.submit([encoder.finish()]);
   await device.queue.onSubmittedWorkDone();
   return (performance.now() - t0) / 1000;
 }
+
+const timeSubmit = (device: GPUDevice, record: (pass: GPUComputePassEncoder) => void): Promise<number> => timeEncoded(device, (encoder) => {
+  const pass = encoder.beginComputePass({ label: 'autotune' });
+  record(pass);
+  pass.end();
+});
 
 /** Variants whose single screening dispatch takes over this many times the fastest one's are not timed further. */
 const SCREEN_FACTOR = 3;
@@ -252,12 +258,14 @@ async function checkWholeStep(gpu: Gpu, cache: KernelCache, plan: Plan, cfg: Tra
       new ScratchStep(gpu.device, await loadKernels(cache, uniform), plan, cfg, cfg.batch, jacobian)];
     try {
       const times: number[][] = [[], []];
-      const record = (s: ScratchStep, n: number) => (pass: GPUComputePassEncoder) => {
-        for (let i = 0; i < n; i++) for (const d of s.graph.step) dispatch(pass, d.kernel, d.group, d.workgroups, 0);
+      const record = (s: ScratchStep, n: number) => (encoder: GPUCommandEncoder) => {
+        const recorder = new Recorder(encoder, 'autotune');
+        for (let i = 0; i < n; i++) recorder.record(s.graph.step);
+        recorder.end();
       };
-      for (const s of steps) await timeSubmit(gpu.device, record(s, 1)); // first use
-      const n = Math.max(1, Math.min(8, Math.round(0.05 / Math.max(await timeSubmit(gpu.device, record(steps[0], 1)), 1e-5))));
-      for (let r = 0; r < STEP_REPS; r++) for (const [i, s] of steps.entries()) times[i].push((await timeSubmit(gpu.device, record(s, n))) * 1000 / n);
+      for (const s of steps) await timeEncoded(gpu.device, record(s, 1)); // first use
+      const n = Math.max(1, Math.min(8, Math.round(0.05 / Math.max(await timeEncoded(gpu.device, record(steps[0], 1)), 1e-5))));
+      for (let r = 0; r < STEP_REPS; r++) for (const [i, s] of steps.entries()) times[i].push((await timeEncoded(gpu.device, record(s, n))) * 1000 / n);
       const median = (t: number[]) => [...t].sort((a, b) => a - b)[t.length >> 1];
       ms = { tuned: median(times[0]), [uniform]: median(times[1]) };
     } finally {

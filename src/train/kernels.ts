@@ -7,17 +7,21 @@ export interface Block { RM: number; CN: number }
 /**
  * A block shape per product and the kernel family: 'rb' register blocks indexed by loop counters (dense.wgsl,
  * dense_grad.wgsl; fastest on llvmpipe), 'mt' 4×4 matrix tiles with static indexing only (dense_tile.wgsl,
- * dense_grad_tile.wgsl; 2–4× faster on SwiftShader, which keeps loop-indexed local arrays in memory), 'wt'
+ * dense_grad_tile.wgsl; 2–4× faster on SwiftShader, which keeps loop-indexed local arrays in memory), 'tx' the mt
+ * kernels reading both operands from texture mirrors of their buffers (dense_io_tex.wgsl; llvmpipe's texel fetches
+ * are vector loads where its storage loads are per-lane loops), 'wt'
  * workgroup-memory tiles of 8 × 8 such blocks with barriers (dense_wg.wgsl, dense_grad_wg.wgsl; for discrete GPUs),
  * 'sg' the same tiles sharing the row operand by subgroupShuffle instead (dense_sg.wgsl, dense_grad_sg.wgsl; only
  * on devices with the `subgroups` feature and one subgroup size, Gpu.subgroupSize).
  */
-export type MatmulFamily = 'rb' | 'mt' | 'wt' | 'sg';
+export type MatmulFamily = 'rb' | 'mt' | 'tx' | 'wt' | 'sg';
 export interface MatmulVariant { family: MatmulFamily; forward: Block; backwardInput: Block; backwardWeight: Block }
 
 const tiled = (family: MatmulFamily, RM: number, CN: number): MatmulVariant =>
   ({ family, forward: { RM, CN }, backwardInput: { RM, CN }, backwardWeight: { RM: RM / 4, CN } });
 const mt = (RM: number, CN: number) => tiled('mt', RM, CN);
+/** The mt tiles reading their operands from texture mirrors. */
+const tx = (RM: number, CN: number) => tiled('tx', RM, CN);
 /** Workgroup tiles: 8·RM rows × 32·CN columns (weight gradient 8·RM × 32·CN of dW, too). */
 const wt = (RM: number, CN: number) => tiled('wt', RM, CN);
 /** Subgroup tiles: the same 8·RM × 32·CN tiles as wt. */
@@ -32,6 +36,9 @@ export const MATMUL_VARIANTS: Record<string, MatmulVariant> = {
   mt8x16: mt(8, 4),
   mt16x8: mt(16, 2),
   mt16x16: mt(16, 4),
+  tx8x16: tx(8, 4),
+  tx16x8: tx(16, 2),
+  tx16x16: tx(16, 4),
   wt32x32: wt(4, 1),
   wt64x64: wt(8, 2),
   wt128x64: wt(16, 2),
@@ -65,14 +72,23 @@ export const KERNEL_SPECS = {
   sgd: { file: 'optimizer.wgsl', entry: 'sgdUpdate', bindings: [...STEP_U, 'rw', 'read', 'rw', 'rw'] },
 } satisfies Record<string, KernelSpec>;
 
+// Operand bindings of the dense kernels: storage buffers, or (tx) their texture mirrors (src/gpu/mirror.ts).
+const IO = ['dense_io.wgsl', 'dense.wgsl'];
+const GRAD_IO = ['dense_grad_io.wgsl', 'dense_grad.wgsl'];
+const TEX_IO = ['dense_io_tex.wgsl', 'dense.wgsl'];
+const TEX_GRAD_IO = ['dense_grad_io_tex.wgsl', 'dense_grad.wgsl'];
 const FAMILY_FILES = {
-  rb: { fwd: { file: 'dense.wgsl' }, grad: { file: 'dense_grad.wgsl' }, suffix: '' },
-  mt: { fwd: { file: 'dense_tile.wgsl', include: ['dense.wgsl', 'tile.wgsl'] },
-    grad: { file: 'dense_grad_tile.wgsl', include: ['dense_grad.wgsl', 'tile.wgsl'] }, suffix: 'Tiled' },
-  wt: { fwd: { file: 'dense_wg.wgsl', include: ['dense.wgsl'] }, grad: { file: 'dense_grad_wg.wgsl', include: ['dense_grad.wgsl'] }, suffix: 'Shared' },
-  sg: { fwd: { file: 'dense_sg.wgsl', include: ['dense.wgsl', 'subgroup.wgsl'], enable: ['subgroups'] },
-    grad: { file: 'dense_grad_sg.wgsl', include: ['dense_grad.wgsl', 'subgroup.wgsl'], enable: ['subgroups'] }, suffix: 'Subgroup' },
+  rb: { fwd: { file: 'dense.wgsl', include: ['dense_io.wgsl'] }, grad: { file: 'dense_grad.wgsl', include: ['dense_grad_io.wgsl'] }, suffix: '' },
+  mt: { fwd: { file: 'dense_tile.wgsl', include: [...IO, 'tile.wgsl'] }, grad: { file: 'dense_grad_tile.wgsl', include: [...GRAD_IO, 'tile.wgsl'] }, suffix: 'Tiled' },
+  tx: { fwd: { file: 'dense_tile.wgsl', include: [...TEX_IO, 'tile.wgsl'] }, grad: { file: 'dense_grad_tile.wgsl', include: [...TEX_GRAD_IO, 'tile.wgsl'] }, suffix: 'Tiled' },
+  wt: { fwd: { file: 'dense_wg.wgsl', include: IO }, grad: { file: 'dense_grad_wg.wgsl', include: GRAD_IO }, suffix: 'Shared' },
+  sg: { fwd: { file: 'dense_sg.wgsl', include: [...IO, 'subgroup.wgsl'], enable: ['subgroups'] },
+    grad: { file: 'dense_grad_sg.wgsl', include: [...GRAD_IO, 'subgroup.wgsl'], enable: ['subgroups'] }, suffix: 'Subgroup' },
 };
+/** Whether a family reads its operands (bindings 2 and 3) from texture mirrors. */
+export const readsTextures = (family: MatmulFamily): boolean => family === 'tx';
+/** Every shader file of the dense kernels (what a tuning's cache key hashes). */
+export const DENSE_SHADER_FILES = [...new Set(Object.values(FAMILY_FILES).flatMap((f) => [f.fwd.file, ...f.fwd.include, f.grad.file, ...f.grad.include]))];
 
 /** Whether a device can run a family: sg needs Gpu.subgroupSize. */
 export function familyAvailable(family: MatmulFamily, gpu: Gpu): boolean {
@@ -88,10 +104,11 @@ export function availableVariants(gpu: Gpu): string[] {
 export function denseSpecs(v: MatmulVariant) {
   const { fwd, grad, suffix } = FAMILY_FILES[v.family];
   const entry = (name: string) => `${name}${suffix}`;
+  const operand = readsTextures(v.family) ? 'texture' : 'read';
   return {
-    denseForward: { ...fwd, entry: entry('denseForward'), bindings: [...STEP_U, 'read', 'read', 'rw', 'rw'], consts: { ...v.forward } },
-    denseBackwardInput: { ...fwd, entry: entry('denseBackwardInput'), bindings: [...STEP_U, 'read', 'read', 'rw', 'rw'], consts: { ...v.backwardInput } },
-    denseBackwardWeight: { ...grad, entry: entry('denseBackwardWeight'), bindings: [...STEP_U, 'read', 'read', 'rw'], consts: { ...v.backwardWeight } },
+    denseForward: { ...fwd, entry: entry('denseForward'), bindings: [...STEP_U, operand, operand, 'rw', 'rw'], consts: { ...v.forward } },
+    denseBackwardInput: { ...fwd, entry: entry('denseBackwardInput'), bindings: [...STEP_U, operand, operand, 'rw', 'rw'], consts: { ...v.backwardInput } },
+    denseBackwardWeight: { ...grad, entry: entry('denseBackwardWeight'), bindings: [...STEP_U, operand, operand, 'rw'], consts: { ...v.backwardWeight } },
   } satisfies Record<string, KernelSpec>;
 }
 

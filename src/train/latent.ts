@@ -4,10 +4,11 @@
 // graph of its own (activations, step slots, gather), so the trainer's buffers and position are never touched.
 // The code layer's rows are copied out batch by batch into one buffer and mapped once.
 import { readBuffer } from '../gpu/readback.ts';
-import { dispatch, storageBuffer } from '../gpu/kernels.ts';
+import { storageBuffer } from '../gpu/kernels.ts';
 import { identityPermutation } from '../data/shuffle.ts';
 import { pad4 } from '../model/plan.ts';
 import type { ImageSet } from '../data/dataset.ts';
+import { Recorder } from './bind.ts';
 import { buildGraph, type Dispatch, type Graph } from './graph.ts';
 import type { Trainer } from './trainer.ts';
 import { STEP_BYTES, STEP_SLOT, writeStep } from './uniforms.ts';
@@ -64,9 +65,9 @@ export class LatentProbe {
         const start = (b0 + s) * B;
         const rows = Math.min(B, this.count - start);
         writeStep(this.stepData, s, { rows, step: t.globalStep, seed: t.cfg.seed, batchStart: start, lr: 0, bc1: 1, bc2: 1, training: false, record: 0, corrupt: false });
-        const pass = encoder.beginComputePass({ label: 'LatentProbe.forward' });
-        for (const d of [this.gather, ...(this.graph.corrupt ? [this.graph.corrupt] : []), ...this.graph.forward]) dispatch(pass, d.kernel, d.group, d.workgroups, s * STEP_SLOT);
-        pass.end();
+        const recorder = new Recorder(encoder, 'LatentProbe.forward');
+        recorder.record([this.gather, ...(this.graph.corrupt ? [this.graph.corrupt] : []), ...this.graph.forward], s * STEP_SLOT);
+        recorder.end();
         encoder.copyBufferToBuffer(this.graph.acts[this.index], 0, this.codes, start * rowBytes, rows * rowBytes);
       }
       device.queue.writeBuffer(this.steps, 0, this.stepData, 0, (n - 1) * STEP_SLOT + STEP_BYTES);

@@ -4,7 +4,7 @@
 // position (epoch, step, lr scale) is written only by the steps it takes and by restoreState (src/train/state.ts).
 // It may hold several models of one shape that train as one batch (TrainerOptions.models, docs/design.md).
 import type { Gpu, LimitRequest } from '../gpu/device.ts';
-import { dispatch, KernelCache, storageBuffer } from '../gpu/kernels.ts';
+import { KernelCache, storageBuffer } from '../gpu/kernels.ts';
 import { ReadbackPool, readBuffer, type PendingRead } from '../gpu/readback.ts';
 import type { TrainConfig } from '../model/config.ts';
 import { initBuffers, initParams } from '../model/init.ts';
@@ -12,6 +12,7 @@ import { buildPlan, pad4, type Plan } from '../model/plan.ts';
 import type { DataSplit, ImageSet } from '../data/dataset.ts';
 import { epochPermutation, identityPermutation } from '../data/shuffle.ts';
 import { checkFits, jacobianMetricPlan } from './fit.ts';
+import { Recorder } from './bind.ts';
 import { buildGraph, type Dispatch, type Graph, type Slabs } from './graph.ts';
 import { kernelsFor } from './autotune.ts';
 import { DEFAULT_VARIANT, loadKernels, type KernelSet, type MatmulChoices } from './kernels.ts';
@@ -170,9 +171,6 @@ export class Trainer implements Engine {
     return learningRate(this.models[m], epoch, stepInEpoch, this.stepsPerEpoch) * this.position.lrScales[m];
   }
 
-  private record(pass: GPUComputePassEncoder, list: Dispatch[], slot: number): void {
-    for (const d of list) dispatch(pass, d.kernel, d.group, d.workgroups, slot * STEP_SLOT, d.models);
-  }
 
   /** The Step slot's model strides and each model's seed and learning rate (`lr` null: 0, evaluation). */
   private modelSteps(epoch: number, stepInEpoch: number | null) {
@@ -195,17 +193,17 @@ export class Trainer implements Engine {
       this.clearSums(encoder, 0, METRIC_RECORDS);
       encoder.clearBuffer(this.graph.units);
     }
-    const pass = encoder.beginComputePass({ label: 'Trainer.step' });
+    const recorder = new Recorder(encoder, 'Trainer.step');
     for (let s = 0; s < count; s++) {
       const i = stepInEpoch + s;
       const t = this.globalStep + 1;
       writeStep(this.stepData, s, { rows: Math.min(batch, n - i * batch), step: this.globalStep, seed, batchStart: i * batch,
         lr: this.lrAt(this.epoch, i), bc1: 1 - optimizer.beta1 ** t, bc2: 1 - optimizer.beta2 ** t, training: true, record: i, corrupt: true,
         ...this.modelSteps(this.epoch, i) });
-      this.record(pass, [this.gatherTrain, ...this.graph.step], s);
+      recorder.record([this.gatherTrain, ...this.graph.step], s * STEP_SLOT);
       this.position.globalStep++;
     }
-    pass.end();
+    recorder.end();
     device.queue.writeBuffer(this.stepBuffer, 0, this.stepData, 0, (count - 1) * STEP_SLOT + STEP_BYTES);
     device.queue.submit([encoder.finish()]);
   }
@@ -252,15 +250,15 @@ export class Trainer implements Engine {
         this.clearSums(encoder, EVAL_SUMS, METRIC_RECORDS);
         encoder.clearBuffer(g.units);
       }
-      const pass = encoder.beginComputePass({ label: 'Trainer.evaluate' });
+      const recorder = new Recorder(encoder, 'Trainer.evaluate');
       const inSubmit = Math.min(SLOTS, jobs.length - j0);
       for (let s = 0; s < inSubmit; s++) {
         const { noisy, b } = jobs[j0 + s];
         writeStep(this.stepData, s, { rows: Math.min(batch, count - b * batch), step: noisy ? EVAL_NOISE_STEP + b : this.globalStep, seed,
           batchStart: b * batch, lr: 0, bc1: 1, bc2: 1, training: false, record: 0, corrupt: noisy, ...this.modelSteps(epoch, null) });
-        this.record(pass, [this.gatherTest, ...this.inputs(), ...g.forward, ...(noisy ? [g.metricsEvalNoisy] : clean)], s);
+        recorder.record([this.gatherTest, ...this.inputs(), ...g.forward, ...(noisy ? [g.metricsEvalNoisy] : clean)], s * STEP_SLOT);
       }
-      pass.end();
+      recorder.end();
       if (j0 + inSubmit >= jobs.length) {
         pending = { metrics: this.pool.copy(encoder, this.graph.metrics, 0, this.graph.metrics.size),
           units: this.unitsPool.copy(encoder, this.graph.units, 0, this.graph.units.size) };

@@ -3,6 +3,7 @@
 // `asSecondModel` runs a case's kernels as model 2 of a batch of 2 (docs/design.md "Batched sweeps").
 import type { Gpu } from '../../src/gpu/device.ts';
 import { dispatch, KernelCache, storageBuffer, uniformBuffer, type KernelSpec } from '../../src/gpu/kernels.ts';
+import { TextureMirror } from '../../src/gpu/mirror.ts';
 import { readBuffer } from '../../src/gpu/readback.ts';
 import { pad4 } from '../../src/model/plan.ts';
 import { MAX_MODELS, STEP_BYTES, STEP_SLOT, writeStep, type StepValues } from '../../src/train/uniforms.ts';
@@ -83,13 +84,16 @@ async function runKernelOn(gpu: Gpu, spec: KernelSpec, st: StepValues, uniform: 
     if (!('zeros' in x)) device.queue.writeBuffer(b, 0, x);
     return b;
   });
+  // 'texture' bindings (the tx matmuls) read a texture mirror of the buffer, copied before the dispatch.
+  const mirrors = buffers.map((b, i) => (spec.bindings[i + 2] === 'texture' ? new TextureMirror(device, b) : null));
   const group = device.createBindGroup({
     layout: kernel.layout,
     entries: [{ binding: 0, resource: { buffer: stepBuf, size: STEP_BYTES } }, { binding: 1, resource: { buffer: uniformBuffer(device, 'test.uniform', uniform) } },
-      ...buffers.map((buffer, i) => ({ binding: i + 2, resource: { buffer } }))],
+      ...buffers.map((buffer, i) => ({ binding: i + 2, resource: mirrors[i]?.view ?? { buffer } }))],
   });
   device.pushErrorScope('validation');
   const encoder = device.createCommandEncoder();
+  for (const m of mirrors) m?.refresh(encoder);
   const pass = encoder.beginComputePass();
   dispatch(pass, kernel, group, workgroups, 0, models);
   pass.end();
@@ -98,6 +102,7 @@ async function runKernelOn(gpu: Gpu, spec: KernelSpec, st: StepValues, uniform: 
   if (err) throw new Error(`${spec.entry}: ${err.message}`);
   const out = await Promise.all(buffers.map(async (b) => new Float32Array(await readBuffer(device, b))));
   for (const b of [stepBuf, ...buffers]) b.destroy();
+  for (const m of mirrors) m?.destroy();
   return out;
 }
 
