@@ -188,6 +188,9 @@ export const stepCases: Record<string, (gpu: Gpu, seed: number) => Promise<void>
   'trainingSteps (mse + KL, mt16x16 matmuls)': (gpu: Gpu, seed: number) => trainingSteps(gpu, seed, 'mse + KL', 'mt16x16'),
   'trainingSteps (mse + KL, mt8x8 matmuls)': (gpu: Gpu, seed: number) => trainingSteps(gpu, seed, 'mse + KL', 'mt8x8'),
   'trainingSteps (contractive, sigmoid stack, mt16x8 matmuls)': (gpu: Gpu, seed: number) => trainingSteps(gpu, seed, 'contractive, sigmoid stack', 'mt16x8'),
+  // The same tiles reading texture mirrors (family tx, dense_io_tex.wgsl), the Jacobian products included.
+  'trainingSteps (mse + KL, tx16x16 matmuls)': (gpu: Gpu, seed: number) => trainingSteps(gpu, seed, 'mse + KL', 'tx16x16'),
+  'trainingSteps (contractive, sigmoid stack, tx8x16 matmuls)': (gpu: Gpu, seed: number) => trainingSteps(gpu, seed, 'contractive, sigmoid stack', 'tx8x16'),
   // The workgroup-memory tiles (dense_wg.wgsl, dense_grad_wg.wgsl), the Jacobian products included.
   'trainingSteps (mse + KL, wt64x64 matmuls)': (gpu: Gpu, seed: number) => trainingSteps(gpu, seed, 'mse + KL', 'wt64x64'),
   'trainingSteps (contractive, sigmoid stack, wt32x32 matmuls)': (gpu: Gpu, seed: number) => trainingSteps(gpu, seed, 'contractive, sigmoid stack', 'wt32x32'),
