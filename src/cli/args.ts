@@ -126,8 +126,11 @@ function settingLine(s: Setting): string {
 }
 
 function cliLine(f: CliFlag): string {
-  const arg = f.choices ? f.choices.join('|') : (f.arg ?? '');
-  const def = f.choices || (typeof f.def === 'number' && f.def !== 0) ? ` (default ${f.def})` : '';
+  // A long list of choices goes into the text, where it wraps: `--kernel K … (K: auto, rb4x4, …; default auto)`.
+  const inline = f.choices && f.choices.join('|').length <= 40;
+  const arg = inline ? f.choices!.join('|') : (f.arg ?? '');
+  const choices = f.choices && !inline ? `${f.arg}: ${f.choices.join(', ')}; ` : '';
+  const def = f.choices || (typeof f.def === 'number' && f.def !== 0) ? ` (${choices}default ${f.def})` : '';
   return line(`--${f.flag} ${arg}`.trimEnd(), f.help + def);
 }
 
