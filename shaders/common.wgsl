@@ -92,3 +92,8 @@ fn dropoutKeepScale(seed: u32, step: u32, layer: u32, f: u32, p: f32, scale: f32
                 rngUniform(seed, step, layer, e + 2u), rngUniform(seed, step, layer, e + 3u));
   return select(vec4f(0.0), vec4f(scale), u >= vec4f(p));
 }
+
+// Texel of vec4 i in a texture mirror of width w, a power of two (src/gpu/mirror.ts; the tx matmuls' operands).
+fn mirrorTexel(i: u32, w: u32) -> vec2u {
+  return vec2u(i & (w - 1u), i >> countTrailingZeros(w));
+}

@@ -3,12 +3,5 @@
 @group(0) @binding(2) var dy_tex: texture_2d<f32>; // (M, n4): gradient at the pre-activation
 @group(0) @binding(3) var x_tex: texture_2d<f32>;  // (M, k4): the layer's input
 
-fn dyAt(i: u32) -> vec4f {
-  let w = textureDimensions(dy_tex).x;
-  return textureLoad(dy_tex, vec2u(i & (w - 1u), i >> countTrailingZeros(w)), 0);
-}
-
-fn xAt(i: u32) -> vec4f {
-  let w = textureDimensions(x_tex).x;
-  return textureLoad(x_tex, vec2u(i & (w - 1u), i >> countTrailingZeros(w)), 0);
-}
+fn dyAt(i: u32) -> vec4f { return textureLoad(dy_tex, mirrorTexel(i, textureDimensions(dy_tex).x), 0); }
+fn xAt(i: u32) -> vec4f { return textureLoad(x_tex, mirrorTexel(i, textureDimensions(x_tex).x), 0); }

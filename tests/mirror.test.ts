@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Gpu } from '../src/gpu/device.ts';
 import { acquireNodeGpu } from '../src/gpu/node.ts';
 import { KernelCache } from '../src/gpu/kernels.ts';
-import { TextureMirror } from '../src/gpu/mirror.ts';
+import { mirrorCapacity, TextureMirror } from '../src/gpu/mirror.ts';
 import { readBuffer } from '../src/gpu/readback.ts';
 import { loadData } from '../src/data/node.ts';
 import { subsetSplit, type DataSplit } from '../src/data/dataset.ts';
@@ -16,7 +16,7 @@ import type { TrainConfig } from '../src/model/config.ts';
 import { preset } from '../src/model/presets.ts';
 import { Trainer, limitsFor, type EpochMetrics } from '../src/train/trainer.ts';
 import { BufferOwner, makeBinder, Recorder } from '../src/train/bind.ts';
-import { loadKernels } from '../src/train/kernels.ts';
+import { availableVariants, familyAvailable, loadKernels } from '../src/train/kernels.ts';
 
 const EPOCHS = 2;
 const PER_SUBMIT = 3;
@@ -150,3 +150,15 @@ for (const adapter of ['llvmpipe', 'swiftshader'] as const) {
     });
   });
 }
+
+test('tx is offered only where a mirror can hold the largest storage binding, and refused by name elsewhere', () => {
+  const gpu = (maxTextureDimension2D: number, maxStorageBufferBindingSize: number) =>
+    ({ subgroupSize: null, adapter: { name: 'test adapter' }, device: { limits: { maxTextureDimension2D, maxStorageBufferBindingSize } } }) as unknown as Gpu;
+  assert.equal(mirrorCapacity({ maxTextureDimension2D: 16384 }), 16 * 16384 * 16384);
+  assert.equal(mirrorCapacity({ maxTextureDimension2D: 10000 }), 16 * 8192 * 10000, 'a power-of-two width');
+  assert.equal(familyAvailable('tx', gpu(16384, 2 ** 27)), true);
+  assert.equal(familyAvailable('tx', gpu(4096, 2 ** 28)), true, '16·4096² bytes = 256 MiB holds a 256 MiB binding');
+  assert.equal(familyAvailable('tx', gpu(4096, 2 ** 28 + 16)), false);
+  assert.ok(!availableVariants(gpu(2048, 2 ** 27)).some((v) => v.startsWith('tx')), 'not offered to the tuner');
+  assert.ok(availableVariants(gpu(8192, 2 ** 27)).includes('tx16x16'));
+});

@@ -118,6 +118,8 @@ function fixedSubgroupSize(adapter: GPUAdapter): number | null {
 /** Create the device with the requested limits (checked first) and the optional features we use. */
 export async function openDevice(adapter: GPUAdapter, desc: AdapterDescription, wanted: LimitRequest, shaders: Record<string, string>): Promise<Gpu> {
   const requiredLimits = checkLimits(adapter, { ...BASE_LIMITS, ...wanted }, desc.name);
+  // The largest texture the adapter allows: the tx matmuls' texture mirrors must hold any buffer we bind.
+  requiredLimits.maxTextureDimension2D = Math.max(requiredLimits.maxTextureDimension2D ?? 0, adapter.limits.maxTextureDimension2D);
   const hasTimestamps = adapter.features.has('timestamp-query');
   const requiredFeatures: GPUFeatureName[] = hasTimestamps ? ['timestamp-query'] : [];
   if (desc.featureLevel === 'core') requiredFeatures.push('core-features-and-limits' as GPUFeatureName);

@@ -7,6 +7,12 @@
 const TEXEL = 16; // bytes of one rgba32float texel: one vec4
 const MIN_WIDTH = 64; // texels per row: 1 KiB, a multiple of the 256-byte row alignment copies need
 
+/** Bytes the largest mirror this device can make holds: a power-of-two width times the height limit. */
+export function mirrorCapacity(limits: Pick<GPUSupportedLimits, 'maxTextureDimension2D'>): number {
+  const max = limits.maxTextureDimension2D;
+  return TEXEL * 2 ** Math.floor(Math.log2(max)) * max;
+}
+
 export class TextureMirror {
   readonly texture: GPUTexture;
   readonly view: GPUTextureView;
@@ -18,7 +24,7 @@ export class TextureMirror {
     const texels = Math.floor(buffer.size / TEXEL);
     const max = device.limits.maxTextureDimension2D;
     let width = MIN_WIDTH;
-    while (Math.ceil(texels / width) > max && width < max) width *= 2;
+    while (Math.ceil(texels / width) > max && width * 2 <= max) width *= 2;
     const height = Math.max(1, Math.ceil(texels / width));
     if (height > max || width > max) {
       throw new Error(`${buffer.label}: ${buffer.size} bytes do not fit one texture of at most ${max}×${max} texels ` +

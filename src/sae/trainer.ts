@@ -5,12 +5,12 @@
 // on the GPU; FVU, MMCS and the firing-density histogram are finished here (src/sae/metrics.ts).
 import type { VectorSplit } from '../data/vectors.ts';
 import type { Gpu } from '../gpu/device.ts';
-import { dispatch, KernelCache, storageBuffer } from '../gpu/kernels.ts';
+import { KernelCache, storageBuffer } from '../gpu/kernels.ts';
 import { readBuffer } from '../gpu/readback.ts';
 import { epochPermutation, identityPermutation } from '../data/shuffle.ts';
 import { SAE_KINDS, THRESHOLD_MIN } from '../ref/sae-kinds.ts';
 import type { SaeParams } from '../ref/sae.ts';
-import { makeBinder, type Bind, type BufferOwner, type Dispatch } from '../train/bind.ts';
+import { makeBinder, Recorder, type Bind, type BufferOwner, type Dispatch } from '../train/bind.ts';
 import { STEP_BYTES, STEP_SLOT, writeStep } from '../train/uniforms.ts';
 import { buildSaeGraph, type SaeGraph } from './graph.ts';
 import { initSae } from './init.ts';
@@ -95,10 +95,6 @@ export class SaeTrainer {
       order: buf('order', data.train.rows * 4) });
   }
 
-  private record(pass: GPUComputePassEncoder, list: Dispatch[], slot: number): void {
-    for (const d of list) dispatch(pass, d.kernel, d.group, d.workgroups, slot * STEP_SLOT);
-  }
-
   /** Upload this epoch's sample order and clear the epoch's training sums. */
   beginEpoch(): void {
     const n = this.data.train.rows;
@@ -120,15 +116,15 @@ export class SaeTrainer {
     const { batch, seed, beta1, beta2 } = this.cfg;
     const n = this.data.train.rows;
     const encoder = device.createCommandEncoder({ label: `SaeTrainer.step${this.globalStep}` });
-    const pass = encoder.beginComputePass({ label: 'SaeTrainer.step' });
+    const recorder = new Recorder(encoder, 'SaeTrainer.step');
     for (let s = 0; s < count; s++) {
       const i = stepInEpoch + s;
       const t = ++this.globalStep;
       writeStep(this.stepData, s, { rows: Math.min(batch, n - i * batch), step: t - 1, seed, batchStart: i * batch, lr: lrAt(i),
         bc1: 1 - beta1 ** t, bc2: 1 - beta2 ** t, training: true, record: i });
-      this.record(pass, [this.gatherTrain, ...this.graph.step], s);
+      recorder.record([this.gatherTrain, ...this.graph.step], s * STEP_SLOT);
     }
-    pass.end();
+    recorder.end();
     device.queue.writeBuffer(this.stepBuffer, 0, this.stepData, 0, (count - 1) * STEP_SLOT + STEP_BYTES);
     device.queue.submit([encoder.finish()]);
   }
@@ -176,14 +172,14 @@ export class SaeTrainer {
       const inSubmit = Math.min(per, batches - b0);
       if (identity) this.streams.test!.feed(device.queue, identity, this.testOrder, b0, inSubmit);
       const encoder = device.createCommandEncoder({ label: 'SaeTrainer.heldOut' });
-      const pass = encoder.beginComputePass({ label: 'SaeTrainer.heldOut' });
+      const recorder = new Recorder(encoder, 'SaeTrainer.heldOut');
       for (let s = 0; s < inSubmit; s++) {
         const b = b0 + s;
         writeStep(this.stepData, s, { rows: Math.min(batch, count - b * batch), step: this.globalStep, seed: this.cfg.seed, batchStart: b * batch,
           lr: 0, bc1: 1, bc2: 1, training: false, record: 0 });
-        this.record(pass, [this.gatherTest, ...this.graph.evaluate, ...after], s);
+        recorder.record([this.gatherTest, ...this.graph.evaluate, ...after], s * STEP_SLOT);
       }
-      pass.end();
+      recorder.end();
       device.queue.writeBuffer(this.stepBuffer, 0, this.stepData, 0, (inSubmit - 1) * STEP_SLOT + STEP_BYTES);
       device.queue.submit([encoder.finish()]);
     }

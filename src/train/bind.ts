@@ -84,7 +84,7 @@ export class Recorder {
 
   record(list: readonly Dispatch[], dynamicOffset = 0): void {
     for (const d of list) {
-      const stale = d.reads.filter((m) => !this.fresh.has(m));
+      const stale = [...new Set(d.reads)].filter((m) => !this.fresh.has(m));
       if (stale.length > 0) {
         this.end();
         for (const m of stale) {

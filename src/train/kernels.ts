@@ -1,6 +1,7 @@
 // The set of compiled kernels a trainer uses, and the selectable matmul variants (register-block shapes).
 import type { Gpu } from '../gpu/device.ts';
 import { KernelCache, type Kernel, type KernelSpec } from '../gpu/kernels.ts';
+import { mirrorCapacity } from '../gpu/mirror.ts';
 
 /** Register block of one matmul kernel: RM rows × 4·CN columns per invocation (dense_grad: 4·RM × 4·CN). */
 export interface Block { RM: number; CN: number }
@@ -90,9 +91,21 @@ export const readsTextures = (family: MatmulFamily): boolean => family === 'tx';
 /** Every shader file of the dense kernels (what a tuning's cache key hashes). */
 export const DENSE_SHADER_FILES = [...new Set(Object.values(FAMILY_FILES).flatMap((f) => [f.fwd.file, ...f.fwd.include, f.grad.file, ...f.grad.include]))];
 
-/** Whether a device can run a family: sg needs Gpu.subgroupSize. */
+/** Whether a device can run a family: sg needs Gpu.subgroupSize; tx needs texture mirrors that can hold any buffer
+ * the device can bind (mirror.ts), so that no model the other families train is refused to it. */
 export function familyAvailable(family: MatmulFamily, gpu: Gpu): boolean {
-  return family !== 'sg' || gpu.subgroupSize !== null;
+  if (family === 'sg') return gpu.subgroupSize !== null;
+  if (family === 'tx') return mirrorCapacity(gpu.device.limits) >= gpu.device.limits.maxStorageBufferBindingSize;
+  return true;
+}
+
+/** Why a family is not offered on this device (familyAvailable is false). */
+function unavailableWhy(family: MatmulFamily, gpu: Gpu): string {
+  if (family === 'tx') {
+    return `reads its operands from texture mirrors, and this device's largest texture (maxTextureDimension2D ${gpu.device.limits.maxTextureDimension2D}) ` +
+      `holds less than its largest storage binding (${gpu.device.limits.maxStorageBufferBindingSize} bytes)`;
+  }
+  return `needs the WebGPU "subgroups" feature with one subgroup size, which ${gpu.adapter.name} does not offer`;
 }
 
 /** The variants this device can run, in MATMUL_VARIANTS order (what the tuner times). */
@@ -149,8 +162,8 @@ export async function loadKernels(cache: KernelCache, variantName: string, choic
   const chosen = [...new Set([variantName, ...Object.values(choices).flatMap((c) => Object.values(c))])];
   const missing = chosen.filter((v) => !familyAvailable(variantByName(v).family, cache.gpu));
   if (missing.length > 0) {
-    throw new Error(`matmul kernel ${missing.join(', ')} needs the WebGPU "subgroups" feature with one subgroup size, which ` +
-      `${cache.gpu.adapter.name} does not offer: choose one of ${availableVariants(cache.gpu).join(', ')} (or --kernel auto)`);
+    throw new Error(`matmul kernel ${missing.join(', ')} ${unavailableWhy(variantByName(missing[0]).family, cache.gpu)}: ` +
+      `choose one of ${availableVariants(cache.gpu).join(', ')} (or --kernel auto)`);
   }
   const specs: Record<string, KernelSpec> = { ...KERNEL_SPECS, ...denseSpecs(variant) };
   const entries = await Promise.all(Object.entries(specs).map(async ([k, spec]) => [k, await cache.get(spec)] as const));

@@ -61,11 +61,11 @@ export class LatentProbe {
     for (let b0 = 0; b0 < batches; b0 += SLOTS) {
       const n = Math.min(SLOTS, batches - b0);
       const encoder = device.createCommandEncoder({ label: 'LatentProbe.read' });
+      const recorder = new Recorder(encoder, 'LatentProbe.forward'); // the copies between batches write no mirrored buffer
       for (let s = 0; s < n; s++) {
         const start = (b0 + s) * B;
         const rows = Math.min(B, this.count - start);
         writeStep(this.stepData, s, { rows, step: t.globalStep, seed: t.cfg.seed, batchStart: start, lr: 0, bc1: 1, bc2: 1, training: false, record: 0, corrupt: false });
-        const recorder = new Recorder(encoder, 'LatentProbe.forward');
         recorder.record([this.gather, ...(this.graph.corrupt ? [this.graph.corrupt] : []), ...this.graph.forward], s * STEP_SLOT);
         recorder.end();
         encoder.copyBufferToBuffer(this.graph.acts[this.index], 0, this.codes, start * rowBytes, rows * rowBytes);

@@ -35,7 +35,8 @@ function denseCase(variant: string): KernelCase {
       // name, never offered to the tuner. Its numerics are checked where it runs (SwiftShader, GPUs).
       if (availableVariants(gpu).includes(variant)) throw new Error(`${variant} offered on ${gpu.adapter.name} without subgroups`);
       const refused = await loadKernels(new KernelCache(gpu), variant).then(() => null, (e: Error) => e.message);
-      if (!refused?.includes('needs the WebGPU "subgroups" feature')) throw new Error(`${variant} on ${gpu.adapter.name}: expected a refusal naming subgroups, got ${refused}`);
+      const why = v.family === 'tx' ? 'texture mirrors' : 'needs the WebGPU "subgroups" feature';
+      if (!refused?.includes(why)) throw new Error(`${variant} on ${gpu.adapter.name}: expected a refusal naming "${why}", got ${refused}`);
       return;
     }
     const wg = (product: 'forward' | 'backwardInput' | 'backwardWeight', rows: number, quads: number) => denseWorkgroups(v.family, v[product], rows, quads);
