@@ -6,7 +6,7 @@ import { TextureMirror } from '../gpu/mirror.ts';
 import { STEP_BYTES } from './uniforms.ts';
 
 /** `models`: the dispatch's z extent, one slice of workgroups per batched model (src/train/graph.ts). `reads`: the
- * texture mirrors it binds (kernels with 'texture' bindings); `writes`: the buffers it binds writable. */
+ * texture mirrors it binds (kernels with 'texture' bindings), each once; `writes`: the buffers it binds writable. */
 export interface Dispatch {
   kernel: Kernel; group: GPUBindGroup; workgroups: number; label: string; models: number;
   reads: TextureMirror[]; writes: GPUBuffer[];
@@ -61,7 +61,7 @@ export function makeBinder(device: GPUDevice, stepBuffer: GPUBuffer, owner: Buff
         ...buffers.map((buffer, i) => {
           if (kinds[i] !== 'texture') return { binding: i + 2, resource: { buffer } };
           const m = owner.mirror(buffer);
-          reads.push(m);
+          if (!reads.includes(m)) reads.push(m); // a buffer bound twice is copied once
           return { binding: i + 2, resource: m.view };
         })],
     });
@@ -84,7 +84,7 @@ export class Recorder {
 
   record(list: readonly Dispatch[], dynamicOffset = 0): void {
     for (const d of list) {
-      const stale = [...new Set(d.reads)].filter((m) => !this.fresh.has(m));
+      const stale = d.reads.filter((m) => !this.fresh.has(m));
       if (stale.length > 0) {
         this.end();
         for (const m of stale) {
